@@ -1,0 +1,1 @@
+use crate::{Graph,Result}; pub fn verify(_g:&Graph)->Result<()>{Ok(())}
