@@ -119,10 +119,8 @@ impl fmt::Display for DType {
 impl FromStr for DType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        DType::ALL
-            .iter()
-            .copied()
-            .find(|d| d.name() == s)
-            .ok_or_else(|| format!("unknown dtype `{s}` (expected one of f32, f16, bf16, i8, u8, i32, i64, bool, i4, u4)"))
+        DType::ALL.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
+            format!("unknown dtype `{s}` (expected one of f32, f16, bf16, i8, u8, i32, i64, bool, i4, u4)")
+        })
     }
 }

@@ -7,7 +7,11 @@ use crate::tensor::TensorError;
 pub enum IrError {
     /// A node is ill-formed: wrong input count, inconsistent types, attribute out of range.
     #[error("node `{node}` ({op}): {msg}")]
-    Node { node: String, op: &'static str, msg: String },
+    Node {
+        node: String,
+        op: &'static str,
+        msg: String,
+    },
     /// A value is misused (undefined, defined twice, used before its definition, ...).
     #[error("value `{value}`: {msg}")]
     Value { value: String, msg: String },

@@ -230,7 +230,10 @@ impl Graph {
     /// get a value that reads it.
     pub fn add_constant(&mut self, name: impl Into<String>, data: TensorData) -> ConstId {
         let id = ConstId(self.consts.len() as u32);
-        self.consts.push(Constant { name: name.into(), data });
+        self.consts.push(Constant {
+            name: name.into(),
+            data,
+        });
         id
     }
 

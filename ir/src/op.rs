@@ -26,10 +26,14 @@ pub enum UnaryOp {
     Erf,
     Relu,
     /// `x` if `x >= 0`, else `alpha * x`.
-    LeakyRelu { alpha: f32 },
+    LeakyRelu {
+        alpha: f32,
+    },
     /// `0.5 x (1 + erf(x / sqrt 2))`, or with `tanh: true`
     /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
-    Gelu { tanh: bool },
+    Gelu {
+        tanh: bool,
+    },
     /// `x * sigmoid(x)`.
     Silu,
     Sin,
@@ -191,7 +195,13 @@ pub enum ReduceOp {
 }
 
 impl ReduceOp {
-    pub const ALL: [ReduceOp; 5] = [ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min, ReduceOp::Prod];
+    pub const ALL: [ReduceOp; 5] = [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::Max,
+        ReduceOp::Min,
+        ReduceOp::Prod,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -304,12 +314,24 @@ pub enum Op {
     /// Clamp to `[min, max]`; a missing bound does not clamp.
     Clip { min: Option<f64>, max: Option<f64> },
     /// Reduce over `axes` (empty: all axes). `keepdims` keeps reduced axes with extent 1.
-    Reduce { op: ReduceOp, axes: Vec<i64>, keepdims: bool },
+    Reduce {
+        op: ReduceOp,
+        axes: Vec<i64>,
+        keepdims: bool,
+    },
     /// Index (i64) of the largest element along `axis`; ties → first index, or last with
     /// `select_last_index`.
-    ArgMax { axis: i64, keepdims: bool, select_last_index: bool },
+    ArgMax {
+        axis: i64,
+        keepdims: bool,
+        select_last_index: bool,
+    },
     /// Index (i64) of the smallest element along `axis`.
-    ArgMin { axis: i64, keepdims: bool, select_last_index: bool },
+    ArgMin {
+        axis: i64,
+        keepdims: bool,
+        select_last_index: bool,
+    },
     /// `exp(x - max) / sum(exp(x - max))` along `axis`.
     Softmax { axis: i64 },
     /// `log(softmax(x))` along `axis`, computed stably.
@@ -332,11 +354,21 @@ pub enum Op {
     MatMul,
     /// `(a, b[, c])` 2-D: `alpha * op(a) @ op(b) + beta * c`, op = transpose when the flag is set;
     /// `c` broadcasts to `[M, N]`.
-    Gemm { alpha: f32, beta: f32, trans_a: bool, trans_b: bool },
+    Gemm {
+        alpha: f32,
+        beta: f32,
+        trans_a: bool,
+        trans_b: bool,
+    },
     /// `(x [N, C, *spatial], w [M, C/groups, *kernel][, b [M]])`, 1-D or 2-D spatial.
     /// `pads` is `[begin_0, begin_1, .., end_0, end_1, ..]`. Output spatial extent:
     /// `floor((in + pad_begin + pad_end - dilation * (k - 1) - 1) / stride) + 1`.
-    Conv { strides: Vec<u64>, pads: Vec<u64>, dilations: Vec<u64>, groups: u32 },
+    Conv {
+        strides: Vec<u64>,
+        pads: Vec<u64>,
+        dilations: Vec<u64>,
+        groups: u32,
+    },
     /// `(x [N, C, H, W], w [C, M/groups, kh, kw][, b [M]])`: the gradient of Conv w.r.t. its input.
     /// Output extent: `stride * (in - 1) + output_padding + (k - 1) * dilation + 1 - pad_begin - pad_end`.
     ConvTranspose {
@@ -348,7 +380,13 @@ pub enum Op {
     },
     /// `x [N, C, *spatial]` → max over each window; padding never wins. Extent as Conv, or with
     /// `ceil_mode` rounded up (a window must start inside the input or left padding).
-    MaxPool { kernel: Vec<u64>, strides: Vec<u64>, pads: Vec<u64>, dilations: Vec<u64>, ceil_mode: bool },
+    MaxPool {
+        kernel: Vec<u64>,
+        strides: Vec<u64>,
+        pads: Vec<u64>,
+        dilations: Vec<u64>,
+        ceil_mode: bool,
+    },
     /// Average over each window; padded positions count only with `count_include_pad`.
     AveragePool {
         kernel: Vec<u64>,
@@ -381,7 +419,12 @@ pub enum Op {
     /// For each axis in `axes` (default all, in order): elements `start, start+step, ..` before
     /// `end`. Negative starts/ends count from the end; bounds are clamped as in ONNX/numpy;
     /// steps are nonzero and may be negative.
-    Slice { starts: Vec<i64>, ends: Vec<i64>, axes: Vec<i64>, steps: Vec<i64> },
+    Slice {
+        starts: Vec<i64>,
+        ends: Vec<i64>,
+        axes: Vec<i64>,
+        steps: Vec<i64>,
+    },
     /// `(data, indices: i32|i64)`: take slices of `data` along `axis` at `indices` (negative
     /// indices count from the end). Output shape: `data[..axis] ++ indices ++ data[axis+1..]`.
     Gather { axis: i64 },
@@ -401,7 +444,12 @@ pub enum Op {
     /// Repeat the input `repeats[i]` times along axis `i`.
     Tile { repeats: Vec<u64> },
     /// No inputs: `start, start+delta, ..` up to (not including) `limit`, rank 1, in `dtype`.
-    Range { start: f64, limit: f64, delta: f64, dtype: DType },
+    Range {
+        start: f64,
+        limit: f64,
+        delta: f64,
+        dtype: DType,
+    },
     /// The input's shape as an i64 rank-1 tensor, optionally sliced to `start..end`.
     Shape { start: i64, end: Option<i64> },
     /// No inputs: a tensor of `shape` filled with `value` in `dtype`.

@@ -71,7 +71,9 @@ impl TensorData {
         }
         let mut bytes = Vec::with_capacity(dtype.storage_bytes(n));
         match dtype {
-            DType::F32 => values.iter().for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
+            DType::F32 => values
+                .iter()
+                .for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
             DType::F16 => values
                 .iter()
                 .for_each(|&v| bytes.extend_from_slice(&f16::from_f64(v).to_le_bytes())),
@@ -111,7 +113,9 @@ impl TensorData {
             DType::I8 => values.iter().for_each(|&v| bytes.push(v as i8 as u8)),
             DType::U8 => values.iter().for_each(|&v| bytes.push(v as u8)),
             DType::Bool => values.iter().for_each(|&v| bytes.push((v != 0) as u8)),
-            DType::I32 => values.iter().for_each(|&v| bytes.extend_from_slice(&(v as i32).to_le_bytes())),
+            DType::I32 => values
+                .iter()
+                .for_each(|&v| bytes.extend_from_slice(&(v as i32).to_le_bytes())),
             DType::I64 => values.iter().for_each(|&v| bytes.extend_from_slice(&v.to_le_bytes())),
             DType::I4 | DType::U4 => {
                 for pair in values.chunks(2) {
@@ -159,9 +163,18 @@ impl TensorData {
     pub fn to_f64_vec(&self) -> Vec<f64> {
         let b = &self.bytes;
         match self.dtype {
-            DType::F32 => b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
-            DType::F16 => b.chunks_exact(2).map(|c| f16::from_le_bytes([c[0], c[1]]).to_f64()).collect(),
-            DType::BF16 => b.chunks_exact(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f64()).collect(),
+            DType::F32 => b
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                .collect(),
+            DType::F16 => b
+                .chunks_exact(2)
+                .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f64())
+                .collect(),
+            DType::BF16 => b
+                .chunks_exact(2)
+                .map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f64())
+                .collect(),
             _ => self.to_i64_vec().into_iter().map(|v| v as f64).collect(),
         }
     }
@@ -187,7 +200,10 @@ impl TensorData {
             DType::I8 => b.iter().map(|&x| x as i8 as i64).collect(),
             DType::U8 => b.iter().map(|&x| x as i64).collect(),
             DType::Bool => b.iter().map(|&x| (x != 0) as i64).collect(),
-            DType::I32 => b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
+            DType::I32 => b
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
+                .collect(),
             DType::I64 => b
                 .chunks_exact(8)
                 .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))

@@ -1,1 +1,4 @@
-use crate::{Graph,Result}; pub fn verify(_g:&Graph)->Result<()>{Ok(())}
+use crate::{Graph, Result};
+pub fn verify(_g: &Graph) -> Result<()> {
+    Ok(())
+}

@@ -6,3 +6,5 @@
 pub mod tensor;
 
 pub use tensor::{Data, Tensor};
+pub mod movement;
+pub mod spatial;

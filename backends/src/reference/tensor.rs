@@ -87,11 +87,7 @@ impl Tensor {
         let r = match &self.data {
             Data::F(v) => TensorData::from_f32(self.dtype, shape, v),
             Data::I(v) => TensorData::from_i64(self.dtype, shape, v),
-            Data::B(v) => TensorData::from_i64(
-                self.dtype,
-                shape,
-                &v.iter().map(|&b| b as i64).collect::<Vec<_>>(),
-            ),
+            Data::B(v) => TensorData::from_i64(self.dtype, shape, &v.iter().map(|&b| b as i64).collect::<Vec<_>>()),
         };
         // The element count always matches the shape (kept by every constructor).
         r.expect("tensor element count matches its shape")
