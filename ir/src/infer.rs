@@ -20,6 +20,28 @@ pub use layout::slice_len;
 /// Output types of `op` applied to inputs of the given types; the error says what is wrong.
 pub fn infer(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Result<Vec<TensorType>, String> {
     check_arity(op, inputs.len())?;
+    for (i, t) in inputs.iter().enumerate() {
+        check_extents(&t.shape).map_err(|e| format!("input {i}: {e}"))?;
+    }
+    let out = infer_unchecked(op, inputs, consts)?;
+    for (i, t) in out.iter().enumerate() {
+        check_extents(&t.shape).map_err(|e| format!("output {i}: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// The largest extent of one dim (and of a symbolic dim's bound): 2^40. Keeping extents far
+/// below `i64::MAX` lets inference do its arithmetic without overflow.
+pub const MAX_EXTENT: u64 = 1 << 40;
+
+fn check_extents(s: &Shape) -> Result<(), String> {
+    match s.0.iter().find(|d| d.upper_bound() > MAX_EXTENT) {
+        Some(d) => Err(format!("extent {d} exceeds the limit {MAX_EXTENT} (2^40)")),
+        None => Ok(()),
+    }
+}
+
+fn infer_unchecked(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Result<Vec<TensorType>, String> {
     let one = |t: TensorType| Ok(vec![t]);
     match op {
         Op::Constant(c) => {
@@ -74,10 +96,8 @@ pub fn infer(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Result<Vec<
         }
         Op::Clip { min, max } => {
             require_numeric(&inputs[0], 0)?;
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo.is_nan() || hi.is_nan() {
-                    return Err("clip bounds must not be NaN".into());
-                }
+            if min.is_some_and(f64::is_nan) || max.is_some_and(f64::is_nan) {
+                return Err("clip bounds must not be NaN".into());
             }
             one(inputs[0].clone())
         }
@@ -186,7 +206,10 @@ pub(crate) fn require_float(t: &TensorType, i: usize) -> Result<(), String> {
     if t.dtype.is_float() {
         Ok(())
     } else {
-        Err(format!("input {i} must be a float type (f32, f16, bf16), got {}", t.dtype))
+        Err(format!(
+            "input {i} must be a float type (f32, f16, bf16), got {}",
+            t.dtype
+        ))
     }
 }
 

@@ -36,7 +36,10 @@ pub fn verify(g: &Graph) -> Result<()> {
         let mut in_types = Vec::with_capacity(node.inputs.len());
         for (k, &v) in node.inputs.iter().enumerate() {
             if v.index() >= nv {
-                return Err(node_err(format!("input {k} refers to value id {} which does not exist", v.0)));
+                return Err(node_err(format!(
+                    "input {k} refers to value id {} which does not exist",
+                    v.0
+                )));
             }
             if defined[v.index()].is_none() {
                 return Err(node_err(format!(
@@ -96,14 +99,20 @@ pub fn verify(g: &Graph) -> Result<()> {
     }
     for &o in g.outputs() {
         if o.index() >= nv {
-            return Err(graph_err(format!("output refers to value id {} which does not exist", o.0)));
+            return Err(graph_err(format!(
+                "output refers to value id {} which does not exist",
+                o.0
+            )));
         }
     }
     Ok(())
 }
 
 fn value_name(g: &Graph, v: ValueId) -> String {
-    g.values().get(v.index()).map(|x| x.name.clone()).unwrap_or(format!("#{}", v.0))
+    g.values()
+        .get(v.index())
+        .map(|x| x.name.clone())
+        .unwrap_or(format!("#{}", v.0))
 }
 
 /// Records the definition of `v`, checking it is the first and agrees with the value's record.

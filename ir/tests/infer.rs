@@ -55,7 +55,10 @@ fn symbolic_dims_flow_through_elementwise_and_matmul() {
         },
         std::slice::from_ref(&x),
     );
-    assert_eq!(r, Shape(vec![Dim::Static(1), seq.clone(), Dim::Static(4), Dim::Static(16)]));
+    assert_eq!(
+        r,
+        Shape(vec![Dim::Static(1), seq.clone(), Dim::Static(4), Dim::Static(16)])
+    );
     // Specializing later resolves it.
     let mut g = Graph::new("g");
     let xi = g.add_input("x", DType::F32, x.shape.clone()).unwrap();
@@ -69,7 +72,10 @@ fn symbolic_dims_flow_through_elementwise_and_matmul() {
 fn matmul_rank1_promotion_and_batch_broadcast() {
     assert_eq!(shape1(Op::MatMul, &[f32t(&[4]), f32t(&[4, 5])]), Shape::of(&[5]));
     assert_eq!(shape1(Op::MatMul, &[f32t(&[2, 3, 4]), f32t(&[4])]), Shape::of(&[2, 3]));
-    assert_eq!(shape1(Op::MatMul, &[f32t(&[2, 1, 3, 4]), f32t(&[5, 4, 6])]), Shape::of(&[2, 5, 3, 6]));
+    assert_eq!(
+        shape1(Op::MatMul, &[f32t(&[2, 1, 3, 4]), f32t(&[5, 4, 6])]),
+        Shape::of(&[2, 5, 3, 6])
+    );
     let e = out(Op::MatMul, &[f32t(&[3, 4]), f32t(&[5, 6])]).unwrap_err();
     assert!(e.contains("inner dims"), "{e}");
 }
@@ -119,14 +125,20 @@ fn conv_pool_and_conv_transpose_extents() {
         dilations: vec![1, 1],
         groups: 1,
     };
-    assert_eq!(shape1(conv, &[f32t(&[1, 3, 32, 32]), f32t(&[8, 3, 3, 3])]), Shape::of(&[1, 8, 16, 16]));
+    assert_eq!(
+        shape1(conv, &[f32t(&[1, 3, 32, 32]), f32t(&[8, 3, 3, 3])]),
+        Shape::of(&[1, 8, 16, 16])
+    );
     let dw = Op::Conv {
         strides: vec![1],
         pads: vec![0, 0],
         dilations: vec![2],
         groups: 4,
     };
-    assert_eq!(shape1(dw, &[f32t(&[1, 4, 10]), f32t(&[4, 1, 3])]), Shape::of(&[1, 4, 6]));
+    assert_eq!(
+        shape1(dw, &[f32t(&[1, 4, 10]), f32t(&[4, 1, 3])]),
+        Shape::of(&[1, 4, 6])
+    );
     let ct = Op::ConvTranspose {
         strides: vec![2, 2],
         pads: vec![1, 1, 1, 1],
@@ -134,7 +146,10 @@ fn conv_pool_and_conv_transpose_extents() {
         output_padding: vec![1, 1],
         groups: 1,
     };
-    assert_eq!(shape1(ct, &[f32t(&[1, 8, 4, 4]), f32t(&[8, 3, 3, 3])]), Shape::of(&[1, 3, 8, 8]));
+    assert_eq!(
+        shape1(ct, &[f32t(&[1, 8, 4, 4]), f32t(&[8, 3, 3, 3])]),
+        Shape::of(&[1, 3, 8, 8])
+    );
     let pool = |ceil_mode| Op::MaxPool {
         kernel: vec![3, 3],
         strides: vec![2, 2],
@@ -166,7 +181,10 @@ fn slice_gather_pad_and_friends() {
     assert_eq!(slice_len(10, 2, 8, 3), 2);
     assert_eq!(slice_len(10, 100, 200, 1), 0);
     let g = Op::Gather { axis: 1 };
-    assert_eq!(shape1(g, &[f32t(&[2, 5, 3]), t(DType::I64, &[4, 2])]), Shape::of(&[2, 4, 2, 3]));
+    assert_eq!(
+        shape1(g, &[f32t(&[2, 5, 3]), t(DType::I64, &[4, 2])]),
+        Shape::of(&[2, 4, 2, 3])
+    );
     let g0 = Op::Gather { axis: 0 };
     assert_eq!(shape1(g0, &[f32t(&[5, 3]), t(DType::I64, &[])]), Shape::of(&[3]));
     let pad = Op::Pad {
@@ -186,7 +204,10 @@ fn slice_gather_pad_and_friends() {
     let sq = Op::Squeeze { axes: vec![] };
     assert_eq!(shape1(sq, &[f32t(&[1, 3, 1])]), Shape::of(&[3]));
     assert_eq!(shape1(Op::Flatten { axis: 0 }, &[f32t(&[2, 3])]), Shape::of(&[1, 6]));
-    assert_eq!(shape1(Op::Flatten { axis: -1 }, &[f32t(&[2, 3, 4])]), Shape::of(&[6, 4]));
+    assert_eq!(
+        shape1(Op::Flatten { axis: -1 }, &[f32t(&[2, 3, 4])]),
+        Shape::of(&[6, 4])
+    );
     let split = out(
         Op::Split {
             axis: -1,
@@ -275,10 +296,7 @@ fn errors_name_the_node_and_leave_the_graph_unchanged() {
     let e = g
         .add_node_named("proj", Op::MatMul, &[x, y], &["z".to_string()])
         .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "node `proj` (MatMul): inner dims: 3 and 4 differ"
-    );
+    assert_eq!(e.to_string(), "node `proj` (MatMul): inner dims: 3 and 4 differ");
     assert_eq!(g, before);
     let e = g.add_node(Op::Unary(UnaryOp::Exp), &[]).unwrap_err();
     assert!(e.to_string().contains("takes 1 inputs, got 0"), "{e}");

@@ -89,7 +89,7 @@ impl DimProduct {
             let pos = syms.iter().position(|x| x.0 == s.0)?;
             syms.remove(pos);
         }
-        if other.coeff == 0 || self.coeff % other.coeff != 0 {
+        if other.coeff == 0 || !self.coeff.is_multiple_of(other.coeff) {
             return None;
         }
         let c = self.coeff / other.coeff;

@@ -2,8 +2,8 @@
 //! squeeze/unsqueeze, flatten, pad, tile, and the shape-producing ops range, shape and
 //! constant-of-shape.
 
-use super::broadcast::{broadcast_shapes, unify_dim, DimProduct};
 use super::axis_of;
+use super::broadcast::{broadcast_shapes, unify_dim, DimProduct};
 use crate::dtype::DType;
 use crate::graph::TensorType;
 use crate::op::{Op, PadMode};
@@ -39,7 +39,10 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             if sizes.is_empty() {
                 return Err("sizes must not be empty".into());
             }
-            let total: u64 = sizes.iter().sum();
+            let total = sizes
+                .iter()
+                .try_fold(0u64, |acc, &s| acc.checked_add(s))
+                .ok_or_else(|| format!("sizes {sizes:?} overflow"))?;
             let d = &x.shape.0[a];
             let ok = match d {
                 Dim::Static(n) => *n == total,
@@ -103,7 +106,13 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
                 drop[i] = true;
             }
             same(Shape(
-                x.shape.0.iter().zip(&drop).filter(|(_, &d)| !d).map(|(d, _)| d.clone()).collect(),
+                x.shape
+                    .0
+                    .iter()
+                    .zip(&drop)
+                    .filter(|(_, &d)| !d)
+                    .map(|(d, _)| d.clone())
+                    .collect(),
             ))
         }
         Op::Unsqueeze { axes } => {
@@ -147,7 +156,11 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
         Op::Tile { repeats } => {
             let x = x_of(x)?;
             if repeats.len() != x.shape.rank() {
-                return Err(format!("repeats needs {} values, got {}", x.shape.rank(), repeats.len()));
+                return Err(format!(
+                    "repeats needs {} values, got {}",
+                    x.shape.rank(),
+                    repeats.len()
+                ));
             }
             let dims = x
                 .shape
@@ -169,7 +182,9 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             dtype,
         } => {
             if !(start.is_finite() && limit.is_finite() && delta.is_finite()) || *delta == 0.0 {
-                return Err(format!("start {start}, limit {limit} must be finite and delta {delta} nonzero"));
+                return Err(format!(
+                    "start {start}, limit {limit} must be finite and delta {delta} nonzero"
+                ));
             }
             if !dtype.is_numeric() {
                 return Err("dtype must be numeric".into());
@@ -191,7 +206,10 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             if value.is_nan() && !dtype.is_float() {
                 return Err(format!("value NaN does not fit {dtype}"));
             }
-            Ok(vec![TensorType::new(*dtype, Shape(shape.iter().map(|&d| Dim::Static(d)).collect()))])
+            Ok(vec![TensorType::new(
+                *dtype,
+                Shape(shape.iter().map(|&d| Dim::Static(d)).collect()),
+            )])
         }
         other => Err(format!("{} is not a layout op", other.name())),
     }
@@ -220,9 +238,12 @@ fn dims_from_i64(v: &[i64], what: &str) -> Result<Shape, String> {
 }
 
 fn product_dim(dims: &[Dim]) -> Result<Dim, String> {
-    DimProduct::of(dims)?
-        .to_dim()
-        .ok_or_else(|| format!("the product of {} is not a single dim; specialize it with --shape", Shape(dims.to_vec())))
+    DimProduct::of(dims)?.to_dim().ok_or_else(|| {
+        format!(
+            "the product of {} is not a single dim; specialize it with --shape",
+            Shape(dims.to_vec())
+        )
+    })
 }
 
 fn reshape(input: &Shape, shape: &[i64], allowzero: bool) -> Result<Shape, String> {
@@ -238,7 +259,11 @@ fn reshape(input: &Shape, shape: &[i64], allowzero: bool) -> Result<Shape, Strin
             }
             0 if !allowzero => match input.0.get(i) {
                 Some(d) => dims.push(Some(d.clone())),
-                None => return Err(format!("shape {shape:?} copies dim {i} (0) but the input {input} has no such dim")),
+                None => {
+                    return Err(format!(
+                        "shape {shape:?} copies dim {i} (0) but the input {input} has no such dim"
+                    ))
+                }
             },
             s if s >= 0 => dims.push(Some(Dim::Static(s as u64))),
             _ => return Err(format!("shape {shape:?} has an invalid extent {s}")),
@@ -279,7 +304,10 @@ fn concat(inputs: &[TensorType], axis: i64) -> Result<TensorType, String> {
     let mut sym_axis: Option<Dim> = None;
     for (i, t) in inputs.iter().enumerate() {
         if t.dtype != first.dtype {
-            return Err(format!("input {i} has dtype {} but input 0 has {}", t.dtype, first.dtype));
+            return Err(format!(
+                "input {i} has dtype {} but input 0 has {}",
+                t.dtype, first.dtype
+            ));
         }
         if t.shape.rank() != r {
             return Err(format!("input {i} has shape {} but input 0 has rank {r}", t.shape));
@@ -287,7 +315,12 @@ fn concat(inputs: &[TensorType], axis: i64) -> Result<TensorType, String> {
         for (j, d) in t.shape.0.iter().enumerate() {
             if j == a {
                 match d {
-                    Dim::Static(n) => total.coeff += n,
+                    Dim::Static(n) => {
+                        total.coeff = total
+                            .coeff
+                            .checked_add(*n)
+                            .ok_or_else(|| "concatenated extent overflows".to_string())?
+                    }
                     s if sym_axis.is_none() => sym_axis = Some(s.clone()),
                     _ => return Err("cannot concatenate several symbolic extents; specialize them".into()),
                 }
@@ -299,7 +332,12 @@ fn concat(inputs: &[TensorType], axis: i64) -> Result<TensorType, String> {
     dims[a] = match sym_axis {
         None => Dim::Static(total.coeff),
         Some(s) if total.coeff == 0 => s,
-        Some(s) => return Err(format!("cannot add symbolic extent {s} to {}; specialize it", total.coeff)),
+        Some(s) => {
+            return Err(format!(
+                "cannot add symbolic extent {s} to {}; specialize it",
+                total.coeff
+            ))
+        }
     };
     Ok(TensorType::new(first.dtype, Shape(dims)))
 }
@@ -347,11 +385,14 @@ fn slice(input: &Shape, starts: &[i64], ends: &[i64], axes: &[i64], steps: &[i64
             return Err("steps must be nonzero".into());
         }
         let (s, e) = (starts[i], ends[i]);
-        dims[a] = match &input.0[a] {
-            Dim::Static(d) => Dim::Static(slice_len(*d as i64, s, e, step) as u64),
-            d if s == 0 && step == 1 && e >= d.upper_bound() as i64 => d.clone(),
-            d => return Err(format!("cannot slice symbolic dim {d} with start {s}, end {e}, step {step}; specialize it with --shape")),
-        };
+        dims[a] =
+            match &input.0[a] {
+                Dim::Static(d) => Dim::Static(slice_len(*d as i64, s, e, step) as u64),
+                d if s == 0 && step == 1 && e >= d.upper_bound() as i64 => d.clone(),
+                d => return Err(format!(
+                    "cannot slice symbolic dim {d} with start {s}, end {e}, step {step}; specialize it with --shape"
+                )),
+            };
     }
     Ok(Shape(dims))
 }
@@ -359,7 +400,11 @@ fn slice(input: &Shape, starts: &[i64], ends: &[i64], axes: &[i64], steps: &[i64
 fn pad(input: &Shape, pads: &[i64], mode: PadMode) -> Result<Shape, String> {
     let r = input.rank();
     if pads.len() != 2 * r {
-        return Err(format!("pads needs {} values (begin and end per axis), got {}", 2 * r, pads.len()));
+        return Err(format!(
+            "pads needs {} values (begin and end per axis), got {}",
+            2 * r,
+            pads.len()
+        ));
     }
     let mut dims = Vec::with_capacity(r);
     for (i, d) in input.0.iter().enumerate() {
@@ -378,6 +423,12 @@ fn pad(input: &Shape, pads: &[i64], mode: PadMode) -> Result<Shape, String> {
                 if out < 0 {
                     return Err(format!("pads crop axis {i} below zero"));
                 }
+                if out > super::MAX_EXTENT as i128 {
+                    return Err(format!(
+                        "pads make axis {i} larger than the limit {}",
+                        super::MAX_EXTENT
+                    ));
+                }
                 Dim::Static(out as u64)
             }
             d => return Err(format!("cannot pad symbolic dim {d}; specialize it with --shape")),
@@ -385,4 +436,3 @@ fn pad(input: &Shape, pads: &[i64], mode: PadMode) -> Result<Shape, String> {
     }
     Ok(Shape(dims))
 }
-

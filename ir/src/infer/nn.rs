@@ -48,8 +48,16 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             x.clone()
         }
         Op::MatMul => matmul(x, &inputs[1])?,
-        Op::Gemm { trans_a, trans_b, .. } => {
+        Op::Gemm {
+            alpha,
+            beta,
+            trans_a,
+            trans_b,
+        } => {
             require_numeric(x, 0)?;
+            if !(alpha.is_finite() && beta.is_finite()) {
+                return Err(format!("alpha {alpha} and beta {beta} must be finite"));
+            }
             same_dtype(x, &inputs[1], 1)?;
             require_rank(x, 0, 2)?;
             require_rank(&inputs[1], 1, 2)?;
@@ -136,7 +144,10 @@ fn channel_params(inputs: &[TensorType], min_rank: usize, epsilon: f32) -> Resul
     require_float(x, 0)?;
     check_epsilon(epsilon)?;
     if x.shape.rank() < min_rank {
-        return Err(format!("input must be [N, C, ..] of rank >= {min_rank}, got {}", x.shape));
+        return Err(format!(
+            "input must be [N, C, ..] of rank >= {min_rank}, got {}",
+            x.shape
+        ));
     }
     let c = &x.shape.0[1];
     for (i, p) in inputs.iter().enumerate().skip(1) {
@@ -183,12 +194,15 @@ fn static_dim(d: &Dim, what: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{what} must be static, got {d}; specialize it with --shape"))
 }
 
+/// Checks the count of a window attribute and that its values are at most 2^32.
 fn check_len(name: &str, v: &[u64], want: usize) -> Result<(), String> {
-    if v.len() == want {
-        Ok(())
-    } else {
-        Err(format!("{name} needs {want} values, got {}", v.len()))
+    if v.len() != want {
+        return Err(format!("{name} needs {want} values, got {}", v.len()));
     }
+    if v.iter().any(|&x| x > u32::MAX as u64) {
+        return Err(format!("{name} {v:?} has a value above 2^32"));
+    }
+    Ok(())
 }
 
 fn conv(
@@ -223,8 +237,10 @@ fn conv(
     let w1 = static_dim(&w.shape.0[1], "weight dim 1")?;
     let m = match output_padding {
         None => {
-            if w1 * g != c {
-                return Err(format!("input has {c} channels but weight expects {w1} x {groups} groups"));
+            if w1 as u128 * g as u128 != c as u128 {
+                return Err(format!(
+                    "input has {c} channels but weight expects {w1} x {groups} groups"
+                ));
             }
             if w0 % g != 0 {
                 return Err(format!("{w0} output channels do not split into {groups} groups"));
@@ -238,7 +254,7 @@ fn conv(
             if c % g != 0 {
                 return Err(format!("{c} input channels do not split into {groups} groups"));
             }
-            w1 * g
+            w1.checked_mul(g).ok_or("output channels overflow")?
         }
     };
     if let Some(op) = output_padding {
@@ -305,13 +321,19 @@ fn pool(
         let (k, st, d) = (kernel[i] as i128, strides[i] as i128, dilations[i] as i128);
         let (pb, pe) = (pads[i] as i128, pads[s + i] as i128);
         if pb >= k * d || pe >= k * d {
-            return Err(format!("pads on spatial axis {i} must be smaller than the kernel extent"));
+            return Err(format!(
+                "pads on spatial axis {i} must be smaller than the kernel extent"
+            ));
         }
         let span = inp + pb + pe - d * (k - 1) - 1;
         if span < 0 {
             return Err(format!("window exceeds padded input on spatial axis {i}"));
         }
-        let mut out = if ceil_mode { (span + st - 1) / st + 1 } else { span / st + 1 };
+        let mut out = if ceil_mode {
+            (span + st - 1) / st + 1
+        } else {
+            span / st + 1
+        };
         if ceil_mode && (out - 1) * st >= inp + pb {
             out -= 1;
         }
@@ -343,7 +365,15 @@ fn resize(x: &TensorType, mode: ResizeMode, scales: &[f32], sizes: Option<&[u64]
             None if scales[i] == 1.0 => d.clone(),
             None => {
                 let n = static_dim(d, "resized dims")?;
-                Dim::Static((n as f64 * scales[i] as f64).floor() as u64)
+                let out = (n as f64 * scales[i] as f64).floor();
+                if out > super::MAX_EXTENT as f64 {
+                    return Err(format!(
+                        "scale {} makes axis {i} larger than the limit {}",
+                        scales[i],
+                        super::MAX_EXTENT
+                    ));
+                }
+                Dim::Static(out as u64)
             }
         };
         dims.push(out);
@@ -385,7 +415,10 @@ fn attention(inputs: &[TensorType], scale: Option<f32>) -> Result<TensorType, St
         scores.push(sk);
         let scores = Shape(scores);
         if broadcast_shapes(&[&scores, &m.shape]).ok().as_ref() != Some(&scores) {
-            return Err(format!("mask of shape {} does not broadcast to the scores {scores}", m.shape));
+            return Err(format!(
+                "mask of shape {} does not broadcast to the scores {scores}",
+                m.shape
+            ));
         }
     }
     let mut dims = batch.0;
