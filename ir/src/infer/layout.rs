@@ -385,14 +385,15 @@ fn slice(input: &Shape, starts: &[i64], ends: &[i64], axes: &[i64], steps: &[i64
             return Err("steps must be nonzero".into());
         }
         let (s, e) = (starts[i], ends[i]);
-        dims[a] =
-            match &input.0[a] {
-                Dim::Static(d) => Dim::Static(slice_len(*d as i64, s, e, step) as u64),
-                d if s == 0 && step == 1 && e >= d.upper_bound() as i64 => d.clone(),
-                d => return Err(format!(
+        dims[a] = match &input.0[a] {
+            Dim::Static(d) => Dim::Static(slice_len(*d as i64, s, e, step) as u64),
+            d if s == 0 && step == 1 && e >= d.upper_bound() as i64 => d.clone(),
+            d => {
+                return Err(format!(
                     "cannot slice symbolic dim {d} with start {s}, end {e}, step {step}; specialize it with --shape"
-                )),
-            };
+                ))
+            }
+        };
     }
     Ok(Shape(dims))
 }
