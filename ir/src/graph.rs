@@ -247,15 +247,21 @@ impl Graph {
         Ok(outs[0])
     }
 
-    /// Adds a node with generated names; returns its output values.
+    /// Adds a node with generated names; returns its output values. A single output takes the
+    /// node's name (`matmul_12`); several take `<node>_out<i>`.
     pub fn add_node(&mut self, op: Op, inputs: &[ValueId]) -> Result<Vec<ValueId>> {
         let base = op.name().to_ascii_lowercase();
         let node_name = self.fresh_name(&base);
         let n = op.num_outputs();
         let mut out_names: Vec<String> = Vec::with_capacity(n);
         for i in 0..n {
-            let mut candidate = self.fresh_name(&format!("{node_name}_out{i}"));
-            while out_names.contains(&candidate) || candidate == node_name {
+            // `node_name` is fresh among values and nodes, so a single output can share it.
+            let mut candidate = if n == 1 {
+                node_name.clone()
+            } else {
+                self.fresh_name(&format!("{node_name}_out{i}"))
+            };
+            while out_names.contains(&candidate) {
                 candidate = format!("{candidate}_");
             }
             out_names.push(candidate);

@@ -394,8 +394,8 @@ graph mlp {
   input %x: f32[batch<=64, 2]
   const @w1: f32[2, 2] = hex\"0000803f00000000000000000000803f\"
   %w1: f32[2, 2] = Constant(@w1)
-  %matmul_out0: f32[batch<=64, 2] = MatMul(%x, %w1)
-  %y: f32[batch<=64, 2] = Softmax<axis=-1>(%matmul_out0) #\"/softmax/Softmax\"
+  %matmul: f32[batch<=64, 2] = MatMul(%x, %w1)
+  %y: f32[batch<=64, 2] = Softmax<axis=-1>(%matmul) #\"/softmax/Softmax\"
   output %y
 }
 ";

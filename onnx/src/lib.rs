@@ -1,1 +1,25 @@
-//! placeholder
+//! `edgecc-onnx`: ONNX import.
+//!
+//! Decodes ONNX protobuf (prost types generated from the vendored `proto/onnx.proto`), maps
+//! opsets 11 through 23 of the ops the IR supports, folds the shape-computation subgraphs that
+//! exporters emit, and builds a verified `edgecc_ir::Graph`.
+//!
+//! - [`decode`]: bytes → [`proto::ModelProto`], with malformed input reported at its byte offset
+//!   and size/count limits enforced ([`Limits`]);
+//! - [`tensor`]: ONNX tensors (raw data, typed fields, external data) → `TensorData`;
+//! - [`import`]: the graph importer and the op mapping, one file per op family.
+//!
+//! Constant folding needs an evaluator of IR ops; this crate sits below the backends, so the
+//! caller passes one in ([`Folder`]; the `edgecc` facade passes the reference interpreter).
+
+#![forbid(unsafe_code)]
+
+pub mod decode;
+pub mod error;
+pub mod import;
+pub mod proto;
+pub mod tensor;
+
+pub use decode::{decode_model, Limits};
+pub use error::{OnnxError, UnsupportedOp};
+pub use import::{import_bytes, import_file, supported_ops, Folder, ImportOptions};

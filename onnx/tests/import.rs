@@ -1,0 +1,823 @@
+//! Importer tests: small ONNX models built with the prost types, imported with the reference
+//! interpreter as the folder, and run with the reference interpreter.
+
+use edgecc_backends::reference::{self, eval_op, Tensor};
+use edgecc_ir::{DType, Dim, Graph, Op, Shape, TensorData};
+use edgecc_onnx::proto::attribute_proto::AttributeType;
+use edgecc_onnx::proto::tensor_proto::DataType;
+use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
+use edgecc_onnx::proto::{
+    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto,
+    TypeProto, ValueInfoProto,
+};
+use edgecc_onnx::tensor::data_to_tensor;
+use edgecc_onnx::{import_bytes, supported_ops, Folder, ImportOptions, OnnxError};
+use prost::Message;
+
+struct RefFolder;
+
+impl Folder for RefFolder {
+    fn eval(&self, op: &Op, inputs: &[TensorData]) -> Result<Vec<TensorData>, String> {
+        let ts: Vec<Tensor> = inputs.iter().map(Tensor::from_data).collect();
+        let refs: Vec<&Tensor> = ts.iter().collect();
+        Ok(eval_op(op, &refs, &[])?.iter().map(Tensor::to_data).collect())
+    }
+}
+
+/// A dim of a declared shape.
+enum D {
+    V(i64),
+    P(&'static str),
+    Unknown,
+}
+
+fn vi(name: &str, elem: DataType, dims: &[D]) -> ValueInfoProto {
+    let dim = dims
+        .iter()
+        .map(|d| Dimension {
+            denotation: None,
+            value: match d {
+                D::V(v) => Some(dimension::Value::DimValue(*v)),
+                D::P(p) => Some(dimension::Value::DimParam(p.to_string())),
+                D::Unknown => None,
+            },
+        })
+        .collect();
+    ValueInfoProto {
+        name: Some(name.into()),
+        r#type: Some(TypeProto {
+            denotation: None,
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                elem_type: Some(elem as i32),
+                shape: Some(TensorShapeProto { dim }),
+            })),
+        }),
+        ..Default::default()
+    }
+}
+
+fn f32_in(name: &str, dims: &[i64]) -> ValueInfoProto {
+    vi(
+        name,
+        DataType::Float,
+        &dims.iter().map(|&d| D::V(d)).collect::<Vec<_>>(),
+    )
+}
+
+fn out(name: &str) -> ValueInfoProto {
+    ValueInfoProto {
+        name: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
+    NodeProto {
+        op_type: Some(op.into()),
+        name: Some(name.into()),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: outputs.iter().map(|s| s.to_string()).collect(),
+        attribute: attrs,
+        ..Default::default()
+    }
+}
+
+fn a_int(name: &str, v: i64) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Int as i32),
+        i: Some(v),
+        ..Default::default()
+    }
+}
+
+fn a_ints(name: &str, v: &[i64]) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Ints as i32),
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn a_str(name: &str, v: &str) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::String as i32),
+        s: Some(v.as_bytes().to_vec()),
+        ..Default::default()
+    }
+}
+
+fn a_float(name: &str, v: f32) -> AttributeProto {
+    AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Float as i32),
+        f: Some(v),
+        ..Default::default()
+    }
+}
+
+fn t_i64(name: &str, shape: &[usize], v: &[i64]) -> TensorProto {
+    data_to_tensor(name, &TensorData::from_i64(DType::I64, shape.to_vec(), v).unwrap())
+}
+
+fn t_f32(name: &str, shape: &[usize], v: &[f32]) -> TensorProto {
+    data_to_tensor(name, &TensorData::from_f32(DType::F32, shape.to_vec(), v).unwrap())
+}
+
+struct M {
+    opset: Option<i64>,
+    nodes: Vec<NodeProto>,
+    inputs: Vec<ValueInfoProto>,
+    outputs: Vec<&'static str>,
+    inits: Vec<TensorProto>,
+}
+
+impl M {
+    fn new(opset: i64) -> M {
+        M {
+            opset: Some(opset),
+            nodes: vec![],
+            inputs: vec![],
+            outputs: vec![],
+            inits: vec![],
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let graph = GraphProto {
+            name: Some("test".into()),
+            node: self.nodes.clone(),
+            input: self.inputs.clone(),
+            output: self.outputs.iter().map(|o| out(o)).collect(),
+            initializer: self.inits.clone(),
+            ..Default::default()
+        };
+        let model = ModelProto {
+            ir_version: Some(8),
+            opset_import: self
+                .opset
+                .map(|v| OperatorSetIdProto {
+                    domain: Some(String::new()),
+                    version: Some(v),
+                })
+                .into_iter()
+                .collect(),
+            graph: Some(graph),
+            ..Default::default()
+        };
+        model.encode_to_vec()
+    }
+
+    fn import_with(&self, opts: &ImportOptions) -> Result<Graph, OnnxError> {
+        import_bytes(&self.bytes(), None, opts, &RefFolder)
+    }
+
+    fn import(&self) -> Result<Graph, OnnxError> {
+        self.import_with(&ImportOptions::default())
+    }
+}
+
+fn f32s(shape: &[usize], v: &[f32]) -> TensorData {
+    TensorData::from_f32(DType::F32, shape.to_vec(), v).unwrap()
+}
+
+fn iota(n: usize) -> Vec<f32> {
+    (0..n).map(|i| i as f32 * 0.25 - 1.0).collect()
+}
+
+fn run(g: &Graph, inputs: &[TensorData]) -> Vec<TensorData> {
+    reference::run(g, inputs).unwrap()
+}
+
+fn assert_close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "length: got {got:?}, want {want:?}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() <= 1e-5 + 1e-4 * w.abs(), "element {i}: got {g}, want {w}");
+    }
+}
+
+fn op_names(g: &Graph) -> Vec<&'static str> {
+    g.nodes().iter().map(|n| n.op.name()).collect()
+}
+
+#[test]
+fn shape_gather_unsqueeze_concat_reshape_folds() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[2, 3, 4])];
+    m.inits = vec![
+        t_i64("zero", &[], &[0]),
+        t_i64("axes0", &[1], &[0]),
+        t_i64("minus1", &[1], &[-1]),
+    ];
+    m.nodes = vec![
+        node("Shape", "shape", &["x"], &["s"], vec![]),
+        node("Gather", "gather", &["s", "zero"], &["b"], vec![a_int("axis", 0)]),
+        node("Unsqueeze", "unsq", &["b", "axes0"], &["b1"], vec![]),
+        node(
+            "Concat",
+            "concat",
+            &["b1", "minus1"],
+            &["target"],
+            vec![a_int("axis", 0)],
+        ),
+        node("Reshape", "reshape", &["x", "target"], &["y"], vec![]),
+    ];
+    m.outputs = vec!["y"];
+    let g = m.import().unwrap();
+    assert_eq!(op_names(&g), vec!["Reshape"], "{g:?}");
+    let y = g.outputs()[0];
+    assert_eq!(g.value(y).name, "y");
+    assert_eq!(g.ty(y).shape, Shape::of(&[2, 12]));
+    assert!(
+        g.consts().is_empty(),
+        "folded shape constants must not stay in the graph"
+    );
+    let x = iota(24);
+    let r = run(&g, &[f32s(&[2, 3, 4], &x)]);
+    assert_eq!(r[0].shape(), &[2, 12]);
+    assert_close(&r[0].to_f32_vec(), &x);
+}
+
+/// `Squeeze` and `Split` with attributes (opset 11) and with inputs (opset 13) agree.
+#[test]
+fn squeeze_and_split_opset11_vs_opset13() {
+    let x: Vec<f32> = iota(6);
+    let build = |opset: i64| {
+        let mut m = M::new(opset);
+        m.inputs = vec![f32_in("x", &[1, 3, 2])];
+        m.outputs = vec!["a", "b"];
+        if opset < 13 {
+            m.nodes = vec![
+                node("Squeeze", "sq", &["x"], &["s"], vec![a_ints("axes", &[0])]),
+                node(
+                    "Split",
+                    "split",
+                    &["s"],
+                    &["a", "b"],
+                    vec![a_int("axis", 0), a_ints("split", &[1, 2])],
+                ),
+            ];
+        } else {
+            m.inits = vec![t_i64("axes", &[1], &[0]), t_i64("sizes", &[2], &[1, 2])];
+            m.nodes = vec![
+                node("Squeeze", "sq", &["x", "axes"], &["s"], vec![]),
+                node("Split", "split", &["s", "sizes"], &["a", "b"], vec![a_int("axis", 0)]),
+            ];
+        }
+        m.import().unwrap()
+    };
+    for opset in [11, 13, 18] {
+        let g = build(opset);
+        let r = run(&g, &[f32s(&[1, 3, 2], &x)]);
+        assert_eq!(r[0].shape(), &[1, 2], "opset {opset}");
+        assert_eq!(r[1].shape(), &[2, 2], "opset {opset}");
+        assert_close(&r[0].to_f32_vec(), &x[..2]);
+        assert_close(&r[1].to_f32_vec(), &x[2..]);
+    }
+    // Without sizes, opset 18 splits into equal parts (the last one smaller).
+    let mut m = M::new(18);
+    m.inputs = vec![f32_in("x", &[5])];
+    m.outputs = vec!["a", "b"];
+    m.nodes = vec![node(
+        "Split",
+        "split",
+        &["x"],
+        &["a", "b"],
+        vec![a_int("num_outputs", 2)],
+    )];
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[5], &iota(5))]);
+    assert_eq!((r[0].shape(), r[1].shape()), (&[3][..], &[2][..]));
+}
+
+fn softmax_ref(x: &[f32], group: usize) -> Vec<f32> {
+    x.chunks(group)
+        .flat_map(|c| {
+            let m = c.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let s: f32 = c.iter().map(|v| (v - m).exp()).sum();
+            c.iter().map(move |v| (v - m).exp() / s).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Before opset 13, Softmax normalizes over all axes from `axis` (default 1) on.
+#[test]
+fn softmax_opset11_coerces_to_2d_at_axis() {
+    let x = iota(24);
+    for (opset, attrs, group) in [
+        (11, vec![], 12),
+        (11, vec![a_int("axis", 2)], 4),
+        (11, vec![a_int("axis", 0)], 24),
+        (13, vec![], 4),
+    ] {
+        let mut m = M::new(opset);
+        m.inputs = vec![f32_in("x", &[2, 3, 4])];
+        m.outputs = vec!["y"];
+        m.nodes = vec![node("Softmax", "sm", &["x"], &["y"], attrs)];
+        let g = m.import().unwrap();
+        let r = run(&g, &[f32s(&[2, 3, 4], &x)]);
+        assert_eq!(r[0].shape(), &[2, 3, 4]);
+        assert_close(&r[0].to_f32_vec(), &softmax_ref(&x, group));
+    }
+    // With two symbolic dims the opset-11 form decomposes into reductions.
+    let mut m = M::new(11);
+    m.inputs = vec![vi("x", DataType::Float, &[D::P("n"), D::P("c"), D::V(4)])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("LogSoftmax", "sm", &["x"], &["y"], vec![])];
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[2, 3, 4], &x)]);
+    let want: Vec<f32> = softmax_ref(&x, 12).iter().map(|v| v.ln()).collect();
+    assert_close(&r[0].to_f32_vec(), &want);
+}
+
+#[test]
+fn conv_auto_pad_same_upper() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[1, 1, 5, 5])];
+    m.inits = vec![t_f32("w", &[1, 1, 3, 3], &[1.0; 9])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node(
+        "Conv",
+        "conv",
+        &["x", "w"],
+        &["y"],
+        vec![a_str("auto_pad", "SAME_UPPER"), a_ints("strides", &[2, 2])],
+    )];
+    let g = m.import().unwrap();
+    let conv = g.nodes().iter().find(|n| n.name == "conv").unwrap();
+    match &conv.op {
+        Op::Conv { pads, strides, .. } => {
+            assert_eq!(pads, &vec![1, 1, 1, 1]);
+            assert_eq!(strides, &vec![2, 2]);
+        }
+        other => panic!("expected Conv, got {other:?}"),
+    }
+    let x = iota(25);
+    let r = run(&g, &[f32s(&[1, 1, 5, 5], &x)]);
+    assert_eq!(r[0].shape(), &[1, 1, 3, 3]);
+    let mut want = vec![];
+    for oy in 0..3i64 {
+        for ox in 0..3i64 {
+            let mut s = 0.0;
+            for ky in 0..3 {
+                for kx in 0..3 {
+                    let (iy, ix) = (oy * 2 - 1 + ky, ox * 2 - 1 + kx);
+                    if (0..5).contains(&iy) && (0..5).contains(&ix) {
+                        s += x[(iy * 5 + ix) as usize];
+                    }
+                }
+            }
+            want.push(s);
+        }
+    }
+    assert_close(&r[0].to_f32_vec(), &want);
+}
+
+/// Ops without their optional attributes take the spec's defaults.
+#[test]
+fn default_attributes() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("a", &[2, 3])];
+    m.inits = vec![t_f32("b", &[3, 2], &iota(6))];
+    m.outputs = vec!["t", "l", "f", "gm"];
+    m.nodes = vec![
+        node("Transpose", "tr", &["a"], &["t"], vec![]),
+        node("LeakyRelu", "lr", &["a"], &["l"], vec![]),
+        node("Flatten", "fl", &["a"], &["f"], vec![]),
+        node("Gemm", "gemm", &["a", "b"], &["gm"], vec![]),
+    ];
+    let g = m.import().unwrap();
+    let a = [1.0, -2.0, 3.0, -4.0, 5.0, -6.0];
+    let r = run(&g, &[f32s(&[2, 3], &a)]);
+    assert_eq!(r[0].shape(), &[3, 2]);
+    assert_close(&r[0].to_f32_vec(), &[1.0, -4.0, -2.0, 5.0, 3.0, -6.0]);
+    assert_close(&r[1].to_f32_vec(), &[1.0, -0.02, 3.0, -0.04, 5.0, -0.06]);
+    assert_eq!(r[2].shape(), &[2, 3]);
+    let b = iota(6);
+    let mut want = vec![0.0; 4];
+    for i in 0..2 {
+        for j in 0..2 {
+            want[i * 2 + j] = (0..3).map(|k| a[i * 3 + k] * b[k * 2 + j]).sum();
+        }
+    }
+    assert_close(&r[3].to_f32_vec(), &want);
+}
+
+/// Empty input names mean "not given".
+#[test]
+fn optional_inputs() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[4])];
+    m.inits = vec![t_f32("hi", &[], &[0.5]), t_i64("pads", &[2], &[1, 0])];
+    m.outputs = vec!["c", "p"];
+    m.nodes = vec![
+        node("Clip", "clip", &["x", "", "hi"], &["c"], vec![]),
+        node("Pad", "pad", &["x", "pads", ""], &["p"], vec![]),
+    ];
+    let g = m.import().unwrap();
+    let clip = &g.nodes().iter().find(|n| n.name == "clip").unwrap().op;
+    assert_eq!(
+        clip,
+        &Op::Clip {
+            min: None,
+            max: Some(0.5)
+        }
+    );
+    let r = run(&g, &[f32s(&[4], &[-3.0, 0.25, 1.0, 2.0])]);
+    assert_close(&r[0].to_f32_vec(), &[-3.0, 0.25, 0.5, 0.5]);
+    assert_close(&r[1].to_f32_vec(), &[0.0, -3.0, 0.25, 1.0, 2.0]);
+}
+
+#[test]
+fn initializer_that_is_also_a_graph_input_is_a_constant() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[2]), f32_in("w", &[2])];
+    m.inits = vec![t_f32("w", &[2], &[10.0, 20.0])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Add", "add", &["x", "w"], &["y"], vec![])];
+    let g = m.import().unwrap();
+    assert_eq!(g.inputs().len(), 1);
+    assert_eq!(g.value(g.inputs()[0]).name, "x");
+    assert_eq!(g.consts().len(), 1);
+    assert_eq!(g.consts()[0].name, "w");
+    let r = run(&g, &[f32s(&[2], &[1.0, 2.0])]);
+    assert_close(&r[0].to_f32_vec(), &[11.0, 22.0]);
+}
+
+#[test]
+fn dim_params_become_symbolic_and_shapes_specialize_them() {
+    let mut m = M::new(13);
+    m.inputs = vec![vi("x", DataType::Float, &[D::P("batch"), D::V(4), D::Unknown])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Relu", "relu", &["x"], &["y"], vec![])];
+    let opts = ImportOptions::default();
+    let g = m.import_with(&opts).unwrap();
+    let dims = &g.ty(g.inputs()[0]).shape.0;
+    assert_eq!(dims[0], Dim::sym("batch", opts.default_sym_max));
+    assert_eq!(dims[1], Dim::Static(4));
+    assert!(matches!(&dims[2], Dim::Sym { name, .. } if !name.is_empty() && name != "batch"));
+    let r = run(&g, &[f32s(&[3, 4, 1], &iota(12))]);
+    assert_eq!(r[0].shape(), &[3, 4, 1]);
+
+    let mut opts = ImportOptions::default();
+    opts.shapes.insert("batch".into(), 3);
+    let g = m.import_with(&opts).unwrap();
+    assert_eq!(g.ty(g.inputs()[0]).shape.0[0], Dim::Static(3));
+}
+
+/// A Reshape whose shape depends on a symbolic dim folds only once the dim is specialized.
+#[test]
+fn non_constant_reshape_shape_names_the_node() {
+    let mut m = M::new(13);
+    m.inputs = vec![vi("x", DataType::Float, &[D::P("n"), D::V(6)])];
+    m.inits = vec![t_i64("tail", &[2], &[3, 2])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![
+        node("Shape", "shape", &["x"], &["s"], vec![a_int("end", 1)]),
+        node("Concat", "concat", &["s", "tail"], &["target"], vec![a_int("axis", 0)]),
+        node("Reshape", "the_reshape", &["x", "target"], &["y"], vec![]),
+    ];
+    match m.import() {
+        Err(OnnxError::Node { node, op_type, msg }) => {
+            assert_eq!(node, "the_reshape");
+            assert_eq!(op_type, "Reshape");
+            assert!(msg.contains("--shape"), "{msg}");
+            assert!(msg.contains("target"), "{msg}");
+        }
+        other => panic!("expected a node error, got {other:?}"),
+    }
+    let mut opts = ImportOptions::default();
+    opts.shapes.insert("n".into(), 2);
+    let g = m.import_with(&opts).unwrap();
+    assert_eq!(op_names(&g), vec!["Reshape"]);
+    let r = run(&g, &[f32s(&[2, 6], &iota(12))]);
+    assert_eq!(r[0].shape(), &[2, 3, 2]);
+
+    // A shape computed from a graph input is never known.
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[6]), vi("shape", DataType::Int64, &[D::V(2)])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Reshape", "r", &["x", "shape"], &["y"], vec![])];
+    assert!(matches!(m.import(), Err(OnnxError::Node { node, .. }) if node == "r"));
+}
+
+#[test]
+fn unsupported_ops_are_all_listed_with_counts() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[2])];
+    m.outputs = vec!["y"];
+    let mut ms = node("FusedMatMul", "fm", &["x", "x"], &["f"], vec![]);
+    ms.domain = Some("com.microsoft".into());
+    m.nodes = vec![
+        node("NonZero", "nz1", &["x"], &["a"], vec![]),
+        node("Relu", "ok", &["x"], &["r"], vec![]),
+        node("NonZero", "nz2", &["x"], &["b"], vec![]),
+        node("Einsum", "ein", &["x"], &["c"], vec![]),
+        ms,
+        node("NonZero", "", &["x"], &["d"], vec![]),
+        node("NonZero", "nz4", &["x"], &["e"], vec![]),
+        node("Identity", "id", &["x"], &["y"], vec![]),
+    ];
+    match m.import() {
+        Err(OnnxError::Unsupported(list)) => {
+            assert_eq!(list.len(), 3, "{list:?}");
+            let nz = list.iter().find(|u| u.op_type == "NonZero").unwrap();
+            assert_eq!(nz.count, 4);
+            assert_eq!(nz.first_nodes.len(), 3);
+            assert_eq!(nz.first_nodes[..2], ["nz1".to_string(), "nz2".to_string()]);
+            let e = list.iter().find(|u| u.op_type == "Einsum").unwrap();
+            assert_eq!((e.count, e.first_nodes.clone()), (1, vec!["ein".to_string()]));
+            let f = list.iter().find(|u| u.op_type == "FusedMatMul").unwrap();
+            assert_eq!(f.domain, "com.microsoft");
+            let msg = OnnxError::Unsupported(list.clone()).to_string();
+            assert!(
+                msg.contains("NonZero (4 nodes") && msg.contains("com.microsoft::FusedMatMul"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
+
+#[test]
+fn opset_outside_11_to_23_is_refused() {
+    let mut m = M::new(9);
+    m.inputs = vec![f32_in("x", &[2])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Relu", "r", &["x"], &["y"], vec![])];
+    let e = m.import().unwrap_err().to_string();
+    assert!(e.contains("opset 9"), "{e}");
+    m.opset = Some(24);
+    assert!(m.import().unwrap_err().to_string().contains("opset 24"));
+    m.opset = None;
+    assert!(m.import().unwrap_err().to_string().contains("opset_import"));
+    m.opset = Some(23);
+    assert!(m.import().is_ok());
+}
+
+/// Unused optional outputs are dropped; used ones that the IR lacks are an error.
+#[test]
+fn layer_norm_optional_outputs() {
+    let mut m = M::new(17);
+    m.inputs = vec![f32_in("x", &[2, 4])];
+    m.inits = vec![t_f32("s", &[4], &[1.0, 2.0, 1.0, 1.0])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node(
+        "LayerNormalization",
+        "ln",
+        &["x", "s"],
+        &["y", "mean"],
+        vec![a_float("epsilon", 0.0)],
+    )];
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[2, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 8.0])])[0].to_f32_vec();
+    let (mu, sd) = (2.5f32, 1.25f32.sqrt());
+    assert!((r[1] - 2.0 * (2.0 - mu) / sd).abs() < 1e-4, "{r:?}");
+    m.outputs = vec!["y", "mean"];
+    match m.import() {
+        Err(OnnxError::Node { node, msg, .. }) => assert!(node == "ln" && msg.contains("mean"), "{msg}"),
+        other => panic!("expected a node error, got {other:?}"),
+    }
+}
+
+/// Constants, `Identity` aliases and outputs that are known at import time.
+#[test]
+fn constant_nodes_and_aliased_outputs() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[3])];
+    m.outputs = vec!["k", "y", "x_alias"];
+    m.nodes = vec![
+        node("Constant", "c", &[], &["k"], vec![a_ints("value_ints", &[1, 2, 3])]),
+        node(
+            "Cast",
+            "cast",
+            &["k"],
+            &["kf"],
+            vec![a_int("to", DataType::Float as i64)],
+        ),
+        node("Mul", "mul", &["x", "kf"], &["y"], vec![]),
+        node("Identity", "id", &["x"], &["x_alias"], vec![]),
+    ];
+    let g = m.import().unwrap();
+    let names: Vec<&str> = g.outputs().iter().map(|&o| g.value(o).name.as_str()).collect();
+    assert_eq!(names, ["k", "y", "x_alias"]);
+    assert_eq!(g.ty(g.outputs()[0]).dtype, DType::I64);
+    let r = run(&g, &[f32s(&[3], &[1.0, 1.0, 2.0])]);
+    assert_eq!(r[0].to_i64_vec(), [1, 2, 3]);
+    assert_close(&r[1].to_f32_vec(), &[1.0, 2.0, 6.0]);
+    assert_close(&r[2].to_f32_vec(), &[1.0, 1.0, 2.0]);
+}
+
+/// Grouped-query attention equals attention with the key/value heads repeated.
+#[test]
+fn attention_gqa_matches_repeated_heads() {
+    let (b, hq, hkv, s, d) = (1usize, 4usize, 2usize, 3usize, 2usize);
+    let k: Vec<f32> = (0..b * hkv * s * d).map(|i| ((i * 7) % 5) as f32 * 0.3 - 0.5).collect();
+    let v: Vec<f32> = (0..b * hkv * s * d).map(|i| ((i * 3) % 7) as f32 * 0.2 - 0.4).collect();
+    let repeat = |t: &[f32]| -> Vec<f32> {
+        let per = s * d;
+        (0..hq)
+            .flat_map(|h| t[(h / (hq / hkv)) * per..][..per].to_vec())
+            .collect()
+    };
+    let build = |kv_heads: usize, kd: &[f32], vd: &[f32]| {
+        let mut m = M::new(23);
+        m.inputs = vec![f32_in("q", &[b as i64, hq as i64, s as i64, d as i64])];
+        let kshape = [b, kv_heads, s, d];
+        m.inits = vec![t_f32("k", &kshape, kd), t_f32("v", &kshape, vd)];
+        m.outputs = vec!["y"];
+        m.nodes = vec![node(
+            "Attention",
+            "att",
+            &["q", "k", "v"],
+            &["y"],
+            vec![a_int("is_causal", 1)],
+        )];
+        m.import().unwrap()
+    };
+    let q: Vec<f32> = (0..b * hq * s * d).map(|i| (i % 5) as f32 * 0.25 - 0.5).collect();
+    let qd = f32s(&[b, hq, s, d], &q);
+    let gqa = run(&build(hkv, &k, &v), std::slice::from_ref(&qd));
+    let full = run(&build(hq, &repeat(&k), &repeat(&v)), &[qd]);
+    assert_eq!(gqa[0].shape(), &[b, hq, s, d]);
+    assert_close(&gqa[0].to_f32_vec(), &full[0].to_f32_vec());
+}
+
+#[test]
+fn supported_ops_are_sorted_and_cover_the_common_set() {
+    let ops = supported_ops();
+    assert!(ops.windows(2).all(|w| w[0] < w[1]));
+    for op in [
+        "Conv",
+        "LayerNormalization",
+        "Attention",
+        "Resize",
+        "Reshape",
+        "Gelu",
+        "TopK",
+    ] {
+        assert!(ops.contains(&op), "{op}");
+    }
+}
+
+/// The 3-D form (`[B, S, H*D]` with head counts) equals the 4-D form on transposed inputs.
+#[test]
+fn attention_3d_matches_4d() {
+    let (s, h, d) = (3usize, 2usize, 2usize);
+    let q: Vec<f32> = (0..s * h * d).map(|i| (i % 5) as f32 * 0.3 - 0.6).collect();
+    let k: Vec<f32> = (0..s * h * d).map(|i| ((i * 3) % 7) as f32 * 0.2 - 0.5).collect();
+    let v: Vec<f32> = (0..s * h * d).map(|i| ((i * 5) % 4) as f32 * 0.5).collect();
+    // [S, H, D] → [H, S, D]
+    let to4 = |t: &[f32]| -> Vec<f32> {
+        let mut o = vec![0.0; t.len()];
+        for si in 0..s {
+            for hi in 0..h {
+                for di in 0..d {
+                    o[(hi * s + si) * d + di] = t[(si * h + hi) * d + di];
+                }
+            }
+        }
+        o
+    };
+    let mut m3 = M::new(23);
+    m3.inputs = vec![f32_in("q", &[1, s as i64, (h * d) as i64])];
+    m3.inits = vec![t_f32("k", &[1, s, h * d], &k), t_f32("v", &[1, s, h * d], &v)];
+    m3.outputs = vec!["y"];
+    m3.nodes = vec![node(
+        "Attention",
+        "att",
+        &["q", "k", "v"],
+        &["y"],
+        vec![a_int("q_num_heads", h as i64), a_int("kv_num_heads", h as i64)],
+    )];
+    let y3 = run(&m3.import().unwrap(), &[f32s(&[1, s, h * d], &q)]);
+    assert_eq!(y3[0].shape(), &[1, s, h * d]);
+    let mut m4 = M::new(23);
+    m4.inputs = vec![f32_in("q", &[1, h as i64, s as i64, d as i64])];
+    m4.inits = vec![t_f32("k", &[1, h, s, d], &to4(&k)), t_f32("v", &[1, h, s, d], &to4(&v))];
+    m4.outputs = vec!["y"];
+    m4.nodes = vec![node("Attention", "att", &["q", "k", "v"], &["y"], vec![])];
+    let y4 = run(&m4.import().unwrap(), &[f32s(&[1, h, s, d], &to4(&q))]);
+    assert_close(&to4(&y3[0].to_f32_vec()), &y4[0].to_f32_vec());
+}
+
+/// GroupNormalization-18 takes per-group scale and bias; opset 21 per-channel ones.
+#[test]
+fn group_norm_opset18_per_group_parameters() {
+    let x: Vec<f32> = (0..8).map(|i| (i * i % 5) as f32).collect();
+    let build = |opset: i64, scale: &[f32], bias: &[f32]| {
+        let mut m = M::new(opset);
+        m.inputs = vec![f32_in("x", &[1, 4, 2])];
+        let n = scale.len();
+        m.inits = vec![t_f32("s", &[n], scale), t_f32("b", &[n], bias)];
+        m.outputs = vec!["y"];
+        m.nodes = vec![node(
+            "GroupNormalization",
+            "gn",
+            &["x", "s", "b"],
+            &["y"],
+            vec![a_int("num_groups", 2)],
+        )];
+        run(&m.import().unwrap(), &[f32s(&[1, 4, 2], &x)])
+    };
+    let g18 = build(18, &[1.0, 2.0], &[0.0, 1.0]);
+    let g21 = build(21, &[1.0, 1.0, 2.0, 2.0], &[0.0, 0.0, 1.0, 1.0]);
+    assert_close(&g18[0].to_f32_vec(), &g21[0].to_f32_vec());
+}
+
+/// Range and ConstantOfShape fold; TopK, Resize, and Pow with an integer exponent import and run.
+#[test]
+fn folding_and_misc_ops() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[1, 1, 2, 2])];
+    m.inits = vec![
+        t_f32("start", &[], &[0.0]),
+        t_f32("limit", &[], &[4.0]),
+        t_f32("delta", &[], &[1.0]),
+        t_i64("k", &[1], &[2]),
+        t_f32("scales", &[4], &[1.0, 1.0, 2.0, 2.0]),
+        t_i64("e", &[], &[2]),
+        t_i64("cshape", &[1], &[4]),
+    ];
+    m.outputs = vec!["sum", "top", "up", "sq"];
+    m.nodes = vec![
+        node("Range", "range", &["start", "limit", "delta"], &["r"], vec![]),
+        node("ConstantOfShape", "cos", &["cshape"], &["ones"], vec![]),
+        node("Add", "add", &["r", "ones"], &["rr"], vec![]),
+        node("Reshape", "flat", &["x", "cshape"], &["xf"], vec![]),
+        node("Add", "sum", &["xf", "rr"], &["sum"], vec![]),
+        node("TopK", "topk", &["xf", "k"], &["top", "idx"], vec![]),
+        node(
+            "Resize",
+            "resize",
+            &["x", "", "scales"],
+            &["up"],
+            vec![
+                a_str("coordinate_transformation_mode", "asymmetric"),
+                a_str("nearest_mode", "floor"),
+            ],
+        ),
+        node("Pow", "pow", &["x", "e"], &["sq"], vec![]),
+    ];
+    let g = m.import().unwrap();
+    let ops = op_names(&g);
+    assert!(!ops.contains(&"Range") && !ops.contains(&"ConstantOfShape"), "{ops:?}");
+    let r = run(&g, &[f32s(&[1, 1, 2, 2], &[1.0, 4.0, 3.0, 2.0])]);
+    assert_close(&r[0].to_f32_vec(), &[1.0, 5.0, 5.0, 5.0]);
+    assert_close(&r[1].to_f32_vec(), &[4.0, 3.0]);
+    assert_eq!(r[2].shape(), &[1, 1, 4, 4]);
+    assert_close(
+        &r[2].to_f32_vec(),
+        &[
+            1.0, 1.0, 4.0, 4.0, 1.0, 1.0, 4.0, 4.0, 3.0, 3.0, 2.0, 2.0, 3.0, 3.0, 2.0, 2.0,
+        ],
+    );
+    assert_close(&r[3].to_f32_vec(), &[1.0, 16.0, 9.0, 4.0]);
+}
+
+/// ConvTranspose with `output_shape` computes its pads as the ONNX reference does.
+#[test]
+fn conv_transpose_output_shape() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[1, 1, 3])];
+    m.inits = vec![t_f32("w", &[1, 1, 3], &[1.0, 1.0, 1.0])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node(
+        "ConvTranspose",
+        "ct",
+        &["x", "w"],
+        &["y"],
+        vec![a_ints("strides", &[2]), a_ints("output_shape", &[6])],
+    )];
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[1, 1, 3], &[1.0, 2.0, 3.0])]);
+    assert_eq!(r[0].shape(), &[1, 1, 6]);
+    // Full output (length 7): [1, 1, 3, 2, 5, 3, 3]; total padding 1 goes to the begin.
+    assert_close(&r[0].to_f32_vec(), &[1.0, 3.0, 2.0, 5.0, 3.0, 3.0]);
+}
+
+/// Malformed graphs give errors, never panics.
+#[test]
+fn malformed_graphs_are_errors() {
+    // Input used before it is defined.
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[2])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Relu", "r", &["nowhere"], &["y"], vec![])];
+    assert!(matches!(m.import(), Err(OnnxError::Node { node, .. }) if node == "r"));
+    // Output never computed.
+    m.nodes = vec![node("Relu", "r", &["x"], &["z"], vec![])];
+    assert!(matches!(m.import(), Err(OnnxError::Graph(_))));
+    // Wrong attribute type and missing required attribute.
+    m.nodes = vec![node("Concat", "c", &["x"], &["y"], vec![a_str("axis", "zero")])];
+    assert!(matches!(m.import(), Err(OnnxError::Node { node, .. }) if node == "c"));
+    m.nodes = vec![node("Concat", "c", &["x"], &["y"], vec![])];
+    assert!(matches!(m.import(), Err(OnnxError::Node { .. })));
+    // Attention with K of the wrong rank.
+    m.nodes = vec![node("Attention", "a", &["x", "x", "x"], &["y"], vec![])];
+    assert!(m.import().is_err());
+    // Random bytes.
+    assert!(import_bytes(&[0xff, 0x13, 0x00, 0x42], None, &ImportOptions::default(), &RefFolder).is_err());
+}

@@ -1,0 +1,51 @@
+//! The facade's error type.
+
+use std::path::PathBuf;
+
+/// Everything the library facade can report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Ir {
+        path: PathBuf,
+        #[source]
+        source: edgecc_ir::IrError,
+    },
+    #[error("{path}: unknown model format (expected .onnx or a .eir text graph)")]
+    UnknownFormat { path: PathBuf },
+    #[error("unknown target `{0}`; available targets: reference")]
+    UnknownTarget(String),
+    #[error("bad --shape `{0}`: expected NAME=VALUE with VALUE a positive integer")]
+    BadShapeArg(String),
+    #[error("--shape names `{name}`, which is not a symbolic dim of any graph input (symbolic dims: {known})")]
+    UnknownSymbol { name: String, known: String },
+    #[error("symbolic dim `{name}` = {value} exceeds its bound {max}")]
+    SymbolOutOfRange { name: String, value: u64, max: u64 },
+    #[error("{path}: {source}")]
+    Onnx {
+        path: PathBuf,
+        #[source]
+        source: edgecc_onnx::OnnxError,
+    },
+    #[error("{path}: {msg}")]
+    Npy { path: PathBuf, msg: String },
+    #[error("bad --input `{0}`: expected NAME=FILE.npy")]
+    BadInputArg(String),
+    #[error("--input names `{name}`, which is not a graph input (inputs: {known})")]
+    UnknownInput { name: String, known: String },
+    #[error("input `{name}` is not given: pass --input {name}=FILE.npy (or --random-inputs)")]
+    MissingInput { name: String },
+    #[error(transparent)]
+    Graph(#[from] edgecc_ir::IrError),
+    #[error(transparent)]
+    Run(#[from] edgecc_backends::reference::RefError),
+}
+
+/// Result alias for the facade.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

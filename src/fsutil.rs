@@ -1,0 +1,75 @@
+//! File-system helpers: atomic writes and safe file names.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed and
+/// synced, then renamed over `path`. A failure leaves no half-written file behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A file name for a tensor name: ASCII letters, digits, `-` and `_` are kept, every other byte
+/// becomes `%XX`, so the name can never leave its directory (`/`, `..`) or collide after escaping.
+pub fn safe_file_stem(name: &str) -> String {
+    if name.is_empty() {
+        return "%".to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_never_escape_and_stay_distinct() {
+        assert_eq!(safe_file_stem("logits"), "logits");
+        assert_eq!(safe_file_stem("../etc/passwd"), "%2E%2E%2Fetc%2Fpasswd");
+        assert_eq!(safe_file_stem("/layer.0/Add_output_0"), "%2Flayer%2E0%2FAdd_output_0");
+        assert_eq!(safe_file_stem(".."), "%2E%2E");
+        assert_eq!(safe_file_stem(""), "%");
+        assert_ne!(safe_file_stem("a/b"), safe_file_stem("a%2Fb"));
+        assert!(!safe_file_stem("a\\b:c").contains(['\\', ':', '/']));
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("edgecc-fsutil-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("x.bin");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+        assert_eq!(leftovers.len(), 1);
+        assert!(write_atomic(&dir.join("no/such/dir/x.bin"), b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
