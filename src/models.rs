@@ -111,7 +111,7 @@ impl TransformerConfig {
         if self.hidden == 0 || self.heads == 0 || self.ffn == 0 || self.seq == 0 {
             return bad(format!("every size of the config must be at least 1, got {self:?}"));
         }
-        if self.hidden % self.heads != 0 {
+        if !self.hidden.is_multiple_of(self.heads) {
             return bad(format!(
                 "hidden size {} is not a multiple of the {} heads",
                 self.hidden, self.heads
@@ -462,7 +462,7 @@ mod tests {
         assert_eq!(xs[1].shape(), &[5], "one extent per symbol name");
         let ints = xs[0].to_i64_vec();
         assert!(ints.iter().all(|v| (0..10).contains(v)));
-        assert!(ints.iter().any(|&v| v == 9) && ints.iter().any(|&v| v == 0));
+        assert!(ints.contains(&9) && ints.contains(&0));
         assert!(xs[1].to_i64_vec().iter().all(|v| (0..8).contains(v)));
         assert_eq!(xs[2].dtype(), DType::F16);
     }
