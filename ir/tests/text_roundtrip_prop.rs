@@ -12,7 +12,7 @@ use proptest::prelude::*;
 fn opts(seed: u64) -> RandomGraphOptions {
     RandomGraphOptions {
         max_nodes: 4 + (seed % 16) as usize,
-        symbolic: seed % 5 != 0,
+        symbolic: !seed.is_multiple_of(5),
         ..RandomGraphOptions::default()
     }
 }
