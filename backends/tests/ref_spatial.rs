@@ -439,6 +439,40 @@ fn avg_pool(kernel: &[u64], strides: &[u64], pads: &[u64], ceil_mode: bool, coun
     }
 }
 
+/// MaxPool on integers (ONNX `test_maxpool_2d_uint8`): exact, in the input's dtype.
+#[test]
+fn max_pool_integer_inputs() {
+    for dt in [DType::U8, DType::I8, DType::I32, DType::I64] {
+        let v: Vec<i64> = (0..16)
+            .map(|i| if dt.is_signed() { 7 - i } else { i * 13 % 16 })
+            .collect();
+        let x = Tensor::from_i64(dt, vec![1, 1, 4, 4], v.clone());
+        let y = run(&max_pool(&[2, 2], &[2, 2], &[], &[], false), &[&x]);
+        assert_eq!(y.dtype, dt);
+        assert_eq!(y.shape, [1, 1, 2, 2]);
+        let want: Vec<i64> = [(0, 0), (0, 2), (2, 0), (2, 2)]
+            .iter()
+            .map(|&(r, c)| {
+                [(r, c), (r, c + 1), (r + 1, c), (r + 1, c + 1)]
+                    .iter()
+                    .map(|&(a, b)| v[a * 4 + b])
+                    .max()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(y.ints().unwrap(), want.as_slice(), "{dt}");
+    }
+    // Padding never wins: all-negative windows keep their own maximum.
+    let x = Tensor::from_i64(DType::I8, vec![1, 1, 2, 2], vec![-5, -6, -7, -8]);
+    let y = run(&max_pool(&[3, 3], &[1, 1], &[1, 1, 1, 1], &[], false), &[&x]);
+    assert_eq!(y.ints().unwrap(), [-5, -5, -5, -5]);
+    let b = Tensor::from_bool(vec![1, 1, 2], vec![true, false]);
+    assert!(err(&max_pool(&[1], &[], &[], &[], false), &[&b]).contains("float or integer"));
+    // AveragePool stays float-only.
+    let xi = Tensor::from_i64(DType::U8, vec![1, 1, 2], vec![1, 2]);
+    assert!(err(&avg_pool(&[1], &[], &[], false, false), &[&xi]).contains("float"));
+}
+
 #[test]
 fn max_pool_onnx_examples() {
     let x = count_from_1(&[1, 1, 4, 4]);
@@ -669,9 +703,20 @@ fn resize_linear_onnx_examples() {
     let x = f(&[1, 1, 2, 4], &[1., 2., 3., 4., 5., 6., 7., 8.]);
     let down = run(&linear(HalfPixel, &[1., 1., 0.6, 0.6], None), &[&x]);
     assert_close(&down, &[1, 1, 1, 2], &[2.6666665, 4.3333331], 1e-6);
-    // align_corners downsampling: [1, 1, 1, 2] samples columns 0 and 3 of row 0.
+    // align_corners downsampling with scales (ONNX `test_resize_downsample_scales_linear_align_corners`):
+    // the coordinate divides by the unrounded output length 4 * 0.6 = 2.4, so output column 1
+    // samples 1 * 3 / 1.4 = 2.142857 (not column 3, which the rounded length 2 would give).
     let down = run(&linear(AlignCorners, &[1., 1., 0.6, 0.6], None), &[&x]);
+    assert_close(&down, &[1, 1, 1, 2], &[1., 3.142857], 1e-6);
+    // With sizes the output length is the size itself: [1, 1, 1, 2] samples columns 0 and 3.
+    let down = run(&linear(AlignCorners, &[], Some(&[1, 1, 1, 2])), &[&x]);
     assert_close(&down, &[1, 1, 1, 2], &[1., 4.], 1e-6);
+    // Nearest rounds the same coordinates: 2.142857 → column 2.
+    let near = run(
+        &nearest(AlignCorners, NearestMode::RoundPreferFloor, &[1., 1., 0.6, 0.6], None),
+        &[&x],
+    );
+    assert_close(&near, &[1, 1, 1, 2], &[1., 3.], 0.0);
 
     // 1-D asymmetric: coordinates 0, 0.5, 1, 1.5 (clamped to 1).
     let x1 = f(&[2], &[0., 10.]);

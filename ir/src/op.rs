@@ -257,9 +257,10 @@ impl ResizeMode {
 pub enum CoordMode {
     /// `(x + 0.5) / scale - 0.5`
     HalfPixel,
-    /// Like half-pixel, but 0 when the output extent is 1.
+    /// Like half-pixel, but -0.5 (clamped to the first element) when the output length is 1.
     PytorchHalfPixel,
-    /// `x * (in - 1) / (out - 1)`
+    /// `x * (in - 1) / (out - 1)`, with the unrounded output length `out = in * scale` (0 when it
+    /// is 1)
     AlignCorners,
     /// `x / scale`
     Asymmetric,
@@ -378,8 +379,9 @@ pub enum Op {
         output_padding: Vec<u64>,
         groups: u32,
     },
-    /// `x [N, C, *spatial]` → max over each window; padding never wins. Extent as Conv, or with
-    /// `ceil_mode` rounded up (a window must start inside the input or left padding).
+    /// `x [N, C, *spatial]` (1-D or 2-D spatial, any numeric dtype) → max over each window; padding
+    /// never wins. Extent as Conv, or with `ceil_mode` rounded up (a window must start inside the
+    /// input or left padding).
     MaxPool {
         kernel: Vec<u64>,
         strides: Vec<u64>,
@@ -387,7 +389,8 @@ pub enum Op {
         dilations: Vec<u64>,
         ceil_mode: bool,
     },
-    /// Average over each window; padded positions count only with `count_include_pad`.
+    /// Float `x [N, C, *spatial]` (1-D or 2-D spatial): average over each window; padded positions
+    /// count only with `count_include_pad`. Extent as `MaxPool` without dilations.
     AveragePool {
         kernel: Vec<u64>,
         strides: Vec<u64>,

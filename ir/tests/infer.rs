@@ -169,6 +169,36 @@ fn conv_pool_and_conv_transpose_extents() {
     assert!(e.contains("channels"), "{e}");
 }
 
+/// Pools take 1 or 2 spatial dims (3-D is refused with a message saying so); MaxPool takes any
+/// numeric dtype, AveragePool floats only.
+#[test]
+fn pooling_rank_and_dtype() {
+    let max = |k: usize| Op::MaxPool {
+        kernel: vec![2; k],
+        strides: vec![1; k],
+        pads: vec![0; 2 * k],
+        dilations: vec![1; k],
+        ceil_mode: false,
+    };
+    let avg = |k: usize| Op::AveragePool {
+        kernel: vec![2; k],
+        strides: vec![1; k],
+        pads: vec![0; 2 * k],
+        ceil_mode: false,
+        count_include_pad: false,
+    };
+    assert_eq!(shape1(max(1), &[f32t(&[1, 2, 5])]), Shape::of(&[1, 2, 4]));
+    for op in [max(3), avg(3)] {
+        let e = out(op, &[f32t(&[1, 1, 4, 4, 4])]).unwrap_err();
+        assert!(e.contains("3-D pooling is not supported"), "{e}");
+    }
+    let u8t = TensorType::new(DType::U8, Shape::of(&[1, 1, 4, 4]));
+    let y = out(max(2), std::slice::from_ref(&u8t)).unwrap();
+    assert_eq!(y[0], TensorType::new(DType::U8, Shape::of(&[1, 1, 3, 3])));
+    let e = out(avg(2), &[u8t]).unwrap_err();
+    assert!(e.contains("float"), "{e}");
+}
+
 #[test]
 fn slice_gather_pad_and_friends() {
     let slice = Op::Slice {
@@ -180,6 +210,10 @@ fn slice_gather_pad_and_friends() {
     assert_eq!(shape1(slice, &[f32t(&[5, 7])]), Shape::of(&[3, 3]));
     assert_eq!(slice_len(10, 2, 8, 3), 2);
     assert_eq!(slice_len(10, 100, 200, 1), 0);
+    // Negative steps clamp the start to [0, dim - 1] (ONNX), so x[-2::-1] on one element keeps it.
+    assert_eq!(slice_len(1, -2, i64::MIN, -1), 1);
+    assert_eq!(slice_len(0, -1, i64::MIN, -1), 0);
+    assert_eq!(slice_len(5, 10, i64::MIN, -2), 3);
     let g = Op::Gather { axis: 1 };
     assert_eq!(
         shape1(g, &[f32t(&[2, 5, 3]), t(DType::I64, &[4, 2])]),

@@ -91,11 +91,40 @@ pub fn decode_model(bytes: &[u8], limits: &Limits) -> Result<proto::ModelProto, 
     };
     walker.message(Msg::Model, 0, bytes.len(), 0, 0)?;
     let model = proto::ModelProto::decode(bytes).map_err(|e| OnnxError::Malformed {
-        offset: prost_error_offset(bytes),
+        offset: prost_error_offset::<proto::ModelProto>(bytes),
         msg: format!("{PROST_ERROR_PREFIX}: {e}"),
     })?;
     check_weight_bytes(&model, limits)?;
     Ok(model)
+}
+
+/// Decodes one serialized `TensorProto` (such as the `input_0.pb` files of the ONNX backend tests)
+/// with the checks of [`decode_model`]: the wire-format walk (errors carry the byte offset from the
+/// start of `bytes`), `max_file_bytes` on the input, and `max_rank`/`max_tensor_bytes` on the tensor.
+pub fn decode_tensor_proto(bytes: &[u8], limits: &Limits) -> Result<proto::TensorProto, OnnxError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(OnnxError::Limit {
+            limit: "max_file_bytes",
+            msg: format!(
+                "the tensor is {} bytes, the limit is {} bytes",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
+        });
+    }
+    let mut walker = Walker {
+        buf: bytes,
+        limits,
+        nodes: 0,
+        initializers: 0,
+    };
+    walker.message(Msg::Tensor, 0, bytes.len(), 0, 0)?;
+    let tensor = proto::TensorProto::decode(bytes).map_err(|e| OnnxError::Malformed {
+        offset: prost_error_offset::<proto::TensorProto>(bytes),
+        msg: format!("{PROST_ERROR_PREFIX}: {e}"),
+    })?;
+    WeightBytes { limits, total: 0 }.tensor(&tensor)?;
+    Ok(tensor)
 }
 
 /// Reads a model file, checking its size against `limits.max_file_bytes` before reading it (and
@@ -667,9 +696,9 @@ impl Walker<'_> {
     }
 }
 
-/// The offset of the first top-level field that prost cannot decode on its own (0 if none).
-/// Only called on the error path, after the walker has accepted the structure.
-fn prost_error_offset(bytes: &[u8]) -> usize {
+/// The offset of the first top-level field of an `M` that prost cannot decode on its own (0 if
+/// none). Only called on the error path, after the walker has accepted the structure.
+fn prost_error_offset<M: Message + Default>(bytes: &[u8]) -> usize {
     let noop = || String::new();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -688,7 +717,7 @@ fn prost_error_offset(bytes: &[u8]) -> usize {
         let Some(next) = next.filter(|&n| n <= bytes.len()) else {
             return pos;
         };
-        if proto::ModelProto::decode(bytes.get(pos..next).unwrap_or(&[])).is_err() {
+        if M::decode(bytes.get(pos..next).unwrap_or(&[])).is_err() {
             return pos;
         }
         pos = next;

@@ -20,6 +20,7 @@ pub mod import;
 pub mod proto;
 pub mod tensor;
 
-pub use decode::{decode_model, Limits};
+pub use decode::{decode_model, decode_tensor_proto, Limits};
 pub use error::{OnnxError, UnsupportedOp};
 pub use import::{import_bytes, import_file, supported_ops, Folder, ImportOptions};
+pub use tensor::decode_tensor;

@@ -427,6 +427,15 @@ fn check_relative_location(location: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Decodes one serialized `TensorProto` (an ONNX test-data `.pb` file, say) into [`TensorData`]:
+/// the bytes are checked as [`crate::decode_model`] checks a model (malformed input reported with
+/// its byte offset, [`Limits`] enforced), then read as [`tensor_to_data`] reads an initializer.
+/// There is no model directory, so a tensor with external data is refused.
+pub fn decode_tensor(bytes: &[u8], limits: &Limits) -> Result<TensorData, OnnxError> {
+    let t = crate::decode::decode_tensor_proto(bytes, limits)?;
+    tensor_to_data(&t, None, limits)
+}
+
 /// The `TensorProto` of `d` (data in `raw_data`), named `name`. The inverse of [`tensor_to_data`]
 /// for tensors stored inline.
 pub fn data_to_tensor(name: &str, d: &TensorData) -> proto::TensorProto {

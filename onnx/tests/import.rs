@@ -557,28 +557,292 @@ fn opset_outside_11_to_23_is_refused() {
     assert!(m.import().is_ok());
 }
 
-/// Unused optional outputs are dropped; used ones that the IR lacks are an error.
+/// `LayerNormalization`'s `Mean` and `InvStdDev` outputs, built from IR ops: the mean and
+/// `1 / sqrt(var + epsilon)` over the normalized axes, reduced axes kept.
 #[test]
 fn layer_norm_optional_outputs() {
     let mut m = M::new(17);
     m.inputs = vec![f32_in("x", &[2, 4])];
     m.inits = vec![t_f32("s", &[4], &[1.0, 2.0, 1.0, 1.0])];
     m.outputs = vec!["y"];
+    let eps = 0.5f32;
     m.nodes = vec![node(
         "LayerNormalization",
         "ln",
         &["x", "s"],
-        &["y", "mean"],
-        vec![a_float("epsilon", 0.0)],
+        &["y", "mean", "inv"],
+        vec![a_float("epsilon", eps)],
     )];
+    let x = f32s(&[2, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 8.0]);
+    // Unused optional outputs add no ops.
     let g = m.import().unwrap();
-    let r = run(&g, &[f32s(&[2, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 8.0])])[0].to_f32_vec();
-    let (mu, sd) = (2.5f32, 1.25f32.sqrt());
-    assert!((r[1] - 2.0 * (2.0 - mu) / sd).abs() < 1e-4, "{r:?}");
-    m.outputs = vec!["y", "mean"];
-    match m.import() {
-        Err(OnnxError::Node { node, msg, .. }) => assert!(node == "ln" && msg.contains("mean"), "{msg}"),
+    assert_eq!(op_names(&g), ["Constant", "LayerNorm"]);
+    let y_only = run(&g, std::slice::from_ref(&x));
+    let (mu, var) = ([2.5f32, 2.0], [1.25f32, 12.0]);
+    let inv: Vec<f32> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+    assert_close(&y_only[0].to_f32_vec()[1..2], &[2.0 * (2.0 - mu[0]) * inv[0]]);
+
+    m.outputs = vec!["y", "mean", "inv"];
+    let g = m.import().unwrap();
+    let r = run(&g, &[x]);
+    assert_close(&r[0].to_f32_vec(), &y_only[0].to_f32_vec());
+    assert_eq!(r[1].shape(), &[2, 1]);
+    assert_close(&r[1].to_f32_vec(), &mu);
+    assert_eq!(r[2].shape(), &[2, 1]);
+    assert_close(&r[2].to_f32_vec(), &inv);
+
+    // axis 0 reduces everything: [1, 1] statistics.
+    m.nodes[0].attribute.push(a_int("axis", 0));
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[2, 4], &[1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 8.0])]);
+    assert_eq!(r[1].shape(), &[1, 1]);
+    assert_close(&r[1].to_f32_vec(), &[2.25]);
+}
+
+/// A naive attention over `[H, S, D]` heads (batch 1) with an additive `[S, L]` bias, giving
+/// `(y, scaled q kᵀ, softcapped, with bias, softmax)`.
+#[allow(clippy::type_complexity)]
+fn naive_attention(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    bias: &[f32],
+    (h, s, l, d): (usize, usize, usize, usize),
+    softcap: f32,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+    let scale = 1.0 / (d as f32).sqrt();
+    let (mut y, mut qk, mut capped, mut biased, mut probs) = (vec![], vec![], vec![], vec![], vec![]);
+    for hi in 0..h {
+        for i in 0..s {
+            let row: Vec<f32> = (0..l)
+                .map(|j| {
+                    (0..d)
+                        .map(|c| q[(hi * s + i) * d + c] * k[(hi * l + j) * d + c])
+                        .sum::<f32>()
+                        * scale
+                })
+                .collect();
+            let cap: Vec<f32> = if softcap > 0.0 {
+                row.iter().map(|x| (x / softcap).tanh() * softcap).collect()
+            } else {
+                row.clone()
+            };
+            let b: Vec<f32> = cap.iter().enumerate().map(|(j, x)| x + bias[i * l + j]).collect();
+            let mx = b.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let e: Vec<f32> = b.iter().map(|x| (x - mx).exp()).collect();
+            let sum: f32 = e.iter().sum();
+            let p: Vec<f32> = e.iter().map(|x| x / sum).collect();
+            for c in 0..d {
+                y.push((0..l).map(|j| p[j] * v[(hi * l + j) * d + c]).sum());
+            }
+            qk.extend(row);
+            capped.extend(cap);
+            biased.extend(b);
+            probs.extend(p);
+        }
+    }
+    (y, qk, capped, biased, probs)
+}
+
+/// `Attention` output 3 (`qk_matmul_output`) in each `qk_matmul_output_mode`, with and without
+/// `softcap`; an unknown mode is refused with a node error naming it.
+#[test]
+fn attention_qk_matmul_output_modes_and_softcap() {
+    let (h, s, l, d) = (2usize, 2usize, 3usize, 2usize);
+    let q: Vec<f32> = (0..h * s * d).map(|i| (i % 5) as f32 * 0.7 - 1.2).collect();
+    let k: Vec<f32> = (0..h * l * d).map(|i| ((i * 3) % 7) as f32 * 0.6 - 1.5).collect();
+    let v: Vec<f32> = (0..h * l * d).map(|i| ((i * 5) % 4) as f32 * 0.5).collect();
+    let bias = [0.0f32, -1.0, 0.5, 0.25, 0.0, -2.0];
+    let build = |attrs: Vec<AttributeProto>| {
+        let mut m = M::new(23);
+        m.inputs = vec![f32_in("q", &[1, h as i64, s as i64, d as i64])];
+        m.inits = vec![
+            t_f32("k", &[1, h, l, d], &k),
+            t_f32("v", &[1, h, l, d], &v),
+            t_f32("mask", &[s, l], &bias),
+        ];
+        m.outputs = vec!["y", "qk"];
+        m.nodes = vec![node(
+            "Attention",
+            "att",
+            &["q", "k", "v", "mask"],
+            &["y", "", "", "qk"],
+            attrs,
+        )];
+        m
+    };
+    let qd = f32s(&[1, h, s, d], &q);
+    for softcap in [0.0f32, 1.5] {
+        let (y, qk, capped, biased, probs) = naive_attention(&q, &k, &v, &bias, (h, s, l, d), softcap);
+        for (mode, want) in [(0, &qk), (1, &capped), (2, &biased), (3, &probs)] {
+            let m = build(vec![a_int("qk_matmul_output_mode", mode), a_float("softcap", softcap)]);
+            let r = run(&m.import().unwrap(), std::slice::from_ref(&qd));
+            assert_eq!(r[1].shape(), &[1, h, s, l], "mode {mode}");
+            assert_close(&r[0].to_f32_vec(), &y);
+            assert_close(&r[1].to_f32_vec(), want);
+        }
+        // Softcap without output 3.
+        let mut m = build(vec![a_float("softcap", softcap)]);
+        m.outputs = vec!["y"];
+        m.nodes[0].output = vec!["y".into()];
+        let r = run(&m.import().unwrap(), std::slice::from_ref(&qd));
+        assert_close(&r[0].to_f32_vec(), &y);
+    }
+    match build(vec![a_int("qk_matmul_output_mode", 4)]).import() {
+        Err(OnnxError::Node { node, msg, .. }) => {
+            assert!(node == "att" && msg.contains("qk_matmul_output_mode 4"), "{msg}")
+        }
         other => panic!("expected a node error, got {other:?}"),
+    }
+}
+
+/// With `qk_matmul_output`, grouped-query heads, a bool mask with a fully masked row, and
+/// `is_causal` build the same `Y` as the fused path, and the fully masked row's probabilities are 0.
+#[test]
+fn attention_explicit_path_matches_fused() {
+    let (hq, hkv, s, d) = (4usize, 2usize, 3usize, 2usize);
+    let q: Vec<f32> = (0..hq * s * d).map(|i| (i % 5) as f32 * 0.25 - 0.5).collect();
+    let k: Vec<f32> = (0..hkv * s * d).map(|i| ((i * 7) % 5) as f32 * 0.3 - 0.5).collect();
+    let v: Vec<f32> = (0..hkv * s * d).map(|i| ((i * 3) % 7) as f32 * 0.2 - 0.4).collect();
+    let keep = [true, false, true, false, true, true, true, true, true];
+    let build = |with_qk: bool, causal: bool| {
+        let mut m = M::new(23);
+        m.inputs = vec![f32_in("q", &[1, hq as i64, s as i64, d as i64])];
+        let mask = TensorData::from_bytes(DType::Bool, vec![s, s], keep.iter().map(|&b| b as u8).collect()).unwrap();
+        m.inits = vec![
+            t_f32("k", &[1, hkv, s, d], &k),
+            t_f32("v", &[1, hkv, s, d], &v),
+            data_to_tensor("mask", &mask),
+        ];
+        let outs: &[&str] = if with_qk { &["y", "", "", "qk"] } else { &["y"] };
+        m.outputs = if with_qk { vec!["y", "qk"] } else { vec!["y"] };
+        m.nodes = vec![node(
+            "Attention",
+            "att",
+            &["q", "k", "v", "mask"],
+            outs,
+            vec![a_int("qk_matmul_output_mode", 3), a_int("is_causal", causal as i64)],
+        )];
+        m.import().unwrap()
+    };
+    let qd = f32s(&[1, hq, s, d], &q);
+    for causal in [false, true] {
+        let fused = build(false, causal);
+        assert!(op_names(&fused).contains(&"Attention"));
+        let explicit = build(true, causal);
+        assert!(!op_names(&explicit).contains(&"Attention"));
+        let a = run(&fused, std::slice::from_ref(&qd));
+        let b = run(&explicit, std::slice::from_ref(&qd));
+        let probs = b[1].to_f32_vec();
+        for row in probs.chunks(s) {
+            let sum: f32 = row.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-5, "row {row:?}");
+        }
+        let yb = b[0].to_f32_vec();
+        assert!(yb.iter().all(|x| x.is_finite()), "{yb:?}");
+        assert_close(&yb, &a[0].to_f32_vec());
+    }
+    // Causal plus a mask whose first row keeps only key 1 (masked by causality): a fully masked row.
+    let mut m = M::new(23);
+    m.inputs = vec![f32_in("q", &[1, 1, 2, 1])];
+    let mask = TensorData::from_bytes(DType::Bool, vec![2, 2], vec![0, 1, 1, 1]).unwrap();
+    m.inits = vec![
+        t_f32("k", &[1, 1, 2, 1], &[1.0, 2.0]),
+        t_f32("v", &[1, 1, 2, 1], &[3.0, 5.0]),
+        data_to_tensor("mask", &mask),
+    ];
+    m.outputs = vec!["y", "qk"];
+    m.nodes = vec![node(
+        "Attention",
+        "att",
+        &["q", "k", "v", "mask"],
+        &["y", "", "", "qk"],
+        vec![a_int("qk_matmul_output_mode", 3), a_int("is_causal", 1)],
+    )];
+    let r = run(&m.import().unwrap(), &[f32s(&[1, 1, 2, 1], &[1.0, 1.0])]);
+    let (y, p) = (r[0].to_f32_vec(), r[1].to_f32_vec());
+    assert_eq!(&p[..2], &[0.0, 0.0], "{p:?}");
+    assert_eq!(y[0], 0.0, "{y:?}");
+    assert!(y[1].is_finite() && (p[2] + p[3] - 1.0).abs() < 1e-6, "{y:?} {p:?}");
+}
+
+/// `ReduceMax`/`ReduceMin` on bools are "any"/"all".
+#[test]
+fn reduce_max_min_on_bool() {
+    let mut m = M::new(18);
+    m.inputs = vec![vi("x", DataType::Bool, &[D::V(2), D::V(3)])];
+    m.inits = vec![t_i64("axes", &[1], &[1])];
+    m.outputs = vec!["any", "all"];
+    m.nodes = vec![
+        node(
+            "ReduceMax",
+            "rmax",
+            &["x", "axes"],
+            &["any"],
+            vec![a_int("keepdims", 0)],
+        ),
+        node(
+            "ReduceMin",
+            "rmin",
+            &["x", "axes"],
+            &["all"],
+            vec![a_int("keepdims", 0)],
+        ),
+    ];
+    let g = m.import().unwrap();
+    assert_eq!(g.ty(g.outputs()[0]).dtype, DType::Bool);
+    let x = TensorData::from_bytes(DType::Bool, vec![2, 3], vec![1, 0, 1, 1, 1, 1]).unwrap();
+    let r = run(&g, &[x]);
+    assert_eq!(r[0].dtype(), DType::Bool);
+    assert_eq!(r[0].to_i64_vec(), [1, 1]);
+    assert_eq!(r[1].to_i64_vec(), [0, 1]);
+}
+
+/// `Dropout` in inference: the output is the input and the mask output keeps everything.
+#[test]
+fn dropout_mask_output_is_all_true() {
+    let mut m = M::new(13);
+    m.inputs = vec![f32_in("x", &[2, 3])];
+    m.outputs = vec!["y", "mask"];
+    m.nodes = vec![node("Dropout", "drop", &["x"], &["y", "mask"], vec![])];
+    let g = m.import().unwrap();
+    let x: Vec<f32> = iota(6);
+    let r = run(&g, &[f32s(&[2, 3], &x)]);
+    assert_close(&r[0].to_f32_vec(), &x);
+    assert_eq!(r[1].dtype(), DType::Bool);
+    assert_eq!(r[1].shape(), &[2, 3]);
+    assert_eq!(r[1].to_i64_vec(), [1; 6]);
+    // A symbolic input shape has no static mask shape: a node error, not a panic.
+    m.inputs = vec![vi("x", DataType::Float, &[D::P("n"), D::V(3)])];
+    match m.import() {
+        Err(OnnxError::Node { node, msg, .. }) => assert!(node == "drop" && msg.contains("static"), "{msg}"),
+        other => panic!("expected a node error, got {other:?}"),
+    }
+}
+
+/// 3-D pooling is refused at import with a message that says so (the IR pools 1-D and 2-D).
+#[test]
+fn pooling_3d_is_refused_at_import() {
+    for op in ["MaxPool", "AveragePool"] {
+        let mut m = M::new(13);
+        m.inputs = vec![f32_in("x", &[1, 1, 4, 4, 4])];
+        m.outputs = vec!["y"];
+        m.nodes = vec![node(
+            op,
+            "pool",
+            &["x"],
+            &["y"],
+            vec![a_ints("kernel_shape", &[2, 2, 2])],
+        )];
+        match m.import() {
+            Err(OnnxError::Node { node, msg, .. }) => {
+                assert!(
+                    node == "pool" && msg.contains("3-D pooling is not supported"),
+                    "{op}: {msg}"
+                )
+            }
+            other => panic!("{op}: expected a node error, got {other:?}"),
+        }
     }
 }
 

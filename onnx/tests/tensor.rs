@@ -572,3 +572,62 @@ fn external_data_respects_the_tensor_byte_limit() {
         })
     ));
 }
+
+/// `decode_tensor`: one serialized `TensorProto` (a test-data `.pb` file) → `TensorData`, with the
+/// model decoder's wire-format checks (byte offsets) and limits.
+#[test]
+fn decode_tensor_from_bytes() {
+    use edgecc_onnx::{decode_tensor, decode_tensor_proto};
+    use prost::Message;
+    let d = TensorData::from_f32(DType::F32, vec![2, 3], &[1.0, -2.0, 3.5, 0.0, 7.0, -0.25]).unwrap();
+    let bytes = data_to_tensor("x", &d).encode_to_vec();
+    assert_eq!(decode_tensor(&bytes, &Limits::default()).unwrap(), d);
+    let mut typed = tensor("i", INT64, &[3]);
+    typed.int64_data = vec![5, -6, 7];
+    let got = decode_tensor(&typed.encode_to_vec(), &Limits::default()).unwrap();
+    assert_eq!((got.dtype(), got.to_i64_vec()), (DType::I64, vec![5, -6, 7]));
+    // An empty message has no data type.
+    assert!(decode_tensor(&[], &Limits::default()).is_err());
+
+    // A length that runs past the end: malformed, at the offset of the field's length.
+    let mut cut = bytes.clone();
+    cut.truncate(bytes.len() - 3);
+    match decode_tensor(&cut, &Limits::default()) {
+        Err(OnnxError::Malformed { offset, msg }) => {
+            assert!(offset > 0 && offset < cut.len(), "{offset}: {msg}");
+            assert!(msg.contains("TensorProto"), "{msg}");
+        }
+        other => panic!("expected a malformed-input error, got {other:?}"),
+    }
+    // A wrong wire type for `dims` (field 1, a varint) at byte 0.
+    match decode_tensor_proto(&[0x0d, 0, 0, 0, 0], &Limits::default()) {
+        Err(OnnxError::Malformed { offset, .. }) => assert_eq!(offset, 0),
+        other => panic!("expected a malformed-input error, got {other:?}"),
+    }
+    // Limits: rank and bytes, named.
+    let small = Limits {
+        max_rank: 1,
+        ..Limits::default()
+    };
+    match decode_tensor(&bytes, &small) {
+        Err(OnnxError::Limit { limit, .. }) => assert_eq!(limit, "max_rank"),
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+    let small = Limits {
+        max_tensor_bytes: 8,
+        ..Limits::default()
+    };
+    match decode_tensor(&bytes, &small) {
+        Err(OnnxError::Limit { limit, .. }) => assert_eq!(limit, "max_tensor_bytes"),
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+    // A type edgecc lacks: the proto decodes (its type is readable), the data does not.
+    let mut dbl = tensor("d", DOUBLE, &[1]);
+    dbl.double_data = vec![1.0];
+    let b = dbl.encode_to_vec();
+    assert_eq!(
+        decode_tensor_proto(&b, &Limits::default()).unwrap().data_type,
+        Some(DOUBLE)
+    );
+    assert!(tensor_error(decode_tensor(&b, &Limits::default()), "d").contains("DOUBLE"));
+}

@@ -1,6 +1,38 @@
-//! `edgecc-passes`: the pass manager and the optimization passes (one pass per file): cleanup,
-//! e-graph simplification with egg, operator fusion into a kernel graph, and memory planning.
-//! Each takes an `edgecc_ir::Graph` as a value and returns a new one; the verifier runs after
-//! every pass in debug and test builds. Not written yet.
+//! `edgecc-passes`: the pass manager and the optimization passes, one pass per file.
+//!
+//! Every pass takes an `edgecc_ir::Graph` by reference and returns a new one ([`Pass`]); a
+//! [`Pipeline`] is a plain list of passes, one explicit list per target ([`pipeline_for`]), and
+//! verifies the graph after every pass in debug and test builds, naming the pass that broke it.
+//! Passes build their result with [`rebuild::Rebuilder`], which keeps input and output names.
+//!
+//! Cleanup passes:
+//! - [`Dce`] (`dce`): removes nodes no output depends on and constants nothing reads;
+//! - [`Cse`] (`cse`): merges nodes with the same op and inputs, and constants with identical data;
+//! - [`ConstFold`] (`const_fold`): evaluates nodes whose inputs are all constants (through an
+//!   [`Evaluator`], bounded in size) and `Shape` of statically shaped values;
+//! - [`ChainFold`] (`chain_fold`): composes reshape, transpose and exact cast chains and removes
+//!   no-op ops (Identity, same-shape Reshape/Expand, identity Transpose, cancelling
+//!   Squeeze/Unsqueeze, ...).
+//!
+//! E-graph simplification, fusion and memory planning plug in as further [`Pass`]es.
 
 #![forbid(unsafe_code)]
+
+pub mod chain_fold;
+pub mod const_fold;
+pub mod cse;
+pub mod dce;
+pub mod error;
+pub mod manager;
+pub mod rebuild;
+
+pub use chain_fold::ChainFold;
+pub use const_fold::ConstFold;
+pub use cse::Cse;
+pub use dce::Dce;
+pub use error::PassError;
+pub use manager::{
+    check_interface, pass_by_name, pipeline_for, Dump, Evaluator, Pass, PassContext, PassTiming, Pipeline, PipelineRun,
+    RunOptions, DEFAULT_CONST_FOLD_MAX_ELEMENTS, KNOWN_PASSES, KNOWN_TARGETS,
+};
+pub use rebuild::Rebuilder;

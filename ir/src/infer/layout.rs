@@ -352,7 +352,11 @@ pub fn slice_len(dim: i64, start: i64, end: i64, step: i64) -> i64 {
         let e = e.clamp(0, dim);
         (e - s + step - 1).div_euclid(step)
     } else {
-        let s = s.clamp(-1, dim - 1);
+        // ONNX clamps the start to [0, dim - 1] and the end to [-1, dim - 1] for negative steps.
+        if dim == 0 {
+            return 0;
+        }
+        let s = s.clamp(0, dim - 1);
         let e = e.clamp(-1, dim - 1);
         (s - e + (-step) - 1).div_euclid(-step)
     };

@@ -101,6 +101,7 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             ceil_mode,
             ..
         } => {
+            require_float(x, 0)?;
             let ones = vec![1; kernel.len()];
             pool(x, kernel, strides, pads, &ones, *ceil_mode)?
         }
@@ -304,8 +305,11 @@ fn pool(
 ) -> Result<TensorType, String> {
     require_numeric(x, 0)?;
     let r = x.shape.rank();
-    if r < 3 {
-        return Err(format!("input must be [N, C, spatial..], got {}", x.shape));
+    if !(3..=4).contains(&r) {
+        return Err(format!(
+            "input must be [N, C, W] or [N, C, H, W] (1 or 2 spatial dims; 3-D pooling is not supported), got {}",
+            x.shape
+        ));
     }
     let s = r - 2;
     check_len("kernel", kernel, s)?;

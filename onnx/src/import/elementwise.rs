@@ -5,7 +5,7 @@
 use super::ctx::{Cx, V};
 use crate::error::OnnxError;
 use crate::tensor::onnx_dtype;
-use edgecc_ir::{BinaryOp, Op, UnaryOp};
+use edgecc_ir::{BinaryOp, DType, Op, UnaryOp};
 
 type R = Result<(), OnnxError>;
 
@@ -277,7 +277,8 @@ pub(crate) fn activation(cx: &mut Cx) -> R {
     }
 }
 
-/// `Identity`, and `Dropout` in inference mode (its mask output is not supported).
+/// `Identity`, and `Dropout` in inference mode: the output is the input, and the optional mask
+/// output (1) keeps every element (an all-true bool tensor of the input's shape).
 pub(crate) fn identity(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
     if cx.op_type() == "Dropout" {
@@ -285,6 +286,18 @@ pub(crate) fn identity(cx: &mut Cx) -> R {
             if t != 0.0 {
                 return Err(cx.err("training_mode is true; edgecc imports models for inference only"));
             }
+        }
+        if cx.output_used(1) {
+            let shape = cx.static_dims(x, "the mask output of Dropout")?;
+            let mask = cx.emit(
+                Op::ConstantOfShape {
+                    shape,
+                    value: 1.0,
+                    dtype: DType::Bool,
+                },
+                &[],
+            )?;
+            cx.bind(1, mask)?;
         }
     }
     cx.bind(0, x)

@@ -2,7 +2,7 @@
 
 use super::ctx::{Cx, V};
 use crate::error::OnnxError;
-use edgecc_ir::{BinaryOp, DType, Dim, Op, PadMode, TensorData};
+use edgecc_ir::{normalize_axis, BinaryOp, DType, Dim, Op, PadMode, ReduceOp, TensorData, UnaryOp};
 
 type R = Result<(), OnnxError>;
 
@@ -14,7 +14,47 @@ pub(crate) fn layer_norm(cx: &mut Cx) -> R {
     let epsilon = cx.attr_f("epsilon", 1e-5)?;
     let mut ins = vec![x, scale];
     ins.extend(bias);
-    cx.finish(Op::LayerNorm { axis, epsilon }, &ins)
+    cx.finish(Op::LayerNorm { axis, epsilon }, &ins)?;
+    if cx.output_used(1) || cx.output_used(2) {
+        layer_norm_stats(cx, x, axis, epsilon)?;
+    }
+    Ok(())
+}
+
+/// `LayerNormalization`'s optional outputs `Mean` (1) and `InvStdDev` (2), from IR ops as the
+/// ONNX function body defines them: in the `stash_type` precision (default f32),
+/// `Mean = ReduceMean(x)` and `InvStdDev = 1 / sqrt(ReduceMean((x - Mean)^2) + epsilon)` over the
+/// axes `axis..rank`, with the reduced axes kept (extent 1).
+fn layer_norm_stats(cx: &mut Cx, x: V, axis: i64, epsilon: f32) -> R {
+    let stash = cx.attr_i("stash_type", 1)?;
+    let stash = i32::try_from(stash)
+        .ok()
+        .and_then(|s| crate::tensor::onnx_dtype(s).ok())
+        .filter(|d| d.is_float())
+        .ok_or_else(|| cx.err(format!("stash_type {stash} is not a floating-point ONNX element type")))?;
+    let r = cx.rank(x);
+    let a = normalize_axis(axis, r).ok_or_else(|| cx.err(format!("axis {axis} is out of range for rank {r}")))?;
+    let axes: Vec<i64> = (a as i64..r as i64).collect();
+    let mean_op = || Op::Reduce {
+        op: ReduceOp::Mean,
+        axes: axes.clone(),
+        keepdims: true,
+    };
+    let xs = if cx.dtype(x) == stash {
+        x
+    } else {
+        cx.emit(Op::Cast { to: stash }, &[x])?
+    };
+    let mean = cx.emit(mean_op(), &[xs])?;
+    let d = cx.emit(Op::Binary(BinaryOp::Sub), &[xs, mean])?;
+    let d2 = cx.emit(Op::Binary(BinaryOp::Mul), &[d, d])?;
+    let var = cx.emit(mean_op(), &[d2])?;
+    let eps = cx.scalar(stash, f64::from(epsilon));
+    let ve = cx.emit(Op::Binary(BinaryOp::Add), &[var, eps])?;
+    let sd = cx.emit(Op::Unary(UnaryOp::Sqrt), &[ve])?;
+    let inv = cx.emit(Op::Unary(UnaryOp::Reciprocal), &[sd])?;
+    cx.bind(1, mean)?;
+    cx.bind(2, inv)
 }
 
 pub(crate) fn rms_norm(cx: &mut Cx) -> R {
@@ -121,6 +161,8 @@ fn split_heads(cx: &mut Cx, v: V, heads: i64) -> Result<V, OnnxError> {
 /// `Attention` (opset 23): 4-D `[B, H, S, D]` inputs, or 3-D `[B, S, H*D]` with `q_num_heads` and
 /// `kv_num_heads`; grouped-query attention (fewer kv heads) through a 5-D broadcast; optional
 /// `past_key`/`past_value` concatenated along the sequence (outputs 1 and 2 are the results).
+/// With `softcap` or a used output 3 (`qk_matmul_output`) the node is built from IR ops
+/// ([`attention_explicit`]) instead of the IR's fused `Attention`.
 pub(crate) fn attention(cx: &mut Cx) -> R {
     let (mut q, mut k, mut v) = (cx.x(0)?, cx.x(1)?, cx.x(2)?);
     let mask = cx.opt(3)?;
@@ -128,12 +170,7 @@ pub(crate) fn attention(cx: &mut Cx) -> R {
     if cx.opt(6)?.is_some() {
         return Err(cx.err("the nonpad_kv_seqlen input (opset 24) is not supported"));
     }
-    if cx.attr_f("softcap", 0.0)? != 0.0 {
-        return Err(cx.err("softcap is not supported"));
-    }
-    if cx.output_used(3) {
-        return Err(cx.err("output 3 (qk_matmul_output) is not supported"));
-    }
+    let softcap = cx.attr_f("softcap", 0.0)?;
     let causal = cx.attr_i("is_causal", 0)? != 0;
     let scale = cx.at(cx.attrs.float("scale"))?;
     let rank3 = cx.rank(q) == 3;
@@ -198,6 +235,21 @@ pub(crate) fn attention(cx: &mut Cx) -> R {
                 mask = Some(p);
             }
         }
+    }
+    if softcap > 0.0 || cx.output_used(3) {
+        let e = Explicit {
+            q,
+            k,
+            v,
+            mask,
+            causal,
+            past_len,
+            scale,
+            softcap,
+            rank3,
+        };
+        attention_explicit(cx, e)?;
+        return bind_present(cx, present_k, present_v);
     }
     let mut ir_causal = causal;
     if causal {
@@ -327,4 +379,197 @@ fn bind_present(cx: &mut Cx, pk: V, pv: V) -> R {
         cx.bind(2, pv)?;
     }
     Ok(())
+}
+
+/// The operands of an [`attention_explicit`] node, after head splitting and the past concatenation.
+struct Explicit {
+    /// `[B, Hq, S, D]`.
+    q: V,
+    /// `[B, Hkv, L, D]`.
+    k: V,
+    /// `[B, Hkv, L, Dv]`.
+    v: V,
+    /// The mask, padded to the key length.
+    mask: Option<V>,
+    causal: bool,
+    /// The length of `past_key` (0 without one).
+    past_len: Option<Dim>,
+    scale: Option<f32>,
+    softcap: f32,
+    rank3: bool,
+}
+
+/// `[B, Hkv, L, D]` → `[B, Hkv * g, L, D]`, each head repeated `g` times in place (`h0, h0, h1, ..`).
+fn repeat_heads(cx: &mut Cx, x: V, nkv: u64, g: u64) -> Result<V, OnnxError> {
+    if g == 1 {
+        return Ok(x);
+    }
+    let u = cx.emit(Op::Unsqueeze { axes: vec![2] }, &[x])?;
+    let e = cx.emit(
+        Op::Expand {
+            shape: vec![1, 1, g as i64, 1, 1],
+        },
+        &[u],
+    )?;
+    let mut target = cx.dims(x);
+    target[1] = Dim::Static(nkv * g);
+    cx.reshape_to(e, &target)
+}
+
+/// `Attention` from IR ops, as the ONNX reference computes it: `qk = (q * sqrt(scale)) @ (k *
+/// sqrt(scale))ᵀ`, soft-capped (`tanh(qk / softcap) * softcap`, when `softcap > 0`), plus the
+/// mask/causal bias, softmax (in `softmax_precision` when given; rows whose bias is all `-inf` are
+/// zero), `@ v`. Output 3 (`qk_matmul_output`) is, by `qk_matmul_output_mode`: 0 the scaled
+/// `q kᵀ`, 1 after the softcap, 2 after adding the bias, 3 the softmax probabilities.
+fn attention_explicit(cx: &mut Cx, e: Explicit) -> R {
+    let mode = cx.attr_i("qk_matmul_output_mode", 0)?;
+    if !(0..=3).contains(&mode) {
+        return Err(cx.err(format!(
+            "qk_matmul_output_mode {mode} is not supported (ONNX defines 0 through 3)"
+        )));
+    }
+    let dt = cx.dtype(e.q);
+    let qd = cx.dims(e.q);
+    let kd = cx.dims(e.k);
+    let scale = match e.scale {
+        Some(s) => f64::from(s),
+        None => {
+            let d = qd
+                .get(3)
+                .and_then(Dim::as_static)
+                .filter(|&d| d > 0)
+                .ok_or_else(|| cx.err("the default scale 1/sqrt(head_size) needs a static head size of Q"))?;
+            1.0 / (d as f64).sqrt()
+        }
+    };
+    // Grouped-query attention: repeat each key/value head for its group of query heads.
+    let (hq, hkv) = (qd[1].clone(), kd[1].clone());
+    let (mut k, mut v) = (e.k, e.v);
+    if hq != hkv {
+        let (Some(nq), Some(nkv)) = (hq.as_static(), hkv.as_static()) else {
+            return Err(cx.err("grouped-query attention needs static head counts"));
+        };
+        if nkv == 0 || !nq.is_multiple_of(nkv) {
+            return Err(cx.err(format!(
+                "{nq} query heads do not split into {nkv} key/value head groups"
+            )));
+        }
+        k = repeat_heads(cx, k, nkv, nq / nkv)?;
+        v = repeat_heads(cx, v, nkv, nq / nkv)?;
+    }
+    let ss = cx.scalar(dt, scale.sqrt());
+    let qs = cx.emit(Op::Binary(BinaryOp::Mul), &[e.q, ss])?;
+    let ks = cx.emit(Op::Binary(BinaryOp::Mul), &[k, ss])?;
+    let kt = cx.emit(Op::Transpose { perm: vec![0, 1, 3, 2] }, &[ks])?;
+    let qk = cx.emit(Op::MatMul, &[qs, kt])?;
+    let capped = if e.softcap > 0.0 {
+        let c = cx.scalar(dt, f64::from(e.softcap));
+        let d = cx.emit(Op::Binary(BinaryOp::Div), &[qk, c])?;
+        let t = cx.emit(Op::Unary(UnaryOp::Tanh), &[d])?;
+        cx.emit(Op::Binary(BinaryOp::Mul), &[t, c])?
+    } else {
+        qk
+    };
+
+    // The additive bias: the mask (a bool keep-mask as 0 / -inf) plus the causal mask.
+    let mut bias = match e.mask {
+        Some(m) if cx.dtype(m) == DType::Bool => {
+            let z = cx.scalar(dt, 0.0);
+            let ninf = cx.scalar(dt, f64::NEG_INFINITY);
+            Some(cx.emit(Op::Where, &[m, z, ninf])?)
+        }
+        other => other,
+    };
+    if e.causal {
+        let (Some(s), Some(l), Some(p)) = (
+            qd[2].as_static(),
+            kd[2].as_static(),
+            e.past_len.as_ref().and_then(Dim::as_static),
+        ) else {
+            return Err(cx.err(
+                "is_causal with qk_matmul_output or softcap needs static sequence lengths; specialize \
+                 symbolic dims with `--shape NAME=VALUE`",
+            ));
+        };
+        let n = (s as usize).checked_mul(l as usize).filter(|&n| n <= 1 << 26);
+        let n = n.ok_or_else(|| cx.err("the causal mask is too large"))?;
+        let mut vals = vec![0f64; n];
+        for i in 0..s as usize {
+            for j in 0..l as usize {
+                if j as u64 > i as u64 + p {
+                    vals[i * l as usize + j] = f64::NEG_INFINITY;
+                }
+            }
+        }
+        let d = TensorData::from_f64(dt, vec![s as usize, l as usize], &vals).map_err(|e| cx.err(e.to_string()))?;
+        let c = cx.data("causal_mask", d);
+        bias = Some(match bias {
+            Some(b) => cx.emit(Op::Binary(BinaryOp::Add), &[b, c])?,
+            None => c,
+        });
+    }
+    let with_bias = match bias {
+        Some(b) => cx.emit(Op::Binary(BinaryOp::Add), &[capped, b])?,
+        None => capped,
+    };
+
+    // Softmax, in softmax_precision when it differs from the inputs' type.
+    let sm_dt = match cx.at(cx.attrs.int("softmax_precision"))? {
+        None => dt,
+        Some(p) => i32::try_from(p)
+            .ok()
+            .and_then(|p| crate::tensor::onnx_dtype(p).ok())
+            .filter(|d| d.is_float())
+            .ok_or_else(|| {
+                cx.err(format!(
+                    "softmax_precision {p} is not a floating-point ONNX element type"
+                ))
+            })?,
+    };
+    let logits = if sm_dt == dt {
+        with_bias
+    } else {
+        cx.emit(Op::Cast { to: sm_dt }, &[with_bias])?
+    };
+    let mut probs = cx.emit(Op::Softmax { axis: -1 }, &[logits])?;
+    if let Some(b) = bias {
+        // A row whose bias is all -inf attends no key: its probabilities are 0.
+        let m = cx.emit(
+            Op::Reduce {
+                op: ReduceOp::Max,
+                axes: vec![-1],
+                keepdims: true,
+            },
+            &[b],
+        )?;
+        let ninf = cx.scalar(dt, f64::NEG_INFINITY);
+        let masked = cx.emit(Op::Binary(BinaryOp::Equal), &[m, ninf])?;
+        let z = cx.scalar(sm_dt, 0.0);
+        probs = cx.emit(Op::Where, &[masked, z, probs])?;
+    }
+    if sm_dt != dt {
+        probs = cx.emit(Op::Cast { to: dt }, &[probs])?;
+    }
+    let y = cx.emit(Op::MatMul, &[probs, v])?;
+    let y = if e.rank3 {
+        // [B, H, S, Dv] → [B, S, H*Dv].
+        let t = cx.emit(Op::Transpose { perm: vec![0, 2, 1, 3] }, &[y])?;
+        cx.emit(
+            Op::Reshape {
+                shape: vec![0, 0, -1],
+                allowzero: false,
+            },
+            &[t],
+        )?
+    } else {
+        y
+    };
+    cx.bind(0, y)?;
+    let qk_out = match mode {
+        0 => qk,
+        1 => capped,
+        2 => with_bias,
+        _ => probs,
+    };
+    cx.bind(3, qk_out)
 }

@@ -4,7 +4,7 @@
 
 use super::ctx::{Cx, V};
 use crate::error::OnnxError;
-use edgecc_ir::{normalize_axis, BinaryOp, Dim, Op, ReduceOp, UnaryOp};
+use edgecc_ir::{normalize_axis, BinaryOp, DType, Dim, Op, ReduceOp, UnaryOp};
 
 type R = Result<(), OnnxError>;
 
@@ -40,6 +40,17 @@ pub(crate) fn reduce(cx: &mut Cx) -> R {
         axes: axes.clone(),
         keepdims: keep,
     };
+    if cx.dtype(x) == DType::Bool && matches!(cx.op_type(), "ReduceMax" | "ReduceMin") {
+        // On bools Max is "any" and Min is "all": reduce them as u8 0/1.
+        let op = if cx.op_type() == "ReduceMax" {
+            ReduceOp::Max
+        } else {
+            ReduceOp::Min
+        };
+        let u = cx.emit(Op::Cast { to: DType::U8 }, &[x])?;
+        let r = cx.emit(red(op, keepdims), &[u])?;
+        return cx.finish(Op::Cast { to: DType::Bool }, &[r]);
+    }
     match cx.op_type() {
         "ReduceSum" => cx.finish(red(ReduceOp::Sum, keepdims), &[x]),
         "ReduceMean" => cx.finish(red(ReduceOp::Mean, keepdims), &[x]),

@@ -1,8 +1,9 @@
-//! `MaxPool`, `AveragePool` (1-D and 2-D) and `GlobalAveragePool` (any spatial rank).
+//! `MaxPool` (float and integer inputs), `AveragePool` (1-D and 2-D) and `GlobalAveragePool` (any
+//! spatial rank).
 
 use super::{floats, per_axis, spatial_shape, windows, Axis};
 use crate::reference::movement::numel;
-use crate::reference::tensor::Tensor;
+use crate::reference::tensor::{Data, Tensor};
 
 /// Input positions of the window of output index `o` along `ax`: the taps that fall inside the
 /// input, and how many taps fall inside the padded input `[-pad_begin, input + pad_end)`.
@@ -22,15 +23,16 @@ fn taps(ax: &Axis, o: usize) -> (Vec<usize>, usize) {
     (inside, padded)
 }
 
-/// Runs `reduce(values, padded_count)` over every window of `x [N, C, *sp]` (1-D or 2-D).
-fn pool(
+/// Runs `reduce(values, padded_count)` over every window of the planes `xd` of `x [N, C, *sp]`
+/// (1-D or 2-D); returns the output shape and values.
+fn pool<T: Copy>(
     x: &Tensor,
+    xd: &[T],
     geo: [Axis; 2],
     ceil_mode: bool,
     what: &str,
-    reduce: impl Fn(&mut dyn Iterator<Item = f32>, usize) -> Option<f32>,
-) -> Result<Tensor, String> {
-    let xd = floats(x, &format!("{what}: input"))?;
+    reduce: impl Fn(&mut dyn Iterator<Item = T>, usize) -> Option<T>,
+) -> Result<(Vec<usize>, Vec<T>), String> {
     let [ah, aw] = geo;
     let (oh, ow) = (ah.output(ceil_mode, what)?, aw.output(ceil_mode, what)?);
     let (n, c) = (x.shape[0], x.shape[1]);
@@ -40,7 +42,9 @@ fn pool(
     let (ih, iw) = (ah.input, aw.input);
     let mut out = Vec::with_capacity(numel(&shape)?);
     for plane in 0..n * c {
-        let src = &xd[plane * ih * iw..(plane + 1) * ih * iw];
+        let src = xd
+            .get(plane * ih * iw..(plane + 1) * ih * iw)
+            .ok_or_else(|| format!("{what}: input shape {:?} does not match its data", x.shape))?;
         for (y, (rin, rpad)) in rows.iter().enumerate() {
             for (xo, (cin, cpad)) in cols.iter().enumerate() {
                 let mut vals = rin.iter().flat_map(|&h| cin.iter().map(move |&w| src[h * iw + w]));
@@ -54,7 +58,7 @@ fn pool(
             }
         }
     }
-    Ok(Tensor::from_f32(x.dtype, shape, out))
+    Ok((shape, out))
 }
 
 /// Kernel extents as `usize`, checked.
@@ -73,7 +77,20 @@ pub(super) fn max_pool(
 ) -> Result<Tensor, String> {
     let k = kernel_dims(kernel, "MaxPool")?;
     let geo = windows(&x.shape, &k, strides, pads, dilations, "MaxPool")?;
-    pool(x, geo, ceil_mode, "MaxPool", |vals, _| vals.reduce(f32::max))
+    match &x.data {
+        Data::F(xd) if x.dtype.is_float() => {
+            let (shape, out) = pool(x, xd, geo, ceil_mode, "MaxPool", |vals, _| vals.reduce(f32::max))?;
+            Ok(Tensor::from_f32(x.dtype, shape, out))
+        }
+        Data::I(xd) if !x.dtype.is_float() => {
+            let (shape, out) = pool(x, xd, geo, ceil_mode, "MaxPool", |vals, _| vals.max())?;
+            Ok(Tensor::from_i64(x.dtype, shape, out))
+        }
+        _ => Err(format!(
+            "MaxPool: input must be a float or integer tensor, got {}",
+            x.dtype
+        )),
+    }
 }
 
 /// `AveragePool`: the mean of each window; padded positions count only with `count_include_pad`
@@ -88,11 +105,13 @@ pub(super) fn average_pool(
 ) -> Result<Tensor, String> {
     let k = kernel_dims(kernel, "AveragePool")?;
     let geo = windows(&x.shape, &k, strides, pads, &[], "AveragePool")?;
-    pool(x, geo, ceil_mode, "AveragePool", |vals, padded| {
+    let xd = floats(x, "AveragePool: input")?;
+    let (shape, out) = pool(x, xd, geo, ceil_mode, "AveragePool", |vals, padded| {
         let (sum, count) = vals.fold((0f64, 0usize), |(s, c), v| (s + v as f64, c + 1));
         let div = if count_include_pad { padded } else { count };
         (count > 0).then(|| (sum / div as f64) as f32)
-    })
+    })?;
+    Ok(Tensor::from_f32(x.dtype, shape, out))
 }
 
 /// `GlobalAveragePool`: `[N, C, *sp]` → `[N, C, 1, ..]`, the mean over the spatial axes.

@@ -5,15 +5,20 @@ use crate::reference::movement::{compose, numel, take};
 use crate::reference::tensor::{strides, Tensor};
 use edgecc_ir::{CoordMode, NearestMode, ResizeMode};
 
-/// Input coordinate of output index `o` along an axis resized from `input` to `output` by `scale`.
-fn source_coord(coord: CoordMode, o: usize, scale: f64, input: usize, output: usize) -> f64 {
+/// Input coordinate of output index `o` along an axis of extent `input` resized by `scale` to the
+/// unrounded output length `output`.
+///
+/// As the ONNX reference (`onnx/reference/ops/op_resize.py`), the modes that divide by the output
+/// length use the *unrounded* length `input * scale`: with `sizes` that is the size itself, with
+/// `scales` it may be fractional (e.g. align_corners `x * (in - 1) / (in * scale - 1)`).
+fn source_coord(coord: CoordMode, o: usize, scale: f64, input: usize, output: f64) -> f64 {
     let o = o as f64;
     match coord {
         CoordMode::HalfPixel => (o + 0.5) / scale - 0.5,
-        CoordMode::PytorchHalfPixel if output > 1 => (o + 0.5) / scale - 0.5,
-        CoordMode::PytorchHalfPixel => 0.0,
-        CoordMode::AlignCorners if output == 1 => 0.0,
-        CoordMode::AlignCorners => o * (input as f64 - 1.0) / (output as f64 - 1.0),
+        CoordMode::PytorchHalfPixel if output != 1.0 => (o + 0.5) / scale - 0.5,
+        CoordMode::PytorchHalfPixel => -0.5,
+        CoordMode::AlignCorners if output == 1.0 => 0.0,
+        CoordMode::AlignCorners => o * (input as f64 - 1.0) / (output - 1.0),
         CoordMode::Asymmetric => o / scale,
     }
 }
@@ -31,8 +36,11 @@ fn round_nearest(x: f64, mode: NearestMode, input: usize) -> usize {
     r.clamp(0.0, input as f64 - 1.0) as usize
 }
 
-/// Output extents and the per-axis scales the coordinate transform uses.
-fn plan(shape: &[usize], scales: &[f32], sizes: Option<&[u64]>) -> Result<(Vec<usize>, Vec<f64>), String> {
+/// Output extents and, per axis, the scale and the unrounded output length that the coordinate
+/// transform uses.
+type Plan = (Vec<usize>, Vec<f64>, Vec<f64>);
+
+fn plan(shape: &[usize], scales: &[f32], sizes: Option<&[u64]>) -> Result<Plan, String> {
     let rank = shape.len();
     if let Some(sizes) = sizes {
         if sizes.len() != rank {
@@ -49,7 +57,8 @@ fn plan(shape: &[usize], scales: &[f32], sizes: Option<&[u64]>) -> Result<(Vec<u
             .zip(shape)
             .map(|(&o, &i)| if i == 0 { 1.0 } else { o as f64 / i as f64 })
             .collect();
-        return Ok((out, sc));
+        let len = out.iter().map(|&o| o as f64).collect();
+        return Ok((out, sc, len));
     }
     if scales.len() != rank {
         return Err(format!(
@@ -72,7 +81,8 @@ fn plan(shape: &[usize], scales: &[f32], sizes: Option<&[u64]>) -> Result<(Vec<u
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((out, sc))
+    let len = shape.iter().zip(&sc).map(|(&i, &s)| i as f64 * s).collect();
+    Ok((out, sc, len))
 }
 
 /// `Resize`: nearest (any dtype) or linear (float) resampling of every axis.
@@ -84,7 +94,7 @@ pub(super) fn resize(
     scales: &[f32],
     sizes: Option<&[u64]>,
 ) -> Result<Tensor, String> {
-    let (out_shape, sc) = plan(&x.shape, scales, sizes)?;
+    let (out_shape, sc, len) = plan(&x.shape, scales, sizes)?;
     if let Some(a) = (0..x.shape.len()).find(|&a| x.shape[a] == 0 && out_shape[a] > 0) {
         return Err(format!(
             "Resize: axis {a} of input shape {:?} is empty and cannot be resized to {}",
@@ -99,7 +109,7 @@ pub(super) fn resize(
                 .map(|a| {
                     let (i, o) = (x.shape[a], out_shape[a]);
                     (0..o)
-                        .map(|k| round_nearest(source_coord(coord, k, sc[a], i, o), nearest, i) * st[a])
+                        .map(|k| round_nearest(source_coord(coord, k, sc[a], i, len[a]), nearest, i) * st[a])
                         .collect()
                 })
                 .collect();
@@ -113,7 +123,7 @@ pub(super) fn resize(
                 // (lower index, upper index, upper weight) per output index, clamped at the edges.
                 let taps: Vec<(usize, usize, f64)> = (0..o)
                     .map(|k| {
-                        let c = source_coord(coord, k, sc[a], i, o).clamp(0.0, i as f64 - 1.0);
+                        let c = source_coord(coord, k, sc[a], i, len[a]).clamp(0.0, i as f64 - 1.0);
                         let lo = c.floor();
                         ((lo as usize), (lo as usize + 1).min(i - 1), c - lo)
                     })

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond a Rust toolchain, and writes the ONNX test data.
+#
+#   bash scripts/setup.sh
+#
+# 1. Creates the Python virtual environment `.venv` (python3 -m venv; set PYTHON to use another
+#    interpreter) if it is missing or broken, and installs the pinned packages of
+#    scripts/requirements.txt (onnx, onnxruntime, numpy and their dependencies) into it.
+# 2. Writes into the git-ignored folder target/onnx-data/:
+#      node/    the ONNX backend node test cases of the op types edgecc supports (gen_conformance.py)
+#      models/  whole models with onnxruntime's outputs (gen_models.py)
+#
+# Idempotent: each step records the hash of what it was made from (.venv/.edgecc-requirements,
+# target/onnx-data/.stamp) and is skipped when nothing changed. Any failure stops the script with
+# a non-zero status; the data stamp is written only after both generators succeeded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+VENV=.venv
+DATA=target/onnx-data
+
+die() {
+  echo "setup.sh: $*" >&2
+  exit 1
+}
+
+hash_files() {
+  cat "$@" | sha256sum | cut -d' ' -f1
+}
+
+# --- 1. the virtual environment -------------------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install Python 3.11 or newer (with venv)"
+if [ -d "$VENV" ] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  echo "setup.sh: $VENV is broken; recreating it"
+  rm -rf "$VENV"
+fi
+if [ ! -d "$VENV" ]; then
+  echo "setup.sh: creating $VENV with $("$PYTHON" --version 2>&1)"
+  "$PYTHON" -m venv "$VENV" ||
+    die "'$PYTHON -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)"
+fi
+req_hash="$( (cat scripts/requirements.txt; "$VENV/bin/python" --version 2>&1) | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$VENV/.edgecc-requirements" 2>/dev/null || true)" != "$req_hash" ]; then
+  echo "setup.sh: installing scripts/requirements.txt into $VENV"
+  rm -f "$VENV/.edgecc-requirements"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+    -r scripts/requirements.txt || die "pip install -r scripts/requirements.txt failed"
+  echo "$req_hash" >"$VENV/.edgecc-requirements"
+else
+  echo "setup.sh: $VENV is up to date"
+fi
+
+# --- 2. the ONNX test data --------------------------------------------------------------------------
+data_hash="$(hash_files scripts/setup.sh scripts/requirements.txt scripts/gen_conformance.py \
+  scripts/gen_models.py tests/onnx/supported_ops.txt)"
+if [ "$(cat "$DATA/.stamp" 2>/dev/null || true)" = "$data_hash" ] && [ -d "$DATA/node" ] && [ -d "$DATA/models" ]; then
+  echo "setup.sh: $DATA is up to date"
+  exit 0
+fi
+mkdir -p "$DATA"
+rm -f "$DATA/.stamp"
+"$VENV/bin/python" scripts/gen_conformance.py "$DATA/node" --supported tests/onnx/supported_ops.txt ||
+  die "scripts/gen_conformance.py failed"
+"$VENV/bin/python" scripts/gen_models.py "$DATA/models" || die "scripts/gen_models.py failed"
+echo "$data_hash" >"$DATA/.stamp"
+echo "setup.sh: wrote $DATA"
