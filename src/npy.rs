@@ -60,7 +60,10 @@ pub fn decode_npy(bytes: &[u8]) -> Result<TensorData, NpyError> {
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
         .ok_or_else(|| NpyError(format!("shape {shape:?} is too large")))?;
-    let (order, code) = descr.split_at(descr.len().min(1));
+    let (order, code) = match (descr.get(..1), descr.get(1..)) {
+        (Some(o), Some(c)) => (o, c),
+        _ => return err(format!("unsupported dtype descr '{descr}'")),
+    };
     let big = match order {
         "<" | "|" | "=" => false,
         ">" => true,
@@ -252,6 +255,9 @@ mod tests {
         assert!(e.0.contains("Fortran"), "{e}");
         let c8 = replace(&good, b"<f4", b"<c8");
         assert!(decode_npy(&c8).unwrap_err().0.contains("unsupported dtype"));
+        // A descr starting with a multi-byte character is an error, not a char-boundary panic.
+        let e8 = replace(&good, b"<f4", "\u{e9}4".as_bytes());
+        assert!(decode_npy(&e8).unwrap_err().0.contains("unsupported dtype"));
         // Every single-byte change gives a value or an error, never a panic.
         for i in 0..good.len() {
             for b in [0u8, 0x27, 0x28, 0x29, 0x2c, 0xff] {

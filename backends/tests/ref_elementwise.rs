@@ -498,3 +498,13 @@ fn wrong_input_count_and_inconsistent_tensor() {
     bad.dtype = DType::I32;
     assert!(eval_err(Op::Unary(UnaryOp::Neg), &[&bad]).contains("dtype"));
 }
+
+#[test]
+fn int_to_bf16_cast_rounds_once() {
+    use edgecc_backends::reference::{eval_op, Tensor};
+    use edgecc_ir::{DType, Op};
+    // 16842753 = 2^24 + 2^16 + 1: nearest bf16 is 16908288 (2^24 + 2^17); via f32 it would be 2^24.
+    let x = Tensor::from_i64(DType::I64, vec![1], vec![16_842_753]);
+    let y = eval_op(&Op::Cast { to: DType::BF16 }, &[&x], &[]).unwrap();
+    assert_eq!(y[0].floats().unwrap(), &[16_908_288.0]);
+}

@@ -49,9 +49,10 @@ impl DType {
         }
     }
 
-    /// Bytes needed to store `n` elements of this type (sub-byte types round up).
+    /// Bytes needed to store `n` elements of this type (sub-byte types round up). Saturates at
+    /// `usize::MAX` instead of overflowing, so an absurd declared size can only fail a length check.
     pub fn storage_bytes(self, n: usize) -> usize {
-        (n * self.bits()).div_ceil(8)
+        n.saturating_mul(self.bits()).div_ceil(8)
     }
 
     /// True for f32, f16 and bf16.

@@ -34,11 +34,19 @@ pub fn infer(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Result<Vec<
 /// below `i64::MAX` lets inference do its arithmetic without overflow.
 pub const MAX_EXTENT: u64 = 1 << 40;
 
+/// The largest element count of one tensor (symbolic dims at their bound): 2^40.
+pub const MAX_ELEMENTS: u64 = 1 << 40;
+
 fn check_extents(s: &Shape) -> Result<(), String> {
-    match s.0.iter().find(|d| d.upper_bound() > MAX_EXTENT) {
-        Some(d) => Err(format!("extent {d} exceeds the limit {MAX_EXTENT} (2^40)")),
-        None => Ok(()),
+    if let Some(d) = s.0.iter().find(|d| d.upper_bound() > MAX_EXTENT) {
+        return Err(format!("extent {d} exceeds the limit {MAX_EXTENT} (2^40)"));
     }
+    // Checked even when a dim is 0: an empty input must not license an absurd output.
+    let nonzero = Shape(s.0.iter().filter(|d| d.upper_bound() != 0).cloned().collect());
+    if nonzero.max_numel() > MAX_ELEMENTS {
+        return Err(format!("shape {s} has more than {MAX_ELEMENTS} (2^40) elements"));
+    }
+    Ok(())
 }
 
 fn infer_unchecked(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Result<Vec<TensorType>, String> {

@@ -93,14 +93,14 @@ impl Shape {
         self.0.iter().all(|d| d.as_static().is_some())
     }
 
-    /// Number of elements if static.
+    /// Number of elements if static (`None` also when the count overflows `u64`).
     pub fn numel(&self) -> Option<u64> {
-        self.0.iter().map(|d| d.as_static()).product()
+        self.0.iter().try_fold(1u64, |acc, d| acc.checked_mul(d.as_static()?))
     }
 
-    /// Number of elements in the worst case (symbolic dims at their upper bound).
+    /// Number of elements in the worst case (symbolic dims at their upper bound), saturating.
     pub fn max_numel(&self) -> u64 {
-        self.0.iter().map(|d| d.upper_bound()).product()
+        self.0.iter().fold(1u64, |acc, d| acc.saturating_mul(d.upper_bound()))
     }
 
     /// Replaces the symbolic dims named in `values` by static dims.

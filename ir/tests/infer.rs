@@ -368,3 +368,47 @@ fn verifier_catches_edits() {
     bad.value_mut(y).name = "x".into();
     assert!(verify(&bad).is_err());
 }
+
+#[test]
+fn absurd_sizes_and_ambiguous_shapes_are_errors() {
+    // A tensor declaring 2^59 elements (each dim within the per-dim limit) is refused, in text too.
+    let src = "graph g {\n  const @c: f32[1099511627776, 524288] = hex\"\"\n  %c = Constant(@c)\n  output %c\n}\n";
+    assert!(parse(src).is_err());
+    // An empty input does not license an absurd output.
+    let e = out(
+        Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: vec![0],
+            keepdims: false,
+        },
+        &[f32t(&[0, 1 << 32, 1 << 32])],
+    )
+    .unwrap_err();
+    assert!(e.contains("elements"), "{e}");
+    // Squeeze without axes cannot know whether a symbolic dim is 1.
+    let x = TensorType::new(DType::F32, Shape(vec![Dim::sym("batch", 8), Dim::Static(3)]));
+    let e = out(Op::Squeeze { axes: vec![] }, &[x]).unwrap_err();
+    assert!(e.contains("symbolic"), "{e}");
+    // Reshape [0, -1] of an empty tensor: the -1 is ambiguous (numpy refuses it too).
+    let e = out(
+        Op::Reshape {
+            shape: vec![0, -1],
+            allowzero: false,
+        },
+        &[f32t(&[0, 3])],
+    )
+    .unwrap_err();
+    assert!(e.contains("-1"), "{e}");
+    // ConvTranspose of an empty spatial extent is empty, as the interpreter computes.
+    let ct = Op::ConvTranspose {
+        strides: vec![1, 1],
+        pads: vec![0, 0, 0, 0],
+        dilations: vec![1, 1],
+        output_padding: vec![0, 0],
+        groups: 1,
+    };
+    assert_eq!(
+        shape1(ct, &[f32t(&[1, 2, 0, 4]), f32t(&[2, 3, 3, 3])]),
+        Shape::of(&[1, 3, 0, 6])
+    );
+}

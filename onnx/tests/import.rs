@@ -1085,3 +1085,26 @@ fn malformed_graphs_are_errors() {
     // Random bytes.
     assert!(import_bytes(&[0xff, 0x13, 0x00, 0x42], None, &ImportOptions::default(), &RefFolder).is_err());
 }
+
+#[test]
+fn softplus_is_stable_and_pow_keeps_a_float_exponent() {
+    let mut m = M::new(17);
+    m.inputs = vec![f32_in("x", &[4])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Softplus", "sp", &["x"], &["y"], vec![])];
+    let g = m.import().unwrap();
+    let r = run(&g, &[f32s(&[4], &[100.0, -100.0, 0.0, 1.0])]);
+    let want = [100.0, (-100f64).exp() as f32, 2f32.ln(), (1.0 + 1f64.exp()).ln() as f32];
+    assert_close(&r[0].to_f32_vec(), &want);
+
+    // Pow(int64 base, float exponent) computes in float: 4 ** 0.5 = 2, 9 ** 0.5 = 3.
+    let mut m = M::new(17);
+    m.inputs = vec![vi("b", DataType::Int64, &[D::V(2)])];
+    m.inits = vec![t_f32("e", &[], &[0.5])];
+    m.outputs = vec!["y"];
+    m.nodes = vec![node("Pow", "pow", &["b", "e"], &["y"], vec![])];
+    let g = m.import().unwrap();
+    let b = TensorData::from_i64(DType::I64, vec![2], &[4, 9]).unwrap();
+    let r = run(&g, &[b]);
+    assert_eq!((r[0].dtype(), r[0].to_i64_vec()), (DType::I64, vec![2, 3]));
+}

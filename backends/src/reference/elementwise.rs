@@ -150,7 +150,13 @@ pub fn cast(x: &Tensor, to: DType) -> Tensor {
         }
         Data::I(v) => {
             if to.is_float() {
-                Tensor::from_f32(to, shape, v.iter().map(|&e| e as f32).collect())
+                // Round once, straight from the integer (i64 -> f32 -> bf16 would round twice).
+                let round: fn(i64) -> f32 = match to {
+                    DType::F16 => |e| round_mantissa(e as f64, 10) as f32,
+                    DType::BF16 => |e| round_mantissa(e as f64, 7) as f32,
+                    _ => |e| e as f32,
+                };
+                Tensor::from_f32(to, shape, v.iter().map(|&e| round(e)).collect())
             } else if to == DType::Bool {
                 Tensor::from_bool(shape, v.iter().map(|&e| e != 0).collect())
             } else {
@@ -417,4 +423,21 @@ pub fn clip(x: &Tensor, min: Option<f64>, max: Option<f64>) -> Result<Tensor, St
         }
         Data::B(_) => Err("Clip is not defined for bool".into()),
     }
+}
+
+/// Rounds `x` to `keep` explicit mantissa bits, to nearest with ties to even (the exponent range
+/// is left to the later conversion to the target type, which then rounds nothing more).
+fn round_mantissa(x: f64, keep: u32) -> f64 {
+    if !x.is_finite() || x == 0.0 || keep >= 52 {
+        return x;
+    }
+    let bits = x.to_bits();
+    let drop = 52 - keep;
+    let mask = (1u64 << drop) - 1;
+    let (rem, half) = (bits & mask, 1u64 << (drop - 1));
+    let mut kept = bits & !mask;
+    if rem > half || (rem == half && (kept >> drop) & 1 == 1) {
+        kept += 1 << drop;
+    }
+    f64::from_bits(kept)
 }

@@ -94,6 +94,11 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             let r = x.shape.rank();
             let mut drop = vec![false; r];
             if axes.is_empty() {
+                if let Some(d) = x.shape.0.iter().find(|d| d.as_static().is_none()) {
+                    return Err(format!(
+                        "squeezing all extent-1 axes depends on symbolic dim {d}; give the axes or specialize it"
+                    ));
+                }
                 for (i, d) in x.shape.0.iter().enumerate() {
                     drop[i] = *d == Dim::Static(1);
                 }
@@ -277,11 +282,9 @@ fn reshape(input: &Shape, shape: &[i64], allowzero: bool) -> Result<Shape, Strin
     let known_p = DimProduct::of(&known)?;
     if let Some(i) = infer_at {
         let d = if known_p.coeff == 0 {
-            if total.coeff == 0 {
-                Dim::Static(0)
-            } else {
-                return Err(format!("cannot reshape {input} into {shape:?}"));
-            }
+            return Err(format!(
+                "cannot infer the -1 in {shape:?}: the other extents multiply to 0"
+            ));
         } else {
             total
                 .div_to_dim(&known_p)

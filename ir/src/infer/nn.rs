@@ -285,6 +285,7 @@ fn conv(
                 }
                 span / st + 1
             }
+            Some(_) if inp == 0 => 0,
             Some(op) => st * (inp - 1) + op[i] as i128 + (k - 1) * d + 1 - pb - pe,
         };
         if out < 0 {

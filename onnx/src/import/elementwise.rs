@@ -80,8 +80,15 @@ pub(crate) fn binary(cx: &mut Cx) -> R {
     let a = cx.x(0)?;
     let mut b = cx.x(1)?;
     if op == BinaryOp::Pow && cx.dtype(b) != cx.dtype(a) {
-        let to = cx.dtype(a);
-        b = cx.emit(Op::Cast { to }, &[b])?;
+        let (da, db) = (cx.dtype(a), cx.dtype(b));
+        if !da.is_float() && db.is_float() {
+            // An integer base with a float exponent: compute in the exponent's float type, then
+            // cast back (ONNX's output has the base's type), so 4 ** 0.5 is 2, not 4 ** 0.
+            let af = cx.emit(Op::Cast { to: db }, &[a])?;
+            let p = cx.emit(Op::Binary(BinaryOp::Pow), &[af, b])?;
+            return cx.finish(Op::Cast { to: da }, &[p]);
+        }
+        b = cx.emit(Op::Cast { to: da }, &[b])?;
     }
     cx.finish(Op::Binary(op), &[a, b])
 }
@@ -203,10 +210,16 @@ pub(crate) fn activation(cx: &mut Cx) -> R {
             }
         }
         "Softplus" => {
-            let e = cx.emit(Op::Unary(UnaryOp::Exp), &[x])?;
+            // Stable form: max(x, 0) + log(1 + exp(-|x|)); log(exp(x) + 1) overflows past x ~ 88.
+            let a = cx.emit(Op::Unary(UnaryOp::Abs), &[x])?;
+            let na = cx.emit(Op::Unary(UnaryOp::Neg), &[a])?;
+            let e = cx.emit(Op::Unary(UnaryOp::Exp), &[na])?;
             let one = cx.scalar(dt, 1.0);
             let s = bin(cx, BinaryOp::Add, e, one)?;
-            cx.finish(Op::Unary(UnaryOp::Log), &[s])
+            let l = cx.emit(Op::Unary(UnaryOp::Log), &[s])?;
+            let zero = cx.scalar(dt, 0.0);
+            let r = bin(cx, BinaryOp::Max, x, zero)?;
+            cx.finish(Op::Binary(BinaryOp::Add), &[r, l])
         }
         "Softsign" => {
             let a = cx.emit(Op::Unary(UnaryOp::Abs), &[x])?;
