@@ -41,6 +41,16 @@ pub enum Error {
     UnknownInput { name: String, known: String },
     #[error("input `{name}` is not given: pass --input {name}=FILE.npy (or --random-inputs)")]
     MissingInput { name: String },
+    #[error(
+        "value `{value}` ({ty}) needs {bytes} bytes, over the limit of {max} per tensor; give symbolic dims \
+         smaller values with --shape NAME=VALUE (they default to their bound), or raise EDGECC_MAX_TENSOR_BYTES"
+    )]
+    TooLarge {
+        value: String,
+        ty: String,
+        bytes: u64,
+        max: u64,
+    },
     #[error(transparent)]
     Graph(#[from] edgecc_ir::IrError),
     #[error(transparent)]

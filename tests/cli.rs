@@ -120,3 +120,16 @@ fn help_lists_subcommands_with_examples() {
     assert!(stdout(&o).contains("Examples:\n  edgecc run "), "{}", stdout(&o));
     assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlp.eir").exists());
 }
+
+#[test]
+fn tensors_over_the_memory_budget_are_refused_before_running() {
+    let o = Command::new(env!("CARGO_BIN_EXE_edgecc"))
+        .args(["run", "examples/mlp.eir", "--random-inputs"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("EDGECC_MAX_TENSOR_BYTES", "64")
+        .output()
+        .expect("edgecc runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("over the limit of 64") && e.contains("--shape"), "{e}");
+}

@@ -12,7 +12,7 @@
 //! by name (the filetests' `; pass:` header).
 
 use crate::error::PassError;
-use crate::{ChainFold, ConstFold, Cse, Dce};
+use crate::{ChainFold, ConstFold, Cse, Dce, Simplify};
 use edgecc_ir::{verify, Graph, Op, TensorData};
 use std::fmt;
 use std::sync::Arc;
@@ -259,7 +259,7 @@ pub fn check_interface(before: &Graph, after: &Graph) -> Result<(), String> {
 }
 
 /// Every pass [`pass_by_name`] knows, in a stable order.
-pub const KNOWN_PASSES: [&str; 4] = ["dce", "cse", "const_fold", "chain_fold"];
+pub const KNOWN_PASSES: [&str; 5] = ["dce", "cse", "const_fold", "chain_fold", "simplify"];
 
 /// Builds the pass called `name`.
 pub fn pass_by_name(name: &str) -> Result<Box<dyn Pass>, PassError> {
@@ -268,6 +268,7 @@ pub fn pass_by_name(name: &str) -> Result<Box<dyn Pass>, PassError> {
         "cse" => Box::new(Cse),
         "const_fold" => Box::new(ConstFold),
         "chain_fold" => Box::new(ChainFold),
+        "simplify" => Box::new(Simplify::default()),
         _ => {
             return Err(PassError::UnknownPass {
                 name: name.to_string(),
@@ -294,11 +295,21 @@ fn cleanup() -> Vec<Box<dyn Pass>> {
     ]
 }
 
+/// The cleanup round, then e-graph simplification, then folding the constants it made (e.g. the
+/// ones scale of an affine-free LayerNorm) and removing what it left dead.
+fn optimize() -> Vec<Box<dyn Pass>> {
+    let mut p = cleanup();
+    p.push(Box::new(Simplify::default()));
+    p.push(Box::new(ConstFold));
+    p.push(Box::new(Dce));
+    p
+}
+
 /// The explicit pass pipeline of `target`.
 pub fn pipeline_for(target: &str) -> Result<Pipeline, PassError> {
     match target {
-        "reference" => Ok(Pipeline::new(cleanup())),
-        "wgsl" => Ok(Pipeline::new(cleanup())),
+        "reference" => Ok(Pipeline::new(optimize())),
+        "wgsl" => Ok(Pipeline::new(optimize())),
         _ => Err(PassError::UnknownTarget {
             target: target.to_string(),
             known: KNOWN_TARGETS.join(", "),
@@ -434,7 +445,20 @@ mod tests {
     fn targets_and_pass_names() {
         for t in KNOWN_TARGETS {
             let p = pipeline_for(t).unwrap();
-            assert_eq!(p.names(), ["dce", "cse", "const_fold", "chain_fold", "cse", "dce"]);
+            assert_eq!(
+                p.names(),
+                [
+                    "dce",
+                    "cse",
+                    "const_fold",
+                    "chain_fold",
+                    "cse",
+                    "dce",
+                    "simplify",
+                    "const_fold",
+                    "dce"
+                ]
+            );
         }
         let err = pipeline_for("metal").unwrap_err();
         assert_eq!(
@@ -447,7 +471,10 @@ mod tests {
         let Err(err) = pass_by_name("fuse") else {
             panic!("`fuse` is not a pass yet")
         };
-        assert!(err.to_string().contains("dce, cse, const_fold, chain_fold"), "{err}");
+        assert!(
+            err.to_string().contains("dce, cse, const_fold, chain_fold, simplify"),
+            "{err}"
+        );
     }
 
     #[test]

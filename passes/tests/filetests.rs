@@ -10,6 +10,10 @@
 //! ; check: output %y
 //! ```
 //!
+//! A `; fuse` header line (with a `; pass:` or `; target:` line) also runs fusion on the result:
+//! the checks then apply to the printed kernel graph, and the kernels (run one by one by the
+//! reference interpreter) must compute what the input computes.
+//!
 //! The passes run with verification on and constant folding through the reference interpreter;
 //! the result must also compute what the input computes on random inputs (when the input runs).
 //! Checks are substrings of the printed graph, matched in order; a `check-not` applies between
@@ -19,7 +23,7 @@
 
 mod common;
 
-use common::{ctx, same_semantics};
+use common::{compare, ctx, random_inputs, same_semantics};
 use edgecc_ir::parse;
 use edgecc_passes::{pass_by_name, pipeline_for, Pipeline, RunOptions};
 use std::fs;
@@ -87,6 +91,25 @@ fn pipeline_of(text: &str) -> Result<Pipeline, String> {
     found.ok_or_else(|| "no `; pass: NAME[, NAME..]` or `; target: T` header line before the graph".into())
 }
 
+/// Whether the header asks for fusion (`; fuse`).
+fn fuses(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with(';'))
+        .any(|l| l == "; fuse")
+}
+
+/// The kernels compute what `g` computes on random inputs (when `g` runs on them).
+fn same_kernel_semantics(g: &edgecc_ir::Graph, kg: &edgecc_passes::KernelGraph) -> Result<(), String> {
+    let inputs = random_inputs(g, 1);
+    let Ok(want) = edgecc_backends::reference::run(g, &inputs) else {
+        return Ok(());
+    };
+    let got = edgecc_backends::reference::run_kernels(kg, &inputs)
+        .map_err(|e| format!("the kernels fail where the graph runs: {e}"))?;
+    compare(&want, &got)
+}
+
 /// Applies the directives to `out`; the first failure.
 fn apply(directives: &[Directive], out: &str) -> Result<(), String> {
     if !directives.iter().any(|d| matches!(d, Directive::Check(_))) {
@@ -151,8 +174,12 @@ fn run_file(path: &Path, bless: bool) -> Result<String, String> {
         ..Default::default()
     };
     let h = pipeline.run_with(&g, &ctx(), &opts).map_err(|e| e.to_string())?.graph;
-    let out = h.to_string();
-    let semantics = same_semantics(&g, &h, 1).map(|_| ());
+    let (out, semantics) = if fuses(&text) {
+        let kg = edgecc_passes::fuse(&h).map_err(|e| e.to_string())?;
+        (kg.to_string(), same_kernel_semantics(&g, &kg))
+    } else {
+        (h.to_string(), same_semantics(&g, &h, 1).map(|_| ()))
+    };
     let checked = if bless {
         let new = blessed(&text, &out);
         if new != text {
@@ -233,5 +260,8 @@ fn check_semantics() {
         .unwrap_err()
         .contains("known passes"));
     assert!(pipeline_of("graph g {}").unwrap_err().contains("header"));
-    assert_eq!(pipeline_of("; target: wgsl\ngraph g {}").unwrap().names().len(), 6);
+    assert_eq!(
+        pipeline_of("; target: wgsl\ngraph g {}").unwrap().names(),
+        pipeline_for("wgsl").unwrap().names()
+    );
 }

@@ -5,13 +5,16 @@
 //!
 //! - [`run()`] / [`run::run_tensors`]: a whole graph, inputs checked against the graph's types;
 //! - [`eval::eval_op`]: one op on decoded [`Tensor`]s, dispatching to the kernel modules;
-//! - [`broadcast`]: numpy broadcasting helpers shared by the kernels.
+//! - [`broadcast`]: numpy broadcasting helpers shared by the kernels;
+//! - [`kernels`]: a fused `KernelGraph` (from `edgecc_passes::fuse`), kernel by kernel, optionally
+//!   through its memory plan's arena.
 
 pub mod attention;
 pub mod broadcast;
 pub mod elementwise;
 pub mod error;
 pub mod eval;
+pub mod kernels;
 pub mod matmul;
 pub mod misc;
 pub mod movement;
@@ -23,5 +26,6 @@ pub mod tensor;
 
 pub use error::RefError;
 pub use eval::eval_op;
+pub use kernels::{run_kernels, run_planned};
 pub use run::{run, run_tensors};
 pub use tensor::{Data, Tensor};

@@ -52,6 +52,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     let graph = edgecc::load_model(&args.model, &shapes)?;
     let given = read_inputs(&graph, &args.inputs)?;
     let graph = bind_symbols(&graph, &given, args.random_inputs)?;
+    edgecc::budget::check_tensor_sizes(&graph, edgecc::budget::max_tensor_bytes())?;
     let inputs = gather_inputs(&graph, given, args.random_inputs, args.seed)?;
     let outputs = edgecc::run_reference(&graph, &inputs)?;
     let mut files = Vec::new();
