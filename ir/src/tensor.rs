@@ -6,6 +6,7 @@
 
 use crate::dtype::DType;
 use half::{bf16, f16};
+use std::sync::Arc;
 
 /// Errors building tensor data.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -27,12 +28,14 @@ pub enum TensorError {
     Overflow(Vec<usize>),
 }
 
-/// A dense tensor: dtype, static shape and raw little-endian bytes.
+/// A dense tensor: dtype, static shape and raw little-endian bytes. The bytes are shared
+/// (reference-counted), so cloning a tensor — as every pass does when it rebuilds a graph with its
+/// weights — costs nothing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorData {
     dtype: DType,
     shape: Vec<usize>,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
 }
 
 fn numel_checked(shape: &[usize]) -> Result<usize, TensorError> {
@@ -55,7 +58,11 @@ impl TensorData {
                 got: bytes.len(),
             });
         }
-        Ok(TensorData { dtype, shape, bytes })
+        Ok(TensorData {
+            dtype,
+            shape,
+            bytes: Arc::new(bytes),
+        })
     }
 
     /// Encodes `values` into `dtype` (floats rounded to the dtype, integers truncated toward zero
@@ -85,7 +92,11 @@ impl TensorData {
                 return Self::from_i64(dtype, shape, &ints);
             }
         }
-        Ok(TensorData { dtype, shape, bytes })
+        Ok(TensorData {
+            dtype,
+            shape,
+            bytes: Arc::new(bytes),
+        })
     }
 
     /// Encodes `f32` values (see [`TensorData::from_f64`]).
@@ -125,7 +136,11 @@ impl TensorData {
                 }
             }
         }
-        Ok(TensorData { dtype, shape, bytes })
+        Ok(TensorData {
+            dtype,
+            shape,
+            bytes: Arc::new(bytes),
+        })
     }
 
     /// A scalar (rank-0) tensor.
@@ -134,7 +149,7 @@ impl TensorData {
         Self::from_f64(dtype, Vec::new(), &[value]).unwrap_or_else(|_| TensorData {
             dtype,
             shape: Vec::new(),
-            bytes: vec![0; dtype.storage_bytes(1)],
+            bytes: Arc::new(vec![0; dtype.storage_bytes(1)]),
         })
     }
 
@@ -151,7 +166,7 @@ impl TensorData {
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+        Arc::try_unwrap(self.bytes).unwrap_or_else(|shared| shared.as_ref().clone())
     }
 
     /// Number of elements.
