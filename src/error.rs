@@ -57,5 +57,12 @@ pub enum Error {
     Run(#[from] edgecc_backends::reference::RefError),
 }
 
+impl Error {
+    /// True for errors that are edgecc's own bugs (exit code 2) rather than the user's input.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Error::Run(edgecc_backends::reference::RefError::Internal { .. }))
+    }
+}
+
 /// Result alias for the facade.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

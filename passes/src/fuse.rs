@@ -426,6 +426,11 @@ impl<'g> Fuser<'g> {
         if m2n.op != Op::MatMul || m2n.inputs.first() != Some(&p) || m2n.inputs.get(1) == Some(&p) {
             return None;
         }
+        // Attention reads activations: softmax(x W1) W2 with weights is an MLP, not attention.
+        let is_weight = |v: ValueId| self.producer[v.index()].is_some_and(|n| matches!(g.node(n).op, Op::Constant(_)));
+        if m2n.inputs.get(1).is_some_and(|&v| is_weight(v)) {
+            return None;
+        }
         // Back from the scores through elementwise ops of the scores' shape to the first MatMul.
         let shape = &g.ty(x).shape;
         let mut chain = Vec::new();
@@ -441,6 +446,9 @@ impl<'g> Fuser<'g> {
             }
             match self.class[n.index()] {
                 Class::MatMul if node.op == Op::MatMul => {
+                    if node.inputs.iter().any(|&i| is_weight(i)) {
+                        return None;
+                    }
                     chain.push(n);
                     break;
                 }

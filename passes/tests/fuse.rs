@@ -339,3 +339,18 @@ fn symbolic_dims_and_other_kernel_kinds() {
     assert_eq!(ops(&kg, 0), ["Conv", "Silu"]);
     assert_eq!(ops(&kg, 1), ["MaxPool", "Mul", "Concat"]);
 }
+
+#[test]
+fn softmax_between_weight_matmuls_is_not_called_attention() {
+    let mut b = Builder::new("mlp_softmax");
+    let x = b.input("x", DType::F32, Shape::of(&[4, 8])).unwrap();
+    let w1 = weight(&mut b, "w1", &[8, 8]);
+    let w2 = weight(&mut b, "w2", &[8, 8]);
+    let h = b.matmul(x, w1).unwrap();
+    let p = b.softmax(h, -1).unwrap();
+    let y = b.matmul(p, w2).unwrap();
+    b.output(y).unwrap();
+    let g = b.finish().unwrap();
+    let kg = fused(&g);
+    assert!(kg.kernels.iter().all(|k| k.kind != KernelKind::Attention), "{kg}");
+}

@@ -16,6 +16,14 @@ pub enum RefError {
         op: &'static str,
         msg: String,
     },
+    /// The interpreter disagrees with the graph it runs (an output's dtype or shape differs from
+    /// what inference recorded): a bug in edgecc, not in the user's model.
+    #[error("node `{node}` ({op}): internal error: {msg}; this is a bug in edgecc, please report it")]
+    Internal {
+        node: String,
+        op: &'static str,
+        msg: String,
+    },
     /// The caller passed the wrong number of inputs.
     #[error("graph `{graph}` takes {expected} inputs, got {got}; pass one tensor per graph input, in order")]
     InputCount { graph: String, expected: usize, got: usize },

@@ -158,11 +158,15 @@ pub fn run_tensors(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, Re
             eval_op(&node.op, &args, graph.consts()).map_err(node_err)?
         };
         if outs.len() != node.outputs.len() {
-            return Err(node_err(format!(
-                "produced {} outputs but the node has {}",
-                outs.len(),
-                node.outputs.len()
-            )));
+            return Err(RefError::Internal {
+                node: node.name.clone(),
+                op: node.op.name(),
+                msg: format!(
+                    "produced {} outputs but the node has {}",
+                    outs.len(),
+                    node.outputs.len()
+                ),
+            });
         }
         for v in &node.inputs {
             if last_use[v.index()] == Some(ni) {
@@ -174,7 +178,11 @@ pub fn run_tensors(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, Re
             if id.index() >= nvals {
                 return Err(node_err(format!("output value id {} does not exist", id.0)));
             }
-            check_output(graph, node, k, &t, &syms).map_err(node_err)?;
+            check_output(graph, node, k, &t, &syms).map_err(|msg| RefError::Internal {
+                node: node.name.clone(),
+                op: node.op.name(),
+                msg,
+            })?;
             if last_use[id.index()].is_some() {
                 vals[id.index()] = Some(t);
             }

@@ -39,8 +39,11 @@ fn main() -> ExitCode {
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            let internal = e
+                .downcast_ref::<edgecc::Error>()
+                .is_some_and(edgecc::Error::is_internal);
+            eprintln!("{}: {e:#}", if internal { "internal error" } else { "error" });
+            ExitCode::from(if internal { 2 } else { 1 })
         }
         Err(_) => {
             eprintln!(
