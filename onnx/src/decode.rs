@@ -73,27 +73,7 @@ pub const PROST_ERROR_PREFIX: &str = "protobuf decoding failed";
 /// Decodes an ONNX model from its protobuf bytes, checking the structure first (errors carry the
 /// byte offset of the first problem) and enforcing `limits`.
 pub fn decode_model(bytes: &[u8], limits: &Limits) -> Result<proto::ModelProto, OnnxError> {
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return Err(OnnxError::Limit {
-            limit: "max_file_bytes",
-            msg: format!(
-                "the model is {} bytes, the limit is {} bytes",
-                bytes.len(),
-                limits.max_file_bytes
-            ),
-        });
-    }
-    let mut walker = Walker {
-        buf: bytes,
-        limits,
-        nodes: 0,
-        initializers: 0,
-    };
-    walker.message(Msg::Model, 0, bytes.len(), 0, 0)?;
-    let model = proto::ModelProto::decode(bytes).map_err(|e| OnnxError::Malformed {
-        offset: prost_error_offset::<proto::ModelProto>(bytes),
-        msg: format!("{PROST_ERROR_PREFIX}: {e}"),
-    })?;
+    let model: proto::ModelProto = walk_and_decode(bytes, limits, Msg::Model, "model")?;
     check_weight_bytes(&model, limits)?;
     Ok(model)
 }
@@ -102,11 +82,18 @@ pub fn decode_model(bytes: &[u8], limits: &Limits) -> Result<proto::ModelProto, 
 /// with the checks of [`decode_model`]: the wire-format walk (errors carry the byte offset from the
 /// start of `bytes`), `max_file_bytes` on the input, and `max_rank`/`max_tensor_bytes` on the tensor.
 pub fn decode_tensor_proto(bytes: &[u8], limits: &Limits) -> Result<proto::TensorProto, OnnxError> {
+    let tensor: proto::TensorProto = walk_and_decode(bytes, limits, Msg::Tensor, "tensor")?;
+    WeightBytes { limits, total: 0 }.tensor(&tensor)?;
+    Ok(tensor)
+}
+
+/// The shared front of the decoders: the size limit, the wire-format walk from `root`, then prost.
+fn walk_and_decode<M: Message + Default>(bytes: &[u8], limits: &Limits, root: Msg, what: &str) -> Result<M, OnnxError> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(OnnxError::Limit {
             limit: "max_file_bytes",
             msg: format!(
-                "the tensor is {} bytes, the limit is {} bytes",
+                "the {what} is {} bytes, the limit is {} bytes",
                 bytes.len(),
                 limits.max_file_bytes
             ),
@@ -118,13 +105,11 @@ pub fn decode_tensor_proto(bytes: &[u8], limits: &Limits) -> Result<proto::Tenso
         nodes: 0,
         initializers: 0,
     };
-    walker.message(Msg::Tensor, 0, bytes.len(), 0, 0)?;
-    let tensor = proto::TensorProto::decode(bytes).map_err(|e| OnnxError::Malformed {
-        offset: prost_error_offset::<proto::TensorProto>(bytes),
+    walker.message(root, 0, bytes.len(), 0, 0)?;
+    M::decode(bytes).map_err(|e| OnnxError::Malformed {
+        offset: prost_error_offset::<M>(bytes),
         msg: format!("{PROST_ERROR_PREFIX}: {e}"),
-    })?;
-    WeightBytes { limits, total: 0 }.tensor(&tensor)?;
-    Ok(tensor)
+    })
 }
 
 /// Reads a model file, checking its size against `limits.max_file_bytes` before reading it (and
