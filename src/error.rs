@@ -35,6 +35,10 @@ pub enum Error {
     },
     #[error("{path}: {msg}")]
     Npy { path: PathBuf, msg: String },
+    #[error("{path}: not UTF-8 text (first invalid byte at offset {offset}); a .eir file is text")]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{flag} gives `{name}` twice; give each name once")]
+    Repeated { flag: &'static str, name: String },
     #[error("bad --input `{0}`: expected NAME=FILE.npy")]
     BadInputArg(String),
     #[error("--input names `{name}`, which is not a graph input (inputs: {known})")]

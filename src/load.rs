@@ -22,9 +22,13 @@ pub fn load_model(path: &Path, shapes: &BTreeMap<String, u64>) -> Result<Graph> 
             })
         }
         "eir" => {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
                 source,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+                path: path.to_path_buf(),
+                offset: e.utf8_error().valid_up_to(),
             })?;
             let g = edgecc_ir::parse(&text).map_err(|source| Error::Ir {
                 path: path.to_path_buf(),
@@ -51,7 +55,12 @@ pub fn parse_shape_args(args: &[String]) -> Result<BTreeMap<String, u64>> {
         if name.trim().is_empty() || value == 0 {
             return Err(Error::BadShapeArg(a.clone()));
         }
-        out.insert(name.trim().to_string(), value);
+        if out.insert(name.trim().to_string(), value).is_some() {
+            return Err(Error::Repeated {
+                flag: "--shape",
+                name: name.trim().to_string(),
+            });
+        }
     }
     Ok(out)
 }

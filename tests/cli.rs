@@ -73,6 +73,17 @@ fn run_specializes_symbolic_dims() {
     let o = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--shape", "batch"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad --shape"), "{}", stderr(&o));
+    let o = edgecc(&[
+        "run",
+        "examples/mlp.eir",
+        "--random-inputs",
+        "--shape",
+        "batch=1",
+        "--shape",
+        "batch=2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`batch` twice"), "{}", stderr(&o));
     let o = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--shape", "seq=3"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not a symbolic dim"), "{}", stderr(&o));
@@ -92,6 +103,16 @@ fn user_errors_exit_1_with_a_message() {
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("line 3") && e.contains("Frobnicate"), "{e}");
+
+    let latin1 = std::env::temp_dir().join(format!("edgecc-cli-{}-latin1.eir", std::process::id()));
+    std::fs::write(&latin1, b"graph g {\n  ; caf\xe9\n}\n").expect("write");
+    let o = edgecc(&["inspect", latin1.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("not UTF-8") && stderr(&o).contains("offset 17"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = edgecc(&["run", "examples/mlp.eir", "--target", "jetson", "--random-inputs"]);
     assert_eq!(o.status.code(), Some(1));

@@ -96,7 +96,12 @@ fn read_inputs(g: &Graph, args: &[String]) -> edgecc::Result<BTreeMap<String, Te
             path: path.to_path_buf(),
             msg: e.0,
         })?;
-        out.insert(name.to_string(), t);
+        if out.insert(name.to_string(), t).is_some() {
+            return Err(Error::Repeated {
+                flag: "--input",
+                name: name.to_string(),
+            });
+        }
     }
     Ok(out)
 }
