@@ -2,7 +2,7 @@
 //!
 //! Conv and pooling accept 1-D and 2-D spatial inputs; a 1-D problem runs as a 2-D one with a
 //! unit-extent height, so one set of loops (see [`Window`]) serves both. Conv lowers to im2col
-//! plus a cache-blocked matmul (`conv::matmul_acc`) and accumulates in f32.
+//! plus the interpreter's cache-blocked matmul (`matmul::gemm_acc`) and accumulates in f32.
 
 mod conv;
 mod pool;

@@ -1,58 +1,9 @@
 //! `Conv` (im2col + blocked matmul) and `ConvTranspose` (matmul + col2im), 1-D and 2-D.
 
 use super::{floats, per_axis, spatial_shape, windows, Axis};
+use crate::reference::matmul::gemm_acc;
 use crate::reference::movement::numel;
 use crate::reference::tensor::Tensor;
-
-/// Columns of the output processed per block: the block of `b` rows it touches stays in cache.
-const COL_BLOCK: usize = 256;
-
-/// `c[m×n] += a[m×k] · b[k×n]`, all row-major and contiguous. Four output rows share every load
-/// of a `b` row, and columns go in blocks of [`COL_BLOCK`] so those rows stay in L1.
-pub(crate) fn matmul_acc(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
-    debug_assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    for p0 in (0..n).step_by(COL_BLOCK) {
-        let p1 = (p0 + COL_BLOCK).min(n);
-        let mut i = 0;
-        while i + 4 <= m {
-            let rows = &mut c[i * n..(i + 4) * n];
-            let (r0, rest) = rows.split_at_mut(n);
-            let (r1, rest) = rest.split_at_mut(n);
-            let (r2, r3) = rest.split_at_mut(n);
-            let (c0, c1, c2, c3) = (&mut r0[p0..p1], &mut r1[p0..p1], &mut r2[p0..p1], &mut r3[p0..p1]);
-            for kk in 0..k {
-                let (a0, a1, a2, a3) = (
-                    a[i * k + kk],
-                    a[(i + 1) * k + kk],
-                    a[(i + 2) * k + kk],
-                    a[(i + 3) * k + kk],
-                );
-                let brow = &b[kk * n + p0..kk * n + p1];
-                for ((((x0, x1), x2), x3), &bv) in c0
-                    .iter_mut()
-                    .zip(c1.iter_mut())
-                    .zip(c2.iter_mut())
-                    .zip(c3.iter_mut())
-                    .zip(brow)
-                {
-                    *x0 += a0 * bv;
-                    *x1 += a1 * bv;
-                    *x2 += a2 * bv;
-                    *x3 += a3 * bv;
-                }
-            }
-            i += 4;
-        }
-        for r in i..m {
-            let crow = &mut c[r * n + p0..r * n + p1];
-            for kk in 0..k {
-                let av = a[r * k + kk];
-                let brow = &b[kk * n + p0..kk * n + p1];
-                crow.iter_mut().zip(brow).for_each(|(x, &bv)| *x += av * bv);
-            }
-        }
-    }
-}
 
 /// Signed input coordinate of output position `o` and kernel tap `t` along `ax`.
 fn coord(ax: &Axis, o: usize, t: usize) -> isize {
@@ -173,7 +124,7 @@ pub(super) fn conv(
                 &col
             };
             let os = &mut out[(bi * m + gi * mg) * p..(bi * m + (gi + 1) * mg) * p];
-            matmul_acc(&wd[gi * mg * k..(gi + 1) * mg * k], cols, os, mg, k, p);
+            gemm_acc(mg, k, p, &wd[gi * mg * k..(gi + 1) * mg * k], cols, os);
         }
     }
     if let Some(bd) = b {
@@ -245,7 +196,7 @@ pub(super) fn conv_transpose(
         for bi in 0..n {
             let xs = &xd[(bi * c + gi * cg) * hw..(bi * c + (gi + 1) * cg) * hw];
             col.fill(0.0);
-            matmul_acc(&wt, xs, &mut col, rows, cg, hw);
+            gemm_acc(rows, cg, hw, &wt, xs, &mut col);
             for mi in 0..mg {
                 let plane = &mut out[(bi * m + gi * mg + mi) * ohw..(bi * m + gi * mg + mi + 1) * ohw];
                 for ki in 0..ah.kernel {
