@@ -1,7 +1,10 @@
 //! Decoding ONNX protobuf: round trips, malformed input reported at its byte offset, every limit,
 //! and no panic on truncated, mutated or random bytes.
 
-use std::path::PathBuf;
+mod common;
+
+use common::TempDir;
+
 use std::sync::OnceLock;
 
 use edgecc_ir::{DType, TensorData};
@@ -197,30 +200,6 @@ fn limit_name(r: Result<ModelProto, OnnxError>) -> &'static str {
     }
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "edgecc-onnx-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 // ----------------------------------------------------------------------------------------------
 // Well-formed input.
 // ----------------------------------------------------------------------------------------------
@@ -278,18 +257,18 @@ fn packed_and_unpacked_repeated_fields_both_decode() {
 #[test]
 fn read_model_file_round_trip_and_missing_file() {
     let dir = TempDir::new("decode-file");
-    let path = dir.0.join("m.onnx");
+    let path = dir.path().join("m.onnx");
     std::fs::write(&path, sample_bytes()).expect("write");
     let m = read_model_file(&path, &Limits::default()).expect("reads");
     assert_eq!(m, sample_model());
     let bytes = read_model_bytes(&path, &Limits::default()).expect("reads");
     assert_eq!(bytes, sample_bytes());
 
-    match read_model_file(&dir.0.join("missing.onnx"), &Limits::default()) {
+    match read_model_file(&dir.path().join("missing.onnx"), &Limits::default()) {
         Err(OnnxError::Io { path, .. }) => assert!(path.ends_with("missing.onnx")),
         other => panic!("expected an Io error, got {other:?}"),
     }
-    match read_model_file(&dir.0, &Limits::default()) {
+    match read_model_file(dir.path(), &Limits::default()) {
         Err(OnnxError::Io { .. }) => {}
         other => panic!("a directory must be refused, got {other:?}"),
     }
@@ -520,7 +499,7 @@ fn limit_max_file_bytes() {
     assert!(decode_model(bytes, &exact).is_ok());
 
     let dir = TempDir::new("decode-limit");
-    let path = dir.0.join("m.onnx");
+    let path = dir.path().join("m.onnx");
     std::fs::write(&path, bytes).expect("write");
     assert_eq!(limit_name(read_model_file(&path, &limits)), "max_file_bytes");
     match read_model_bytes(&path, &limits) {

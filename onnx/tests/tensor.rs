@@ -1,7 +1,11 @@
 //! ONNX tensors → `TensorData`: every encoding, external data confined to the model's directory,
 //! and errors that name the tensor.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+
+use std::path::Path;
 
 use edgecc_ir::{DType, TensorData};
 use edgecc_onnx::proto::{tensor_proto, StringStringEntryProto, TensorProto};
@@ -48,34 +52,6 @@ fn tensor_error(r: Result<TensorData, OnnxError>, name: &str) -> String {
             msg
         }
         other => panic!("expected a Tensor error for `{name}`, got {other:?}"),
-    }
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "edgecc-onnx-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
