@@ -1,5 +1,21 @@
-//! `edgecc-autotune`: device profiles (`profiles/*.toml`: workgroup limits, shared memory,
-//! subgroup size, dtypes, tensor-core shapes, peak FLOP/s and bandwidth), the tiling search space,
-//! a cost model, on-device measurement and the tuning database. Not written yet.
+//! `edgecc-autotune`: what tiling and code generation read about a device, and the schedules they
+//! produce.
+//!
+//! - [`DeviceCaps`] (caps.rs): the device-capability struct — workgroup limits, shared memory,
+//!   subgroup size, f16, tensor-core MMA shapes, 2:4 sparse MMA, peak figures. Code generators read
+//!   this, never a backend's or a device's name.
+//! - [`profile`]: device profiles as data (`profiles/*.toml`, embedded at build time), looked up
+//!   by name or matched against an adapter's name (`--target auto`).
+//! - [`Schedule`] (schedule.rs): tile sizes, workgroup size, vector width, pipeline stages and MMA
+//!   shape for one kernel, with defaults derived from the capabilities until the autotuner (next
+//!   wave: search space, cost model, on-device measurement, tuning database) supplies them.
 
 #![forbid(unsafe_code)]
+
+mod caps;
+pub mod profile;
+mod schedule;
+
+pub use caps::{Backend, DeviceCaps, MmaShape};
+pub use profile::{match_adapter, profile, profile_names, ProfileError};
+pub use schedule::{GemmSchedule, ReduceSchedule, Schedule};

@@ -1,0 +1,19 @@
+//! The WGSL backend: fused kernels lowered to validated WGSL compute shaders and run through
+//! wgpu on Vulkan devices (mobile GPUs, and Mesa's lavapipe on machines without one).
+//!
+//! - [`types`]: how IR dtypes live on the device (f32/f16/i32/u32; i64 narrowed with a range check).
+//! - [`program`]: the compiled [`Program`] (device buffers, dispatches) and host<->device data.
+//! - [`device`]: adapters, device creation, capabilities read off the adapter.
+//! - [`validate`]: naga validation, SPIR-V and MSL output.
+#![allow(clippy::too_many_arguments)]
+
+pub mod device;
+pub mod error;
+pub mod program;
+pub mod types;
+pub mod validate;
+
+pub use device::{list_adapters, AdapterInfo, Gpu};
+pub use error::WgslError;
+pub use program::{Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
+pub use types::{Elem, Precision};
