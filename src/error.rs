@@ -19,7 +19,7 @@ pub enum Error {
     },
     #[error("{path}: unknown model format (expected .onnx or a .eir text graph)")]
     UnknownFormat { path: PathBuf },
-    #[error("unknown target `{0}`; available targets: reference")]
+    #[error("unknown target `{0}`; available targets: reference, lavapipe, auto, wgsl")]
     UnknownTarget(String),
     #[error("bad --shape `{0}`: expected NAME=VALUE with VALUE a positive integer")]
     BadShapeArg(String),
@@ -59,12 +59,23 @@ pub enum Error {
     Graph(#[from] edgecc_ir::IrError),
     #[error(transparent)]
     Run(#[from] edgecc_backends::reference::RefError),
+    #[error(transparent)]
+    Wgsl(#[from] edgecc_backends::wgsl::WgslError),
+    #[error(transparent)]
+    Pass(edgecc_passes::PassError),
+    #[error("bad --precision `{0}`: expected f32 or f16")]
+    BadPrecision(String),
 }
 
 impl Error {
     /// True for errors that are edgecc's own bugs (exit code 2) rather than the user's input.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Error::Run(edgecc_backends::reference::RefError::Internal { .. }))
+        match self {
+            Error::Run(e) => matches!(e, edgecc_backends::reference::RefError::Internal { .. }),
+            Error::Wgsl(e) => e.is_internal(),
+            Error::Pass(_) => true,
+            _ => false,
+        }
     }
 }
 

@@ -6,11 +6,13 @@
 //! `.eir`); [`run_reference`] runs a graph on the CPU; [`npy`] reads and writes numpy files.
 //! [`models`] builds seeded reference models (MLP, GPT-2 block, BERT encoder); [`rng`] is the
 //! deterministic generator behind their weights and behind `--random-inputs`. [`optimize()`]
-//! runs a target's pass pipeline ([`passes`]), fusion and memory planning.
+//! runs a target's pass pipeline ([`passes`]), fusion and memory planning; [`device`] compiles
+//! the result to WGSL and runs it on a Vulkan device through wgpu.
 
 #![forbid(unsafe_code)]
 
 pub mod budget;
+pub mod device;
 pub mod error;
 pub mod fold;
 pub mod fsutil;

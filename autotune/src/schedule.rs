@@ -36,8 +36,10 @@ impl GemmSchedule {
 
     /// Whether this schedule fits the device.
     pub fn fits(&self, caps: &DeviceCaps, elem_bytes: u32) -> bool {
-        self.tile_m % self.reg_m == 0
-            && self.tile_n % self.reg_n == 0
+        self.reg_m > 0
+            && self.reg_n > 0
+            && self.tile_m.is_multiple_of(self.reg_m)
+            && self.tile_n.is_multiple_of(self.reg_n)
             && self.threads() >= 1
             && self.threads() <= caps.max_workgroup_invocations
             && self.shared_bytes(elem_bytes) <= caps.shared_memory_bytes

@@ -48,6 +48,6 @@ pub use manager::{
     check_interface, pass_by_name, pipeline_for, Dump, Evaluator, Pass, PassContext, PassTiming, Pipeline, PipelineRun,
     RunOptions, DEFAULT_CONST_FOLD_MAX_ELEMENTS, KNOWN_PASSES, KNOWN_TARGETS,
 };
-pub use plan::{plan, plan_with, MemoryPlan, Placement, PlanOptions, DEFAULT_ALIGNMENT};
+pub use plan::{plan, plan_with, plan_with_sizes, MemoryPlan, Placement, PlanOptions, DEFAULT_ALIGNMENT};
 pub use rebuild::Rebuilder;
 pub use stats::{Stats, StatsReport};

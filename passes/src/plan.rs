@@ -131,6 +131,20 @@ fn pointwise(k: &crate::kernel::Kernel) -> bool {
 
 /// Plans `kg`; see the module docs.
 pub fn plan_with(kg: &KernelGraph, opts: &PlanOptions) -> Result<MemoryPlan, PassError> {
+    let sizes: Vec<u64> = kg.buffers.iter().map(|b| b.max_bytes()).collect();
+    plan_with_sizes(kg, opts, &sizes)
+}
+
+/// [`plan_with`] with the bytes of each buffer given by the caller (`sizes[b]` for buffer `b`),
+/// for devices that store a dtype differently (a WGSL device keeps i64 and bool as 4 bytes).
+pub fn plan_with_sizes(kg: &KernelGraph, opts: &PlanOptions, sizes: &[u64]) -> Result<MemoryPlan, PassError> {
+    if sizes.len() != kg.buffers.len() {
+        return Err(plan_err(format!(
+            "{} buffer sizes given for {} buffers",
+            sizes.len(),
+            kg.buffers.len()
+        )));
+    }
     let align = opts.alignment;
     if align == 0 || !align.is_power_of_two() {
         return Err(plan_err(format!("alignment {align} is not a power of two")));
@@ -214,7 +228,7 @@ pub fn plan_with(kg: &KernelGraph, opts: &PlanOptions) -> Result<MemoryPlan, Pas
             )));
         }
         let r = root(&mut parent, b);
-        let size = round_up(kg.buffers[b].max_bytes(), align);
+        let size = round_up(sizes[b], align);
         let c = classes[r].get_or_insert(Class {
             size: 0,
             first: usize::MAX,
@@ -280,7 +294,7 @@ pub fn plan_with(kg: &KernelGraph, opts: &PlanOptions) -> Result<MemoryPlan, Pas
         buffers.push(Placement {
             buffer: BufferId(b as u32),
             offset: c.offset,
-            size: kg.buffers[b].max_bytes(),
+            size: sizes[b],
             align,
             first: first[b],
             last: last[b],

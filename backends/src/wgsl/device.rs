@@ -90,7 +90,7 @@ fn caps_of(info: &AdapterInfo, a: &wgpu::Adapter) -> DeviceCaps {
         bf16: false,
         int8_dot: false,
         timestamps: f.contains(wgpu::Features::TIMESTAMP_QUERY),
-        max_storage_binding_bytes: l.max_storage_buffer_binding_size as u64,
+        max_storage_binding_bytes: l.max_storage_buffer_binding_size,
         max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,
         storage_offset_alignment: l.min_storage_buffer_offset_alignment,
         mma: vec![],

@@ -7,13 +7,26 @@
 //! - [`validate`]: naga validation, SPIR-V and MSL output.
 #![allow(clippy::too_many_arguments)]
 
+mod anchors;
+pub mod attention;
+pub mod compile;
+pub mod conv;
 pub mod device;
 pub mod error;
+pub mod expr;
+pub mod gemm;
+pub mod index;
 pub mod program;
+pub mod rowreduce;
+pub mod runtime;
+pub mod stages;
+pub mod template;
+pub mod topk;
 pub mod types;
 pub mod validate;
 
 pub use device::{list_adapters, AdapterInfo, Gpu};
 pub use error::WgslError;
 pub use program::{Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
+pub use runtime::{KernelTime, Session, SessionOptions};
 pub use types::{Elem, Precision};

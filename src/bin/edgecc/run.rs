@@ -20,9 +20,21 @@ use std::path::{Path, PathBuf};
 pub struct Args {
     /// The model file (.onnx or .eir text graph).
     pub model: PathBuf,
-    /// Where to run it. Available now: `reference` (the CPU interpreter).
+    /// Where to run it: `reference` (the CPU interpreter), `lavapipe` (Mesa's software Vulkan
+    /// device), `auto` or `wgsl` (the Vulkan adapter chosen by --adapter, EDGECC_ADAPTER, or the
+    /// first GPU, then any adapter).
     #[arg(long, default_value = "reference")]
     pub target: String,
+    /// With a WGSL target: the adapter, as a substring of its name or its index in `edgecc targets`.
+    #[arg(long)]
+    pub adapter: Option<String>,
+    /// With a WGSL target: `f32`, or `f16` (f16 storage and arithmetic, f32 accumulation; needs
+    /// SHADER_F16).
+    #[arg(long, default_value = "f32")]
+    pub precision: String,
+    /// With a WGSL target: print each dispatch's GPU time (timestamp queries) after the outputs.
+    #[arg(long)]
+    pub profile: bool,
     /// An input from a numpy file, as NAME=FILE.npy (repeatable).
     #[arg(long = "input", value_name = "NAME=FILE.npy")]
     pub inputs: Vec<String>,
@@ -45,16 +57,27 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
-    if args.target != "reference" {
+    let wgsl = edgecc::device::is_wgsl_target(&args.target);
+    if args.target != "reference" && !wgsl {
         return Err(Error::UnknownTarget(args.target).into());
     }
+    let precision = edgecc::device::parse_precision(&args.precision)?;
     let shapes = edgecc::parse_shape_args(&args.shapes)?;
     let graph = edgecc::load_model(&args.model, &shapes)?;
     let given = read_inputs(&graph, &args.inputs)?;
     let graph = bind_symbols(&graph, &given, args.random_inputs)?;
     edgecc::budget::check_tensor_sizes(&graph, edgecc::budget::max_tensor_bytes())?;
     let inputs = gather_inputs(&graph, given, args.random_inputs, args.seed)?;
-    let outputs = edgecc::run_reference(&graph, &inputs)?;
+    let mut times = Vec::new();
+    let outputs = if wgsl {
+        let runner = edgecc::device::WgslRunner::open(&args.target, args.adapter.as_deref())?;
+        let (_, program) = edgecc::device::compile_wgsl(&graph, runner.caps(), precision)?;
+        let (outputs, t) = runner.run(&program, &inputs, args.profile)?;
+        times = t;
+        outputs
+    } else {
+        edgecc::run_reference(&graph, &inputs)?
+    };
     let mut files = Vec::new();
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -67,6 +90,13 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     }
     files.resize(outputs.len(), None);
     report(&graph, &outputs, &files, args.json);
+    if args.profile && !times.is_empty() {
+        let total: f64 = times.iter().map(|t| t.ns).sum();
+        println!("profile ({} dispatches, {:.3} ms GPU total):", times.len(), total / 1e6);
+        for t in &times {
+            println!("  {:>10.3} us  {}", t.ns / 1e3, t.label);
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,431 @@
+//! The attention template: tiled scaled-dot-product attention with an online softmax
+//! (flash-attention style), `out = softmax(q kᵀ * scale + mask) v`, where the score matrix never
+//! reaches global memory.
+//!
+//! A workgroup takes `block_q` query rows of one (flattened batch x head) entry: it stages its Q
+//! tile in workgroup memory once, then walks the keys in blocks of `block_k`. Per block it stages
+//! the K block, computes the `block_q x block_k` scores into workgroup memory, updates the running
+//! row maximum `m`, the running denominator `l` and a rescale factor per row (`threads / block_q`
+//! invocations per row: partial maxima, then weights and partial sums), stages the V block in the
+//! same buffer as K, and rescales and updates the f32 output accumulators, which live in registers
+//! (each invocation owns `ceil(block_q * dv / threads)` outputs). Four barriers per key block.
+//! With `causal` a workgroup stops at the last key block any of its rows can see.
+//!
+//! Semantics follow the reference interpreter (`reference/attention.rs`): key `j` is masked for
+//! query `i` when `causal` and `j > i + (lk - lq)`; an additive mask of `-inf` masks a key; masked
+//! keys get weight exactly 0; a query row whose every key is masked (or with `lk = 0`) outputs
+//! zeros; a NaN score makes its row NaN.
+//!
+//! Caller functions (`FT` is the spec's float type; `b` is the flattened batch index):
+//!
+//! ```wgsl
+//! fn load_q(b: i32, i: i32, c: i32) -> FT   // i < lq, c < d
+//! fn load_k(b: i32, j: i32, c: i32) -> FT   // j < lk, c < d
+//! fn load_v(b: i32, j: i32, c: i32) -> FT   // j < lk, c < dv
+//! fn mask_s(b: i32, i: i32, j: i32) -> f32  // has_mask only; additive (0 / -inf for a bool mask);
+//!                                           // called for i < lq, j < lk, keys causal keeps
+//! fn store_o(b: i32, i: i32, c: i32, v: f32)
+//! ```
+//!
+//! Workgroup memory: [`attention_shared_bytes`] (Q tile, one K/V block with rows padded by one
+//! element when even, the f32 weights and per-row statistics), checked against the device.
+
+use super::rowreduce::{check_ft, check_i32, NAN, NEG_INF};
+use super::template::{grid, Emitted, FLAT_WID};
+use super::types::literal;
+use edgecc_autotune::{DeviceCaps, Schedule};
+
+/// The most output accumulators one invocation may hold in registers.
+pub const MAX_ACCUMULATORS: u64 = 64;
+
+/// One attention kernel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttnSpec<'a> {
+    /// Flattened batch x heads.
+    pub batch: u64,
+    /// Query rows.
+    pub lq: u64,
+    /// Keys (and values).
+    pub lk: u64,
+    /// Head size of q and k.
+    pub d: u64,
+    /// Head size of v (and of the output).
+    pub dv: u64,
+    pub scale: f32,
+    /// Mask key `j > i + (lk - lq)`.
+    pub causal: bool,
+    /// Whether the caller defines `mask_s`.
+    pub has_mask: bool,
+    /// `"f32"` or `"f16"`: what the loads return and the staged tiles hold.
+    pub ft: &'a str,
+}
+
+/// Row stride of the staged K/V blocks: the wider head, padded by one element when even (fewer
+/// bank conflicts when neighbouring invocations read neighbouring keys).
+fn kv_stride(spec: &AttnSpec) -> u64 {
+    let w = spec.d.max(spec.dv).max(1);
+    if w.is_multiple_of(2) {
+        w + 1
+    } else {
+        w
+    }
+}
+
+/// Invocations per query row in the softmax update: `threads / block_q`, at most `block_k`.
+fn rows_threads(block_q: u64, block_k: u64, threads: u64) -> u64 {
+    (threads / block_q.max(1)).clamp(1, block_k.max(1))
+}
+
+/// Bytes of workgroup memory a `(block_q, block_k, threads)` schedule takes.
+pub fn attention_shared_bytes(spec: &AttnSpec, block_q: u64, block_k: u64, threads: u64) -> u64 {
+    let e = if spec.ft == "f16" { 2 } else { 4 };
+    let tpr = rows_threads(block_q, block_k, threads);
+    (block_q * spec.d.max(1) + block_k * kv_stride(spec)) * e
+        + (block_q * block_k + 3 * block_q + 2 * block_q * tpr) * 4
+}
+
+/// The default schedule: 16 query rows (fewer for short queries: one for decoding), 32 keys per
+/// block, 128 invocations (64 for a single query row), shrunk until the workgroup memory fits
+/// the device and the accumulators per invocation stay at most [`MAX_ACCUMULATORS`] / 2.
+pub fn default_attention_schedule(caps: &DeviceCaps, spec: &AttnSpec) -> Schedule {
+    let max_t = caps.max_workgroup_invocations.min(caps.max_workgroup_size_x).max(1) as u64;
+    let mut bq = spec.lq.clamp(1, 16).next_power_of_two();
+    let mut bk = spec.lk.clamp(1, 32).next_power_of_two().max(8);
+    let mut threads = (if bq == 1 { 64 } else { 128 }).min(max_t);
+    while (bq * spec.dv).div_ceil(threads) > MAX_ACCUMULATORS / 2 && threads * 2 <= max_t.min(256) {
+        threads *= 2;
+    }
+    while (bq * spec.dv).div_ceil(threads) > MAX_ACCUMULATORS / 2 && bq > 1 {
+        bq /= 2;
+    }
+    while attention_shared_bytes(spec, bq, bk, threads) > caps.shared_memory_bytes as u64 {
+        if bk > 8 && bk >= bq {
+            bk /= 2;
+        } else if bq > 1 {
+            bq /= 2;
+        } else if bk > 1 {
+            bk /= 2;
+        } else {
+            break;
+        }
+    }
+    Schedule::Attention {
+        block_q: bq as u32,
+        block_k: bk as u32,
+        threads: threads as u32,
+    }
+}
+
+/// `i + k` as WGSL for an i32 expression `i` and a constant `k` of either sign.
+fn plus(i: &str, k: i64) -> String {
+    match k.cmp(&0) {
+        std::cmp::Ordering::Equal => i.to_string(),
+        std::cmp::Ordering::Greater => format!("({i} + {k})"),
+        std::cmp::Ordering::Less => format!("({i} - {})", -k),
+    }
+}
+
+/// Emits an attention kernel (see the module docs for the design and the caller functions).
+pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> Result<Emitted, String> {
+    let what = "attention";
+    let (bq, bk, t) = match sched {
+        Schedule::Attention {
+            block_q,
+            block_k,
+            threads,
+        } => (*block_q as u64, *block_k as u64, *threads as u64),
+        other => return Err(format!("{what}: needs an attention schedule, got {other:?}")),
+    };
+    check_ft(spec.ft, caps, what)?;
+    for (v, name) in [
+        (spec.batch, "batch"),
+        (spec.lq, "lq"),
+        (spec.lk, "lk"),
+        (spec.d, "d"),
+        (spec.dv, "dv"),
+    ] {
+        check_i32(v, name, what)?;
+    }
+    if bq == 0 || bk == 0 || t == 0 {
+        return Err(format!(
+            "{what}: block_q, block_k and threads must be positive, got {sched:?}"
+        ));
+    }
+    let max_t = caps.max_workgroup_invocations.min(caps.max_workgroup_size_x) as u64;
+    if t > max_t {
+        return Err(format!(
+            "{what}: {t} invocations per workgroup exceed the device's {max_t} (`{}`)",
+            caps.name
+        ));
+    }
+    let shared = attention_shared_bytes(spec, bq, bk, t);
+    if shared > caps.shared_memory_bytes as u64 {
+        return Err(format!(
+            "{what}: block_q {bq} x block_k {bk} with d {} / dv {} takes {shared} bytes of workgroup memory, \
+             more than the device's {} (`{}`); use smaller blocks",
+            spec.d, spec.dv, caps.shared_memory_bytes, caps.name
+        ));
+    }
+    if bq > t {
+        return Err(format!(
+            "{what}: block_q {bq} exceeds the {t} invocations (each row's softmax update needs one)"
+        ));
+    }
+    let nacc = (bq * spec.dv).div_ceil(t).max(1);
+    if nacc > MAX_ACCUMULATORS {
+        return Err(format!(
+            "{what}: {nacc} output accumulators per invocation (block_q {bq} x dv {} / {t} invocations) exceed \
+             {MAX_ACCUMULATORS}; use more invocations or a smaller block_q",
+            spec.dv
+        ));
+    }
+    let qblocks = spec.lq.div_ceil(bq).max(1);
+    let groups = spec
+        .batch
+        .checked_mul(spec.lq.div_ceil(bq))
+        .ok_or_else(|| format!("{what}: too many workgroups"))?;
+    let workgroups = grid(groups, caps.max_workgroups_per_dim).map_err(|e| format!("{what}: {e}"))?;
+
+    let ft = spec.ft;
+    let (d, dv, lq, lk) = (spec.d, spec.dv, spec.lq, spec.lk);
+    let ks = kv_stride(spec);
+    let tpr = rows_threads(bq, bk, t);
+    let nkb = lk.div_ceil(bk);
+    let shift = lk as i64 - lq as i64;
+    let scale = literal("f32", spec.scale as f64);
+    let zero = format!("{ft}(0.0)");
+
+    let mut c = String::new();
+    c += &format!(
+        "var<workgroup> t_q: array<{ft}, {}>;\nvar<workgroup> t_kv: array<{ft}, {}>;\n\
+         var<workgroup> t_p: array<f32, {}>;\nvar<workgroup> t_m: array<f32, {bq}>;\n\
+         var<workgroup> t_l: array<f32, {bq}>;\nvar<workgroup> t_a: array<f32, {bq}>;\n\
+         var<workgroup> t_pm: array<f32, {}>;\nvar<workgroup> t_ps: array<f32, {}>;\n",
+        (bq * d).max(1),
+        bk * ks,
+        bq * bk,
+        bq * tpr,
+        bq * tpr
+    );
+    c += "fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }\n";
+    c += &format!(
+        "@compute @workgroup_size({t})\nfn main(@builtin(workgroup_id) wid: vec3<u32>, \
+         @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t_lidu: u32) {{\n"
+    );
+    c += &format!(
+        "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {groups}u;\n    \
+         let t_b = i32(t_flat / {qblocks}u);\n    let t_i0 = i32(t_flat % {qblocks}u) * {bq};\n    \
+         let t_lid = i32(t_lidu);\n"
+    );
+    // The key blocks this workgroup visits (uniform over the workgroup).
+    c += &format!("    var t_nkb = {nkb};\n");
+    if spec.causal {
+        c += &format!(
+            "    let t_last = {};\n    t_nkb = select(0, min({nkb}, t_last / {bk} + 1), t_last >= 0);\n",
+            plus(&format!("(min(t_i0 + {bq}, {lq}) - 1)"), shift)
+        );
+    }
+    c += "    if (!t_live) { t_nkb = 0; }\n";
+    // Q tile, running statistics, accumulators.
+    if d > 0 {
+        c += &format!(
+            "    for (var t_e = t_lid; t_e < {n}; t_e += {t}) {{\n        let t_i = t_i0 + t_e / {d};\n        \
+             var t_v = {zero};\n        if (t_live && t_i < {lq}) {{ t_v = load_q(t_b, t_i, t_e % {d}); }}\n        \
+             t_q[t_e] = t_v;\n    }}\n",
+            n = bq * d
+        );
+    }
+    c += &format!("    if (t_lid < {bq}) {{ t_m[t_lid] = {NEG_INF}; t_l[t_lid] = 0.0; }}\n");
+    c += &format!("    var t_o: array<f32, {nacc}>;\n");
+    // Publishes the Q tile and the statistics (also for workgroups that visit no key block).
+    c += "    workgroupBarrier();\n";
+    c += "    for (var t_kb = 0; t_kb < t_nkb; t_kb++) {\n";
+    c += &format!("        let t_j0 = t_kb * {bk};\n");
+    // K block.
+    if d > 0 {
+        c += &format!(
+            "        for (var t_e = t_lid; t_e < {n}; t_e += {t}) {{\n            let t_jj = t_e / {d};\n            \
+             let t_c = t_e % {d};\n            var t_v = {zero};\n            \
+             if (t_j0 + t_jj < {lk}) {{ t_v = load_k(t_b, t_j0 + t_jj, t_c); }}\n            \
+             t_kv[t_jj * {ks} + t_c] = t_v;\n        }}\n",
+            n = bk * d
+        );
+    }
+    c += "        workgroupBarrier();\n";
+    // Scores.
+    let mut keep = format!("t_i < {lq} && t_j < {lk}");
+    if spec.causal {
+        keep += &format!(" && t_j <= {}", plus("t_i", shift));
+    }
+    let mask = if spec.has_mask { " + mask_s(t_b, t_i, t_j)" } else { "" };
+    c += &format!(
+        "        for (var t_e = t_lid; t_e < {n}; t_e += {t}) {{\n            let t_ii = t_e / {bk};\n            \
+         let t_jj = t_e % {bk};\n            let t_i = t_i0 + t_ii;\n            let t_j = t_j0 + t_jj;\n            \
+         var t_s = {NEG_INF};\n            if ({keep}) {{\n                var t_acc = 0.0;\n                \
+         for (var t_c = 0; t_c < {d}; t_c++) {{ t_acc += f32(t_q[t_ii * {d} + t_c]) * f32(t_kv[t_jj * {ks} + t_c]); }}\n                \
+         t_s = t_acc * {scale}{mask};\n            }}\n            t_p[t_e] = t_s;\n        }}\n        workgroupBarrier();\n",
+        n = bq * bk
+    );
+    // Online softmax update, `tpr` invocations per row. Phase 1: partial maxima of the block's
+    // scores (and the old maximum, read into a register before anyone rewrites it).
+    let rows_t = bq * tpr;
+    c += &format!(
+        "        var t_mo = {NEG_INF};\n        if (t_lid < {rows_t}) {{\n            let t_ii = t_lid / {tpr};\n            \
+         t_mo = t_m[t_ii];\n            var t_mx = t_mo;\n            \
+         for (var t_jj = t_lid % {tpr}; t_jj < {bk}; t_jj += {tpr}) {{ let t_s = t_p[t_ii * {bk} + t_jj]; if (t_s > t_mx) {{ t_mx = t_s; }} }}\n            \
+         t_pm[t_lid] = t_mx;\n        }}\n        workgroupBarrier();\n"
+    );
+    // Phase 2: the new maximum, the weights of the block, their partial sums, the rescale factor.
+    c += &format!(
+        "        if (t_lid < {rows_t}) {{\n            let t_ii = t_lid / {tpr};\n            let t_pt = t_lid % {tpr};\n            \
+         var t_mx = t_mo;\n            for (var t_q = 0; t_q < {tpr}; t_q++) {{ let t_s = t_pm[t_ii * {tpr} + t_q]; if (t_s > t_mx) {{ t_mx = t_s; }} }}\n            \
+         var t_alpha = 1.0;\n            var t_sum = 0.0;\n            let t_seen = t_mx > {NEG_INF};\n            \
+         if (t_seen) {{ t_alpha = select(exp(t_mo - t_mx), 0.0, t_mo == {NEG_INF}); }}\n            \
+         for (var t_jj = t_pt; t_jj < {bk}; t_jj += {tpr}) {{\n                let t_s = t_p[t_ii * {bk} + t_jj];\n                \
+         var t_pp = select(exp(t_s - t_mx), 0.0, t_s == {NEG_INF});\n                \
+         if (!t_seen) {{ t_pp = select(0.0, {NAN}, t_isnan(t_s)); }}\n                \
+         t_p[t_ii * {bk} + t_jj] = t_pp;\n                t_sum += t_pp;\n            }}\n            \
+         t_ps[t_lid] = t_sum;\n            if (t_pt == 0) {{ t_m[t_ii] = t_mx; t_a[t_ii] = t_alpha; }}\n        }}\n"
+    );
+    // V block (the K block is no longer read).
+    if dv > 0 {
+        c += &format!(
+            "        for (var t_e = t_lid; t_e < {n}; t_e += {t}) {{\n            let t_jj = t_e / {dv};\n            \
+             let t_c = t_e % {dv};\n            var t_v = {zero};\n            \
+             if (t_j0 + t_jj < {lk}) {{ t_v = load_v(t_b, t_j0 + t_jj, t_c); }}\n            \
+             t_kv[t_jj * {ks} + t_c] = t_v;\n        }}\n",
+            n = bk * dv
+        );
+    }
+    c += "        workgroupBarrier();\n";
+    // The running denominators (phase 3, with the accumulators).
+    c += &format!(
+        "        if (t_lid < {rows_t} && t_lid % {tpr} == 0) {{\n            let t_ii = t_lid / {tpr};\n            \
+         var t_sum = 0.0;\n            for (var t_q = 0; t_q < {tpr}; t_q++) {{ t_sum += t_ps[t_lid + t_q]; }}\n            \
+         t_l[t_ii] = t_l[t_ii] * t_a[t_ii] + t_sum;\n        }}\n"
+    );
+    // Accumulators.
+    c += &format!(
+        "        for (var t_r = 0; t_r < {nacc}; t_r++) {{\n            let t_e = t_lid + t_r * {t};\n            \
+         if (t_e < {n}) {{\n                let t_ii = t_e / {dvs};\n                let t_c = t_e % {dvs};\n                \
+         var t_acc = t_o[t_r] * t_a[t_ii];\n                \
+         for (var t_jj = 0; t_jj < {bk}; t_jj++) {{ t_acc += t_p[t_ii * {bk} + t_jj] * f32(t_kv[t_jj * {ks} + t_c]); }}\n                \
+         t_o[t_r] = t_acc;\n            }}\n        }}\n        workgroupBarrier();\n    }}\n",
+        n = bq * dv,
+        dvs = dv.max(1)
+    );
+    // Output.
+    c += &format!(
+        "    for (var t_r = 0; t_r < {nacc}; t_r++) {{\n        let t_e = t_lid + t_r * {t};\n        \
+         if (t_e < {n}) {{\n            let t_ii = t_e / {dvs};\n            let t_i = t_i0 + t_ii;\n            \
+         if (t_live && t_i < {lq}) {{\n                let t_den = t_l[t_ii];\n                \
+         store_o(t_b, t_i, t_e % {dvs}, select(t_o[t_r] / t_den, 0.0, t_den == 0.0));\n            }}\n        }}\n    }}\n}}\n",
+        n = bq * dv,
+        dvs = dv.max(1)
+    );
+    Ok(Emitted {
+        code: c,
+        workgroups,
+        uses_subgroups: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wgsl::rowreduce::tests::test_caps;
+    use crate::wgsl::validate::validate;
+
+    fn caller(spec: &AttnSpec) -> String {
+        let ft = spec.ft;
+        let mask = if spec.has_mask {
+            "fn mask_s(b: i32, i: i32, j: i32) -> f32 { return b3[b + i + j]; }\n"
+        } else {
+            ""
+        };
+        format!(
+            "{}@group(0) @binding(0) var<storage, read_write> b0: array<{ft}>;\n\
+             @group(0) @binding(1) var<storage, read_write> b3: array<f32>;\n\
+             fn load_q(b: i32, i: i32, c: i32) -> {ft} {{ return b0[b + i + c]; }}\n\
+             fn load_k(b: i32, j: i32, c: i32) -> {ft} {{ return b0[b + j + c]; }}\n\
+             fn load_v(b: i32, j: i32, c: i32) -> {ft} {{ return b0[b + j + c]; }}\n{mask}\
+             fn store_o(b: i32, i: i32, c: i32, v: f32) {{ b3[b + i + c] = v; }}\n",
+            if ft == "f16" { "enable f16;\n" } else { "" }
+        )
+    }
+
+    #[test]
+    fn default_schedules_validate() {
+        for caps in test_caps() {
+            for (lq, lk, d, dv) in [
+                (1, 100, 64, 64),
+                (77, 77, 128, 128),
+                (5, 9, 256, 256),
+                (3, 0, 16, 8),
+                (0, 4, 8, 8),
+            ] {
+                for (causal, has_mask) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for ft in ["f32", "f16"] {
+                        let spec = AttnSpec {
+                            batch: 12,
+                            lq,
+                            lk,
+                            d,
+                            dv,
+                            scale: 0.125,
+                            causal,
+                            has_mask,
+                            ft,
+                        };
+                        let s = default_attention_schedule(&caps, &spec);
+                        let em = emit_attention(&spec, &s, &caps)
+                            .unwrap_or_else(|e| panic!("{} {spec:?} {s:?}: {e}", caps.name));
+                        assert!(!em.uses_subgroups);
+                        let src = caller(&spec) + &em.code;
+                        validate("attention", &src, &caps)
+                            .unwrap_or_else(|e| panic!("{} {spec:?} {s:?}: {e}\n{src}", caps.name));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn default_schedule_fits_and_shrinks() {
+        let mali = edgecc_autotune::profile("mali-g715").unwrap();
+        let spec = AttnSpec {
+            batch: 1,
+            lq: 512,
+            lk: 512,
+            d: 256,
+            dv: 256,
+            scale: 1.0,
+            causal: false,
+            has_mask: false,
+            ft: "f32",
+        };
+        let Schedule::Attention {
+            block_q,
+            block_k,
+            threads,
+        } = default_attention_schedule(&mali, &spec)
+        else {
+            panic!("not an attention schedule")
+        };
+        assert!(
+            attention_shared_bytes(&spec, block_q as u64, block_k as u64, threads as u64)
+                <= mali.shared_memory_bytes as u64
+        );
+        assert!(block_q >= 1 && block_k >= 1 && threads >= block_q);
+        let decode = AttnSpec {
+            lq: 1,
+            d: 64,
+            dv: 64,
+            ..spec
+        };
+        assert!(matches!(
+            default_attention_schedule(&mali, &decode),
+            Schedule::Attention { block_q: 1, .. }
+        ));
+    }
+}

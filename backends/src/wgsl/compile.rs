@@ -1,0 +1,351 @@
+//! The WGSL code generator's driver: [`compile`] turns a kernel graph into a [`Program`].
+//!
+//! 1. Device buffers: every kernel-graph buffer with its device element ([`Elem`]) and static
+//!    shape; activations and outputs placed in one arena by the memory plan (offsets aligned to
+//!    the device's storage-offset alignment, sizes in device bytes).
+//! 2. Each kernel is planned into stages ([`crate::wgsl::stages`]); each anchor stage is lowered
+//!    by its template (`anchors.rs`), the remaining outputs by one-invocation-per-element
+//!    dispatches ([`pointwise`]).
+//! 3. Every shader is assembled (bindings, helpers, caller functions, template) and validated
+//!    by naga; an invalid shader is an internal error naming the kernel.
+
+use super::anchors;
+use super::error::{Result, WgslError};
+use super::expr::{helper_text, Emitter, Source};
+use super::index::delinearize;
+use super::program::{Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
+use super::stages::{plan_kernel, Store};
+use super::template::{grid, Emitted};
+use super::types::{Elem, Precision};
+use super::validate::validate;
+use edgecc_autotune::DeviceCaps;
+use edgecc_ir::{Graph, ValueId};
+use edgecc_passes::{plan_with_sizes, BufferKind, Kernel, KernelGraph, PlanOptions};
+use std::collections::{BTreeSet, HashMap};
+
+/// Options of [`compile`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileOptions {
+    pub precision: Precision,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            precision: Precision::F32,
+        }
+    }
+}
+
+/// Compilation state shared by the kernels of one program.
+pub(crate) struct Ctx<'a> {
+    pub caps: &'a DeviceCaps,
+    pub prec: Precision,
+    pub buffers: Vec<DeviceBuffer>,
+    pub dispatches: Vec<Dispatch>,
+    pub uses_subgroups: bool,
+}
+
+/// One kernel being lowered: its body and where each body value is stored.
+pub(crate) struct KernelCx<'k> {
+    pub kernel: &'k Kernel,
+    pub g: &'k Graph,
+    /// Values readable from a buffer: body inputs, and values stored by earlier dispatches.
+    pub avail: HashMap<ValueId, usize>,
+    /// The buffer each store target goes to (kernel outputs and scratch).
+    pub targets: HashMap<ValueId, usize>,
+    /// Dispatches emitted so far for this kernel.
+    pub count: usize,
+}
+
+/// Compiles `kg` (with static shapes) for a device with `caps`.
+pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Result<Program> {
+    if opts.precision == Precision::F16 && !caps.shader_f16 {
+        return Err(WgslError::Unsupported {
+            kernel: kg.name.clone(),
+            message: format!("--precision f16 needs SHADER_F16, which device `{}` does not have", caps.name),
+        });
+    }
+    let prec = opts.precision;
+    let mut buffers = Vec::with_capacity(kg.buffers.len());
+    for b in &kg.buffers {
+        let shape: Option<Vec<u64>> = b.shape.dims().iter().map(|d| d.as_static()).collect();
+        let shape = shape.ok_or_else(|| WgslError::Unsupported {
+            kernel: kg.name.clone(),
+            message: format!(
+                "buffer `{}` has symbolic shape {}; WGSL programs are compiled for concrete shapes",
+                b.name, b.shape
+            ),
+        })?;
+        let role = match b.kind {
+            BufferKind::Input => Role::Input,
+            BufferKind::Output => Role::Output,
+            BufferKind::Weight => Role::Weight,
+            BufferKind::Activation => Role::Activation,
+        };
+        buffers.push(DeviceBuffer {
+            name: b.name.clone(),
+            dtype: b.dtype,
+            elem: Elem::of(b.dtype, prec),
+            shape,
+            role,
+            placement: Placement::Own,
+        });
+    }
+    // The arena.
+    let align = (caps.storage_offset_alignment.max(4) as u64).next_power_of_two();
+    let sizes: Vec<u64> = buffers.iter().map(|b| b.device_bytes()).collect();
+    let plan = plan_with_sizes(kg, &PlanOptions { alignment: align, in_place: false }, &sizes)
+        .map_err(|e| WgslError::Internal(format!("memory plan: {e}")))?;
+    for p in &plan.buffers {
+        let b = &mut buffers[p.buffer.index()];
+        if matches!(b.role, Role::Activation | Role::Output) {
+            b.placement = Placement::Arena { offset: p.offset };
+        }
+    }
+    // An output that is also an input or a weight keeps its own buffer.
+    let mut cx = Ctx {
+        caps,
+        prec,
+        buffers,
+        dispatches: Vec::new(),
+        uses_subgroups: false,
+    };
+    for k in &kg.kernels {
+        lower_kernel(&mut cx, k)?;
+    }
+    Ok(Program {
+        name: kg.name.clone(),
+        precision: prec,
+        inputs: kg.inputs.iter().map(|b| b.index()).collect(),
+        outputs: kg.outputs.iter().map(|b| b.index()).collect(),
+        weights: kg.weights.iter().map(|w| (w.buffer.index(), w.data.clone())).collect(),
+        arena_bytes: plan.arena_bytes,
+        uses_f16: prec == Precision::F16,
+        uses_subgroups: cx.uses_subgroups,
+        buffers: cx.buffers,
+        dispatches: cx.dispatches,
+    })
+}
+
+fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
+    let g = &k.body;
+    let plan = plan_kernel(g);
+    let mut kc = KernelCx {
+        kernel: k,
+        g,
+        avail: g.inputs().iter().zip(&k.inputs).map(|(&v, b)| (v, b.index())).collect(),
+        targets: g.outputs().iter().zip(&k.outputs).map(|(&v, b)| (v, b.index())).collect(),
+        count: 0,
+    };
+    for &v in &plan.scratch {
+        let shape = super::expr::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
+            kernel: k.name.clone(),
+            message: format!("value `{}` has a symbolic shape", g.value(v).name),
+        })?;
+        let dtype = g.ty(v).dtype;
+        cx.buffers.push(DeviceBuffer {
+            name: format!("{}.{}", k.name, g.value(v).name),
+            dtype,
+            elem: Elem::of(dtype, cx.prec),
+            shape,
+            role: Role::Scratch,
+            placement: Placement::Own,
+        });
+        kc.targets.insert(v, cx.buffers.len() - 1);
+    }
+    for stage in &plan.stages {
+        anchors::lower_stage(cx, &mut kc, stage)?;
+        for s in &stage.stores {
+            if let Some(&b) = kc.targets.get(&s.target) {
+                kc.avail.insert(s.target, b);
+            }
+        }
+    }
+    // Remaining outputs: one dispatch per distinct shape.
+    let mut groups: Vec<(Vec<u64>, Vec<ValueId>)> = Vec::new();
+    for &v in &plan.rest {
+        let shape = super::expr::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
+            kernel: k.name.clone(),
+            message: format!("value `{}` has a symbolic shape", g.value(v).name),
+        })?;
+        match groups.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, vs)) => vs.push(v),
+            None => groups.push((shape, vec![v])),
+        }
+    }
+    for (shape, vs) in groups {
+        pointwise(cx, &mut kc, &shape, &vs)?;
+    }
+    Ok(())
+}
+
+/// A fresh emitter for one dispatch of `kc`, with every available value as a source.
+pub(crate) fn emitter<'k>(cx: &Ctx, kc: &KernelCx<'k>) -> Emitter<'k> {
+    let mut em = Emitter::new(kc.g, cx.prec, &kc.kernel.name);
+    for (&v, &b) in &kc.avail {
+        em.add_source(v, source_of(cx, b));
+    }
+    em
+}
+
+/// The emitter's view of program buffer `b`.
+pub(crate) fn source_of(cx: &Ctx, b: usize) -> Source {
+    let buf = &cx.buffers[b];
+    Source {
+        var: format!("buf{b}"),
+        elem: buf.elem,
+        shape: buf.shape.clone(),
+    }
+}
+
+/// Emits the stores of `stores` whose value is in `values` (all when `None`), for the element at
+/// `idx` of the anchor's result.
+pub(crate) fn emit_stores(
+    cx: &Ctx,
+    kc: &KernelCx,
+    em: &mut Emitter,
+    stores: &[Store],
+    values: Option<&[ValueId]>,
+    idx: &[String],
+) -> Result<Vec<usize>> {
+    let mut written = Vec::new();
+    for s in stores {
+        if values.is_some_and(|vs| !vs.contains(&s.value)) {
+            continue;
+        }
+        let val = em.value_at(s.value, idx)?;
+        let reg = em.reg(s.value);
+        let mut cur = idx.to_vec();
+        let mut cur_shape = em.shape(s.value)?;
+        for &n in &s.chain {
+            let node = kc.g.node(n);
+            let out_shape = em.shape(node.outputs[0])?;
+            cur = match &node.op {
+                edgecc_ir::Op::Transpose { perm } => perm.iter().map(|&p| cur[p as usize].clone()).collect(),
+                _ => {
+                    let lin = super::index::linearize(&cur, &cur_shape);
+                    let lv = em.fresh();
+                    em.stmt(&format!("let {lv}: i32 = {lin};"));
+                    delinearize(&lv, &out_shape)
+                }
+            };
+            cur_shape = out_shape;
+        }
+        let b = *kc.targets.get(&s.target).ok_or_else(|| {
+            WgslError::Internal(format!(
+                "kernel `{}`: no buffer for stored value `{}`",
+                kc.kernel.name,
+                kc.g.value(s.target).name
+            ))
+        })?;
+        let dst = source_of(cx, b);
+        em.store(&dst, &cur, &val, reg);
+        written.push(b);
+    }
+    Ok(written)
+}
+
+/// Assembles, validates and records one dispatch: `funcs` are the caller functions (and for
+/// pointwise dispatches the whole entry point), `em` the emitter whose helpers they use.
+pub(crate) fn finish(
+    cx: &mut Ctx,
+    kc: &mut KernelCx,
+    em: &Emitter,
+    funcs: &str,
+    emitted: &Emitted,
+    writes: &[usize],
+) -> Result<()> {
+    let label = if kc.count == 0 {
+        kc.kernel.name.clone()
+    } else {
+        format!("{}.{}", kc.kernel.name, kc.count)
+    };
+    kc.count += 1;
+    let body = format!("{}{funcs}{}", helper_text(&em.helpers), emitted.code);
+    let mut head = String::new();
+    if cx.prec == Precision::F16 {
+        head.push_str("enable f16;\n\n");
+    }
+    let mut bindings = Vec::new();
+    let used: BTreeSet<usize> = (0..cx.buffers.len())
+        .filter(|b| body.contains(&format!("buf{b}[")) || body.contains(&format!("buf{b})")))
+        .collect();
+    for (j, &b) in used.iter().enumerate() {
+        head.push_str(&format!(
+            "@group(0) @binding({j}) var<storage, read_write> buf{b}: array<{}>;\n",
+            cx.buffers[b].elem.wgsl()
+        ));
+        bindings.push(Binding {
+            buffer: b,
+            writes: writes.contains(&b),
+        });
+    }
+    let wgsl = format!("{head}\n{body}");
+    validate(&label, &wgsl, cx.caps)?;
+    cx.uses_subgroups |= emitted.uses_subgroups;
+    cx.dispatches.push(Dispatch {
+        kernel: kc.kernel.name.clone(),
+        label,
+        wgsl,
+        bindings,
+        workgroups: emitted.workgroups,
+    });
+    Ok(())
+}
+
+/// One invocation per element of `shape`, computing and storing every value of `vs`.
+fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> Result<()> {
+    let n: u64 = shape.iter().product();
+    if n == 0 {
+        return Ok(());
+    }
+    if n > i32::MAX as u64 {
+        return Err(WgslError::Unsupported {
+            kernel: kc.kernel.name.clone(),
+            message: format!("{n} elements do not fit 32-bit indexing"),
+        });
+    }
+    let wg = elementwise_workgroup(cx.caps);
+    let workgroups = grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
+        kernel: kc.kernel.name.clone(),
+        message: m,
+    })?;
+    let mut em = emitter(cx, kc);
+    em.begin();
+    let idx = delinearize("i", shape);
+    let stores: Vec<Store> = vs
+        .iter()
+        .map(|&v| Store {
+            value: v,
+            chain: vec![],
+            target: v,
+        })
+        .collect();
+    let writes = emit_stores(cx, kc, &mut em, &stores, None, &idx)?;
+    let stmts = em.take();
+    let code = format!(
+        "@compute @workgroup_size({wg})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {{\n  let i = i32(gid.x + gid.y * nwg.x * {wg}u);\n  if (i >= {n}) {{ return; }}\n{stmts}}}\n"
+    );
+    let emitted = Emitted {
+        code,
+        workgroups,
+        uses_subgroups: false,
+    };
+    finish(cx, kc, &em, "", &emitted, &writes)?;
+    for &v in vs {
+        if let Some(&b) = kc.targets.get(&v) {
+            kc.avail.insert(v, b);
+        }
+    }
+    Ok(())
+}
+
+/// Invocations per workgroup of one-invocation-per-element dispatches (the elementwise
+/// schedule's default).
+pub(crate) fn elementwise_workgroup(caps: &DeviceCaps) -> u32 {
+    match edgecc_autotune::Schedule::elementwise(caps) {
+        edgecc_autotune::Schedule::Elementwise { workgroup } => workgroup.max(1),
+        _ => 64,
+    }
+}

@@ -1,0 +1,422 @@
+//! The tiled GEMM template: `C[b, m, n] = sum_k A[b, m, k] * B[b, k, n]` for MatMul, Gemm and
+//! (through [`super::conv`]) convolution as implicit GEMM.
+//!
+//! Each workgroup computes one `tile_m x tile_n` output tile of one batch. K is stepped in
+//! `tile_k` slices staged in `var<workgroup>` tiles (of the float type `FT`, stored k-major:
+//! `t_as[k][m]`, `t_bs[k][n]`, as `vecW<FT>` runs along m / n when the register block allows);
+//! each of the `(tile_m / reg_m) * (tile_n / reg_n)` invocations accumulates a `reg_m x reg_n`
+//! block in f32 registers. All invocations load the tiles cooperatively, with bounds checks (zero
+//! fill outside the problem), using `vec4` global loads where the spec allows it and the schedule's
+//! `vector_width` is 4. With `stages == 2` the tiles are double-buffered (one barrier per K step
+//! instead of two).
+//!
+//! The emitted code calls these caller-defined functions (`FT` is [`GemmSpec::ft`]):
+//!
+//! ```wgsl
+//! fn load_a(b: i32, m: i32, k: i32) -> FT          // A[b, m, k]; only called in range
+//! fn load_b(b: i32, k: i32, n: i32) -> FT          // B[b, k, n]; only called in range
+//! fn load_a4(b: i32, m: i32, k: i32) -> vec4<FT>   // A[b, m, k..k+4]; only when spec.a_vec4
+//! fn load_b4(b: i32, k: i32, n: i32) -> vec4<FT>   // B[b, k, n..n+4]; only when spec.b_vec4
+//! fn store_c(b: i32, m: i32, n: i32, acc: f32)     // C[b, m, n] = epilogue(acc); only in range
+//! ```
+//!
+//! `load_a4` is called with `k` a multiple of 4 (`k + 4 <= K`), `load_b4` with `n` a multiple of
+//! 4 (`n + 4 <= N`). Only the functions the emitted code calls need to exist: `load_a` is not
+//! called when `load_a4` is (and likewise for B).
+//!
+//! The generated inner loop is written for both GPUs and CPU-backed devices (lavapipe compiles
+//! WGSL to LLVM SIMD across invocations): per-thread index bases are hoisted out of the loops,
+//! the register block is unrolled in the text, and the shared-memory reads are vector loads.
+
+use super::template::{grid, Emitted};
+use edgecc_autotune::{DeviceCaps, GemmSchedule};
+use std::fmt::Write;
+
+/// One (batched) matrix multiply: `batch` independent `m x k` by `k x n` products.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GemmSpec<'a> {
+    pub batch: u64,
+    pub m: u64,
+    pub n: u64,
+    pub k: u64,
+    /// The float type of the operands and the shared tiles: `"f32"` or `"f16"`. Accumulation is
+    /// always f32.
+    pub ft: &'a str,
+    /// The caller defines `load_a4`: set only when K % 4 == 0 and A's K axis is contiguous.
+    pub a_vec4: bool,
+    /// The caller defines `load_b4`: set only when N % 4 == 0 and B's N axis is contiguous.
+    pub b_vec4: bool,
+}
+
+/// The largest of 4, 2, 1 dividing `x`.
+fn vec_width(x: u32) -> u32 {
+    if x.is_multiple_of(4) {
+        4
+    } else if x.is_multiple_of(2) {
+        2
+    } else {
+        1
+    }
+}
+
+/// `vecW<ty>` or `ty` for width 1.
+fn vty(w: u32, ty: &str) -> String {
+    if w == 1 {
+        ty.to_string()
+    } else {
+        format!("vec{w}<{ty}>")
+    }
+}
+
+/// Component `c` of a value of width `w`.
+fn comp(v: &str, c: u32, w: u32) -> String {
+    if w == 1 {
+        v.to_string()
+    } else {
+        format!("{v}.{}", ["x", "y", "z", "w"][c as usize])
+    }
+}
+
+/// Checks that a schedule can be emitted for a float type on a device.
+pub(crate) fn check_schedule(s: &GemmSchedule, ft: &str, caps: &DeviceCaps) -> Result<(), String> {
+    let elem_bytes = match ft {
+        "f32" => 4,
+        "f16" if caps.shader_f16 => 2,
+        "f16" => {
+            return Err(format!(
+                "the device `{}` has no f16 shader support (SHADER_F16)",
+                caps.name
+            ))
+        }
+        other => return Err(format!("GEMM float type must be f32 or f16, not `{other}`")),
+    };
+    let bad = |why: &str| Err(format!("GEMM schedule {s:?} does not fit: {why}"));
+    if s.tile_m == 0 || s.tile_n == 0 || s.tile_k == 0 || s.reg_m == 0 || s.reg_n == 0 {
+        return bad("tile and register-block sizes must be positive");
+    }
+    if !s.tile_m.is_multiple_of(s.reg_m) || !s.tile_n.is_multiple_of(s.reg_n) {
+        return bad("tile_m and tile_n must be multiples of reg_m and reg_n");
+    }
+    if s.tile_m > 4096 || s.tile_n > 4096 || s.tile_k > 4096 {
+        return bad("tiles larger than 4096 are not supported");
+    }
+    let threads = s.threads();
+    if threads > caps.max_workgroup_invocations || threads > caps.max_workgroup_size_x {
+        return bad(&format!(
+            "{threads} invocations per workgroup, the device allows {} ({} along x)",
+            caps.max_workgroup_invocations, caps.max_workgroup_size_x
+        ));
+    }
+    if s.vector_width != 1 && s.vector_width != 4 {
+        return bad("vector_width must be 1 or 4 on WGSL");
+    }
+    if s.stages != 1 && s.stages != 2 {
+        return bad("stages must be 1 or 2 on WGSL (2 = double-buffered tiles)");
+    }
+    if s.mma.is_some() {
+        return bad("WGSL has no tensor-core MMA");
+    }
+    let shared = (s.tile_m as u64 + s.tile_n as u64) * s.tile_k as u64 * elem_bytes * s.stages as u64;
+    if shared > caps.shared_memory_bytes as u64 {
+        return bad(&format!(
+            "{shared} bytes of workgroup memory, the device has {}",
+            caps.shared_memory_bytes
+        ));
+    }
+    Ok(())
+}
+
+/// Emits the GEMM template for `spec` with schedule `s`. See the module docs for the caller
+/// functions the code calls. Errors when the schedule does not fit the device, the float type is
+/// unsupported, or the problem is too large for i32 indexing or the dispatch limits.
+pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result<Emitted, String> {
+    check_schedule(s, spec.ft, caps)?;
+    let lim = i32::MAX as u64 - 2 * 4096;
+    if spec.m > lim || spec.n > lim || spec.k > lim || spec.batch > lim {
+        return Err(format!(
+            "GEMM {}x{}x{}x{} is too large for 32-bit indexing",
+            spec.batch, spec.m, spec.n, spec.k
+        ));
+    }
+    let ft = spec.ft;
+    let (tm, tn, tk, rm, rn) = (s.tile_m, s.tile_n, s.tile_k, s.reg_m, s.reg_n);
+    let threads = s.threads();
+    let tx_n = tn / rn; // invocations along n
+    let ty_n = tm / rm; // invocations along m
+                        // Vector widths of the shared tiles (runs along m for A, along n for B).
+    let wa = vec_width(rm);
+    let wb = vec_width(rn);
+    // Vector widths of the global loads.
+    let ga = if spec.a_vec4 && s.vector_width == 4 && tk.is_multiple_of(4) && spec.k.is_multiple_of(4) {
+        4
+    } else {
+        1
+    };
+    let gb = if spec.b_vec4 && s.vector_width == 4 && tn.is_multiple_of(4) && spec.n.is_multiple_of(4) {
+        4
+    } else {
+        1
+    };
+
+    let (m, n, k) = (spec.m, spec.n, spec.k);
+    let nx = n.div_ceil(tn as u64).max(1);
+    let ny = m.div_ceil(tm as u64).max(1);
+    let batch = spec.batch.max(1);
+    let kt = k.div_ceil(tk as u64);
+    let total = nx * ny * batch;
+    let empty = m == 0 || n == 0 || spec.batch == 0;
+    let max = caps.max_workgroups_per_dim as u64;
+    let direct = nx <= max && ny <= max && batch <= max && total <= i32::MAX as u64;
+    let workgroups = if empty {
+        [0, 1, 1]
+    } else if direct {
+        [nx as u32, ny as u32, batch as u32]
+    } else {
+        grid(total, caps.max_workgroups_per_dim)?
+    };
+
+    let sa = tm / wa; // vectors per k row of the A tile
+    let sb = tn / wb; // vectors per k row of the B tile
+    let a_len = tk * sa;
+    let b_len = tk * sb;
+    let cvt = |e: &str, w: u32| -> String {
+        if ft == "f32" {
+            e.to_string()
+        } else {
+            format!("{}({e})", vty(w, "f32"))
+        }
+    };
+
+    let mut o = String::new();
+    let w = &mut o;
+    let _ = writeln!(
+        w,
+        "// GEMM {batch}x{m}x{n}x{k} ({ft}), tiles {tm}x{tn}x{tk}, register block {rm}x{rn}, \
+         {threads} invocations, stages {}, global vec A {ga} B {gb}",
+        s.stages
+    );
+    let _ = writeln!(w, "var<workgroup> t_as: array<{}, {}>;", vty(wa, ft), a_len * s.stages);
+    let _ = writeln!(w, "var<workgroup> t_bs: array<{}, {}>;", vty(wb, ft), b_len * s.stages);
+    let _ = writeln!(w);
+
+    // The cooperative tile loads, as a function of the K offset and buffer offsets, emitted inline.
+    // A: blocks of `wa` rows x `ga` k's: `wa` global loads of width `ga`, `ga` shared stores of
+    // width `wa` (a register transpose).
+    let a_blocks = sa * (tk / ga);
+    let a_slots = a_blocks.div_ceil(threads);
+    // B: blocks of one k row x `bw` n's.
+    let bw = gb.max(wb);
+    let b_blocks = tk * (tn / bw);
+    let b_slots = b_blocks.div_ceil(threads);
+
+    let _ = writeln!(w, "@compute @workgroup_size({threads})");
+    let _ = writeln!(
+        w,
+        "fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, \
+         @builtin(local_invocation_index) lidx: u32) {{"
+    );
+    if direct {
+        let _ = writeln!(w, "  let t_tn = i32(wid.x);");
+        let _ = writeln!(w, "  let t_tm = i32(wid.y);");
+        let _ = writeln!(w, "  let t_b = i32(wid.z);");
+        let _ = writeln!(w, "  let t_m0 = t_tm * {tm};");
+    } else {
+        // Folded dispatch: the flat workgroup id; the extra workgroups of the last row run the
+        // loop (barriers stay uniform) with every row out of range, so they load and store nothing
+        // of A or C (B is read at batch 0, in range).
+        let _ = writeln!(w, "  let t_flat = wid.x + wid.y * nwg.x;");
+        let _ = writeln!(w, "  let t_live = t_flat < {total}u;");
+        let _ = writeln!(w, "  let t_tn = i32(t_flat % {nx}u);");
+        let _ = writeln!(w, "  let t_tm = i32((t_flat / {nx}u) % {ny}u);");
+        let _ = writeln!(w, "  let t_b = select(0, i32(t_flat / {}u), t_live);", nx * ny);
+        let _ = writeln!(w, "  let t_m0 = select({m}, t_tm * {tm}, t_live);");
+    }
+    let _ = writeln!(w, "  let t_n0 = t_tn * {tn};");
+    let _ = writeln!(w, "  let t_lid = i32(lidx);");
+    let _ = writeln!(w, "  let t_tx = t_lid % {tx_n};");
+    let _ = writeln!(w, "  let t_ty = t_lid / {tx_n};");
+    // Per-slot load coordinates, hoisted out of the K loop.
+    for sl in 0..a_slots {
+        let kq = tk / ga;
+        let _ = writeln!(w, "  let t_ae{sl} = t_lid + {};", sl * threads);
+        let _ = writeln!(w, "  let t_am{sl} = t_m0 + (t_ae{sl} / {kq}) * {wa};");
+        let _ = writeln!(w, "  let t_ak{sl} = (t_ae{sl} % {kq}) * {ga};");
+        let _ = writeln!(w, "  let t_ai{sl} = t_ak{sl} * {sa} + t_ae{sl} / {kq};");
+    }
+    for sl in 0..b_slots {
+        let nq = tn / bw;
+        let _ = writeln!(w, "  let t_be{sl} = t_lid + {};", sl * threads);
+        let _ = writeln!(w, "  let t_bk{sl} = t_be{sl} / {nq};");
+        let _ = writeln!(w, "  let t_bn{sl} = t_n0 + (t_be{sl} % {nq}) * {bw};");
+        let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + (t_be{sl} % {nq}) * {};", bw / wb);
+    }
+    // Accumulators: row r (0..rm) x vector j (0..rn/wb).
+    let accs_per_row = rn / wb;
+    for r in 0..rm {
+        for j in 0..accs_per_row {
+            let _ = writeln!(w, "  var t_c{r}_{j} = {}(0.0);", vty(wb, "f32"));
+        }
+    }
+
+    // Emits the loads of the K slice starting at `k0` (a WGSL i32 expression) into the buffer
+    // at offsets `abuf` / `bbuf` (WGSL expressions appended to the indices, or empty).
+    let emit_loads = |w: &mut String, k0: &str, abuf: &str, bbuf: &str, ind: &str| {
+        for sl in 0..a_slots {
+            // Each slot in its own block (its `let`s are reused names).
+            if (sl + 1) * threads > a_blocks {
+                let _ = writeln!(w, "{ind}if (t_ae{sl} < {a_blocks}) {{");
+            } else {
+                let _ = writeln!(w, "{ind}{{");
+            }
+            let ind2 = format!("{ind}  ");
+            let _ = writeln!(w, "{ind2}let t_k = {k0} + t_ak{sl};");
+            let _ = writeln!(w, "{ind2}let t_kin = t_k < {k};");
+            for r in 0..wa {
+                let zero = format!("{}(0.0)", vty(ga, ft));
+                let _ = writeln!(w, "{ind2}var t_v{r} = {zero};");
+                let call = if ga == 4 { "load_a4" } else { "load_a" };
+                let _ = writeln!(
+                    w,
+                    "{ind2}if (t_kin && t_am{sl} + {r} < {m}) {{ t_v{r} = {call}(t_b, t_am{sl} + {r}, t_k); }}"
+                );
+            }
+            for c in 0..ga {
+                let parts: Vec<String> = (0..wa).map(|r| comp(&format!("t_v{r}"), c, ga)).collect();
+                let val = if wa == 1 {
+                    parts[0].clone()
+                } else {
+                    format!("{}({})", vty(wa, ft), parts.join(", "))
+                };
+                let _ = writeln!(w, "{ind2}t_as[t_ai{sl} + {}{abuf}] = {val};", c * sa);
+            }
+            let _ = writeln!(w, "{ind}}}");
+        }
+        for sl in 0..b_slots {
+            // Each slot in its own block (its `let`s are reused names).
+            if (sl + 1) * threads > b_blocks {
+                let _ = writeln!(w, "{ind}if (t_be{sl} < {b_blocks}) {{");
+            } else {
+                let _ = writeln!(w, "{ind}{{");
+            }
+            let ind2 = format!("{ind}  ");
+            let _ = writeln!(w, "{ind2}let t_k = {k0} + t_bk{sl};");
+            let _ = writeln!(w, "{ind2}let t_kin = t_k < {k};");
+            // bw / gb global loads of width gb.
+            let mut scalars: Vec<String> = Vec::new();
+            for q in 0..bw / gb {
+                let zero = format!("{}(0.0)", vty(gb, ft));
+                let _ = writeln!(w, "{ind2}var t_v{q} = {zero};");
+                let call = if gb == 4 { "load_b4" } else { "load_b" };
+                let nn = format!("t_bn{sl} + {}", q * gb);
+                let _ = writeln!(
+                    w,
+                    "{ind2}if (t_kin && {nn} < {n}) {{ t_v{q} = {call}(t_b, t_k, {nn}); }}"
+                );
+                for c in 0..gb {
+                    scalars.push(comp(&format!("t_v{q}"), c, gb));
+                }
+            }
+            if gb == wb {
+                for q in 0..bw / gb {
+                    let _ = writeln!(w, "{ind2}t_bs[t_bi{sl} + {q}{bbuf}] = t_v{q};");
+                }
+            } else {
+                for (q, chunk) in scalars.chunks(wb as usize).enumerate() {
+                    let val = if wb == 1 {
+                        chunk[0].clone()
+                    } else {
+                        format!("{}({})", vty(wb, ft), chunk.join(", "))
+                    };
+                    let _ = writeln!(w, "{ind2}t_bs[t_bi{sl} + {q}{bbuf}] = {val};");
+                }
+            }
+            let _ = writeln!(w, "{ind}}}");
+        }
+    };
+
+    // Emits the multiply-accumulate over one staged slice in buffer `buf` (runtime offsets).
+    let emit_compute = |w: &mut String, abuf: &str, bbuf: &str, ind: &str| {
+        let _ = writeln!(w, "{ind}for (var t_kk = 0; t_kk < {tk}; t_kk++) {{");
+        let _ = writeln!(w, "{ind}  let t_ka = t_kk * {sa} + t_ty{abuf};");
+        let _ = writeln!(w, "{ind}  let t_kb = t_kk * {sb} + t_tx{bbuf};");
+        for i in 0..rm / wa {
+            let e = format!("t_as[t_ka + {}]", i * ty_n);
+            let _ = writeln!(w, "{ind}  let t_a{i} = {};", cvt(&e, wa));
+        }
+        for j in 0..accs_per_row {
+            let e = format!("t_bs[t_kb + {}]", j * tx_n);
+            let _ = writeln!(w, "{ind}  let t_b{j} = {};", cvt(&e, wb));
+        }
+        for i in 0..rm / wa {
+            for ca in 0..wa {
+                let r = i * wa + ca;
+                let a = comp(&format!("t_a{i}"), ca, wa);
+                for j in 0..accs_per_row {
+                    let _ = writeln!(
+                        w,
+                        "{ind}  t_c{r}_{j} = fma({}({a}), t_b{j}, t_c{r}_{j});",
+                        vty(wb, "f32")
+                    );
+                }
+            }
+        }
+        let _ = writeln!(w, "{ind}}}");
+    };
+
+    if s.stages == 1 {
+        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt}; t_kt++) {{");
+        let _ = writeln!(w, "    let t_k0 = t_kt * {tk};");
+        emit_loads(w, "t_k0", "", "", "    ");
+        let _ = writeln!(w, "    workgroupBarrier();");
+        emit_compute(w, "", "", "    ");
+        let _ = writeln!(w, "    workgroupBarrier();");
+        let _ = writeln!(w, "  }}");
+    } else if kt > 0 {
+        // Double buffering: slice kt + 1 loads into one buffer while slice kt is read from the
+        // other; one barrier per step.
+        emit_loads(w, "0", "", "", "  ");
+        let _ = writeln!(w, "  workgroupBarrier();");
+        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt}; t_kt++) {{");
+        let _ = writeln!(w, "    let t_cur = t_kt & 1;");
+        let _ = writeln!(w, "    if (t_kt + 1 < {kt}) {{");
+        let _ = writeln!(w, "      let t_k0 = (t_kt + 1) * {tk};");
+        let _ = writeln!(w, "      let t_nabuf = (1 - t_cur) * {a_len};");
+        let _ = writeln!(w, "      let t_nbbuf = (1 - t_cur) * {b_len};");
+        emit_loads(w, "t_k0", " + t_nabuf", " + t_nbbuf", "      ");
+        let _ = writeln!(w, "    }}");
+        let _ = writeln!(w, "    let t_abuf = t_cur * {a_len};");
+        let _ = writeln!(w, "    let t_bbuf = t_cur * {b_len};");
+        emit_compute(w, " + t_abuf", " + t_bbuf", "    ");
+        let _ = writeln!(w, "    workgroupBarrier();");
+        let _ = writeln!(w, "  }}");
+    }
+
+    // Stores: row r = i * wa + ca at m0 + wa * (i * ty_n + ty) + ca; vector j of the row at
+    // n0 + wb * (j * tx_n + tx) + cb.
+    let _ = writeln!(w, "  let t_r = t_m0 + {wa} * t_ty;");
+    let _ = writeln!(w, "  let t_c = t_n0 + {wb} * t_tx;");
+    for i in 0..rm / wa {
+        for ca in 0..wa {
+            let r = i * wa + ca;
+            let roff = wa * i * ty_n + ca;
+            let _ = writeln!(w, "  if (t_r + {roff} < {m}) {{");
+            for j in 0..accs_per_row {
+                for cb in 0..wb {
+                    let coff = wb * j * tx_n + cb;
+                    let _ = writeln!(
+                        w,
+                        "    if (t_c + {coff} < {n}) {{ store_c(t_b, t_r + {roff}, t_c + {coff}, {}); }}",
+                        comp(&format!("t_c{r}_{j}"), cb, wb)
+                    );
+                }
+            }
+            let _ = writeln!(w, "  }}");
+        }
+    }
+    let _ = writeln!(w, "}}");
+    Ok(Emitted {
+        code: o,
+        workgroups,
+        uses_subgroups: false,
+    })
+}

@@ -1,0 +1,225 @@
+//! The stage planner: how one fused kernel's body becomes dispatches.
+//!
+//! Ops that can be computed one element at a time (pointwise ops, views, movement, small
+//! windows; see [`inlinable`]) are inlined by [`crate::wgsl::expr`] wherever they are read. Every
+//! other op is an *anchor* with a template of its own (GEMM, convolution, row reduction,
+//! attention, top-k), and each anchor is one dispatch, in body order:
+//!
+//! - its **epilogue region** is the set of pointwise ops that read the anchor's result (or
+//!   another region value) at the same index, with operands that do not depend on the region
+//!   otherwise (bias, residual, activation, scale, cast): the template evaluates them in
+//!   registers at each output element;
+//! - a region value that is a kernel output is stored; one that reaches a kernel output through
+//!   a chain of views (Reshape/Squeeze/Unsqueeze/Flatten/Identity, Transpose) used by nothing
+//!   else is stored through that chain's index map (the store layout: heads split and
+//!   transposed on the way out);
+//! - a region value read by anything else later in the body is **materialized**: stored to a
+//!   scratch buffer (or it already is, as a kernel output) and read back by later dispatches.
+//!
+//! Kernel outputs that no anchor stores are computed by final one-invocation-per-element
+//! dispatches (one per output shape).
+
+use edgecc_ir::{Graph, NodeId, Op, ValueId};
+use std::collections::{HashMap, HashSet};
+
+/// Whether `op` can be computed one element at a time by the expression emitter.
+pub fn inlinable(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Constant(_)
+            | Op::Identity
+            | Op::Unary(_)
+            | Op::Cast { .. }
+            | Op::Binary(_)
+            | Op::Where
+            | Op::Clip { .. }
+            | Op::BatchNorm { .. }
+            | Op::Trilu { .. }
+            | Op::Reshape { .. }
+            | Op::Squeeze { .. }
+            | Op::Unsqueeze { .. }
+            | Op::Flatten { .. }
+            | Op::Transpose { .. }
+            | Op::Expand { .. }
+            | Op::Tile { .. }
+            | Op::Slice { .. }
+            | Op::Split { .. }
+            | Op::Concat { .. }
+            | Op::Pad { .. }
+            | Op::Gather { .. }
+            | Op::GatherElements { .. }
+            | Op::Range { .. }
+            | Op::ConstantOfShape { .. }
+            | Op::Shape { .. }
+            | Op::MaxPool { .. }
+            | Op::AveragePool { .. }
+            | Op::GlobalAveragePool
+            | Op::CumSum { .. }
+    )
+}
+
+/// Pointwise ops that may join an epilogue region.
+fn pointwise(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Identity
+            | Op::Unary(_)
+            | Op::Cast { .. }
+            | Op::Binary(_)
+            | Op::Where
+            | Op::Clip { .. }
+            | Op::BatchNorm { .. }
+            | Op::Trilu { .. }
+    )
+}
+
+/// A view op a store can be mapped through.
+fn store_view(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Identity | Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } | Op::Flatten { .. } | Op::Transpose { .. }
+    )
+}
+
+/// Where a region value goes when the anchor's template reaches an element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    /// The region value stored.
+    pub value: ValueId,
+    /// The view nodes from `value` to `target`, in order (empty: `target == value`).
+    pub chain: Vec<NodeId>,
+    /// The value whose buffer receives it: a kernel output, or `value` itself when it is
+    /// materialized into scratch.
+    pub target: ValueId,
+}
+
+/// One anchor's dispatch.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub anchor: NodeId,
+    /// The region's nodes in body order (not the anchor).
+    pub region: Vec<NodeId>,
+    pub stores: Vec<Store>,
+}
+
+/// The plan of one kernel.
+#[derive(Clone, Debug)]
+pub struct KernelPlan {
+    pub stages: Vec<Stage>,
+    /// Kernel outputs left to the final pointwise dispatches.
+    pub rest: Vec<ValueId>,
+    /// Values stored to scratch (not kernel outputs).
+    pub scratch: Vec<ValueId>,
+}
+
+/// Plans `body` (a kernel body: its inputs are buffers, its outputs the kernel's outputs).
+pub fn plan_kernel(body: &Graph) -> KernelPlan {
+    let outputs: HashSet<ValueId> = body.outputs().iter().copied().collect();
+    let mut consumers: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
+    for (i, n) in body.nodes().iter().enumerate() {
+        for &v in &n.inputs {
+            consumers.entry(v).or_default().push(NodeId(i as u32));
+        }
+    }
+    let mut stages = Vec::new();
+    let mut stored: HashSet<ValueId> = HashSet::new();
+    let mut scratch = Vec::new();
+    for (ai, an) in body.nodes().iter().enumerate() {
+        if inlinable(&an.op) {
+            continue;
+        }
+        let anchor = NodeId(ai as u32);
+        // Grow the region (single-output anchors only).
+        let mut rvals: HashSet<ValueId> = HashSet::new();
+        let mut region = Vec::new();
+        let mut taint: HashSet<ValueId> = HashSet::new();
+        let mut order_vals: Vec<ValueId> = an.outputs.clone();
+        for &o in &an.outputs {
+            taint.insert(o);
+            if an.outputs.len() == 1 {
+                rvals.insert(o);
+            }
+        }
+        if an.outputs.len() == 1 {
+            let shape = &body.ty(an.outputs[0]).shape;
+            for (ni, n) in body.nodes().iter().enumerate().skip(ai + 1) {
+                let touches = n.inputs.iter().any(|v| taint.contains(v));
+                if !touches {
+                    continue;
+                }
+                let joins = pointwise(&n.op)
+                    && n.outputs.len() == 1
+                    && &body.ty(n.outputs[0]).shape == shape
+                    && n.inputs.iter().any(|v| rvals.contains(v))
+                    && n.inputs.iter().all(|v| rvals.contains(v) || !taint.contains(v));
+                for &o in &n.outputs {
+                    taint.insert(o);
+                }
+                if joins {
+                    region.push(NodeId(ni as u32));
+                    rvals.insert(n.outputs[0]);
+                    order_vals.push(n.outputs[0]);
+                }
+            }
+        }
+        let in_region: HashSet<NodeId> = region.iter().copied().collect();
+        let mut stores = Vec::new();
+        for &r in &order_vals {
+            let mut needs_storage = outputs.contains(&r);
+            for &c in consumers.get(&r).map(|v| v.as_slice()).unwrap_or(&[]) {
+                if in_region.contains(&c) {
+                    continue;
+                }
+                match view_chain(body, c, &consumers, &outputs) {
+                    Some((chain, target)) if !stored.contains(&target) => {
+                        stored.insert(target);
+                        stores.push(Store { value: r, chain, target });
+                    }
+                    _ => needs_storage = true,
+                }
+            }
+            if needs_storage && !stored.contains(&r) {
+                stored.insert(r);
+                if !outputs.contains(&r) {
+                    scratch.push(r);
+                }
+                stores.push(Store {
+                    value: r,
+                    chain: vec![],
+                    target: r,
+                });
+            }
+        }
+        stages.push(Stage { anchor, region, stores });
+    }
+    let rest = body.outputs().iter().copied().filter(|v| !stored.contains(v)).collect::<Vec<_>>();
+    let mut seen = HashSet::new();
+    let rest = rest.into_iter().filter(|v| seen.insert(*v)).collect();
+    KernelPlan { stages, rest, scratch }
+}
+
+/// From consumer node `c` (a view of a region value), the chain of single-use views ending at a
+/// kernel output, if there is one.
+fn view_chain(
+    body: &Graph,
+    mut c: NodeId,
+    consumers: &HashMap<ValueId, Vec<NodeId>>,
+    outputs: &HashSet<ValueId>,
+) -> Option<(Vec<NodeId>, ValueId)> {
+    let mut chain = Vec::new();
+    loop {
+        let n = body.node(c);
+        if !store_view(&n.op) || n.outputs.len() != 1 {
+            return None;
+        }
+        chain.push(c);
+        let v = n.outputs[0];
+        if outputs.contains(&v) {
+            return Some((chain, v));
+        }
+        match consumers.get(&v).map(|x| x.as_slice()) {
+            Some([next]) => c = *next,
+            _ => return None,
+        }
+    }
+}
