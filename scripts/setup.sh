@@ -3,6 +3,9 @@
 #
 #   bash scripts/setup.sh
 #
+# 0. Makes sure a Vulkan driver is installed for the WGSL backend's tests: when no Vulkan ICD is
+#    registered, installs Debian's `mesa-vulkan-drivers` (lavapipe, the CPU as a Vulkan device)
+#    with apt-get (as root, or through sudo).
 # 1. Creates the Python virtual environment `.venv` (python3 -m venv; set PYTHON to use another
 #    interpreter) if it is missing or broken, and installs the pinned packages of
 #    scripts/requirements.txt (onnx, onnxruntime, numpy and their dependencies) into it.
@@ -28,6 +31,20 @@ die() {
 hash_files() {
   cat "$@" | sha256sum | cut -d' ' -f1
 }
+
+# --- 0. a Vulkan driver ----------------------------------------------------------------------------
+if ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+  echo "setup.sh: no Vulkan driver found; installing mesa-vulkan-drivers (lavapipe)"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  command -v apt-get >/dev/null 2>&1 ||
+    die "no Vulkan driver and no apt-get: install a Vulkan driver (Mesa's lavapipe) by hand"
+  $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null 2>&1 ||
+    { $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null; } ||
+    die "apt-get install mesa-vulkan-drivers failed"
+else
+  echo "setup.sh: a Vulkan driver is installed"
+fi
 
 # --- 1. the virtual environment -------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install Python 3.11 or newer (with venv)"

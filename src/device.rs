@@ -74,3 +74,52 @@ impl WgslRunner {
         Ok((out, times))
     }
 }
+
+/// A shader format `--emit` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmitFormat {
+    Wgsl,
+    Spirv,
+    Msl,
+}
+
+impl EmitFormat {
+    /// Parses `--emit`.
+    pub fn parse(s: &str) -> Result<EmitFormat> {
+        match s {
+            "wgsl" => Ok(EmitFormat::Wgsl),
+            "spirv" => Ok(EmitFormat::Spirv),
+            "msl" => Ok(EmitFormat::Msl),
+            other => Err(Error::BadEmit(other.to_string())),
+        }
+    }
+
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            EmitFormat::Wgsl => "wgsl",
+            EmitFormat::Spirv => "spv",
+            EmitFormat::Msl => "metal",
+        }
+    }
+}
+
+/// Each dispatch's shader in `format`, as (file name, bytes): `<label>.<ext>` (labels are
+/// made file-name safe). SPIR-V and MSL come from naga's backends.
+pub fn emit_shaders(program: &Program, caps: &DeviceCaps, format: EmitFormat) -> Result<Vec<(String, Vec<u8>)>> {
+    use edgecc_backends::wgsl::validate::{to_msl, to_spirv};
+    let mut out = Vec::with_capacity(program.dispatches.len());
+    for d in &program.dispatches {
+        let bytes = match format {
+            EmitFormat::Wgsl => d.wgsl.clone().into_bytes(),
+            EmitFormat::Spirv => to_spirv(&d.label, &d.wgsl, caps)?
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .collect(),
+            EmitFormat::Msl => to_msl(&d.label, &d.wgsl, caps)?.into_bytes(),
+        };
+        let name = format!("{}.{}", crate::fsutil::safe_file_stem(&d.label), format.extension());
+        out.push((name, bytes));
+    }
+    Ok(out)
+}

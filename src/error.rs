@@ -63,6 +63,8 @@ pub enum Error {
     Wgsl(#[from] edgecc_backends::wgsl::WgslError),
     #[error(transparent)]
     Pass(edgecc_passes::PassError),
+    #[error("bad --emit `{0}`: expected wgsl, spirv or msl")]
+    BadEmit(String),
     #[error("bad --precision `{0}`: expected f32 or f16")]
     BadPrecision(String),
 }

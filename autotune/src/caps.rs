@@ -64,6 +64,11 @@ pub struct DeviceCaps {
     pub max_storage_buffers_per_stage: u32,
     /// Alignment of storage-buffer binding offsets, in bytes.
     pub storage_offset_alignment: u32,
+    /// The register block (accumulators per invocation along M and N) the default GEMM schedule
+    /// starts from: 4 suits GPUs; CPU-backed devices (lavapipe) run fastest with 16, since
+    /// fewer, longer invocations amortize their scalarized memory accesses.
+    #[serde(default = "default_register_block")]
+    pub gemm_register_block: u32,
     /// Tensor-core MMA shapes (empty when none).
     #[serde(default)]
     pub mma: Vec<MmaShape>,
@@ -84,6 +89,10 @@ pub struct DeviceCaps {
     /// Where the figures come from.
     #[serde(default)]
     pub source: String,
+}
+
+fn default_register_block() -> u32 {
+    4
 }
 
 impl DeviceCaps {

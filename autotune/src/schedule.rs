@@ -45,16 +45,20 @@ impl GemmSchedule {
             && self.shared_bytes(elem_bytes) <= caps.shared_memory_bytes
     }
 
-    /// The default for an `m x n x k` problem: 64x64 tiles with 4x4 register blocks (256
-    /// invocations) where the device allows, smaller tiles for skinny problems or small devices.
+    /// The default for an `m x n x k` problem: tiles of 16, 32 or 64 (128 along N for large
+    /// register blocks) fitted to the problem, register blocks of `caps.gemm_register_block`
+    /// (shrunk to fit the tiles), halved until the schedule fits the device.
     pub fn default_for(caps: &DeviceCaps, m: u64, n: u64, _k: u64) -> GemmSchedule {
         let pick = |extent: u64| if extent <= 16 { 16 } else if extent <= 32 { 32 } else { 64 };
+        let reg = caps.gemm_register_block.clamp(1, 16);
+        let tile_n = if reg >= 8 && n >= 128 { 128 } else { pick(n) };
+        let tile_m = pick(m);
         let mut s = GemmSchedule {
-            tile_m: pick(m),
-            tile_n: pick(n),
-            tile_k: 16,
-            reg_m: 4,
-            reg_n: 4,
+            tile_m,
+            tile_n,
+            tile_k: if reg >= 8 { 32 } else { 16 },
+            reg_m: reg.min(tile_m),
+            reg_n: reg.min(tile_n),
             vector_width: 4,
             stages: 1,
             mma: None,
@@ -62,8 +66,10 @@ impl GemmSchedule {
         while !s.fits(caps, 4) && (s.tile_m > 16 || s.tile_n > 16) {
             if s.tile_m >= s.tile_n {
                 s.tile_m /= 2;
+                s.reg_m = s.reg_m.min(s.tile_m);
             } else {
                 s.tile_n /= 2;
+                s.reg_n = s.reg_n.min(s.tile_n);
             }
         }
         while !s.fits(caps, 4) && s.tile_k > 4 {

@@ -118,6 +118,7 @@ impl Problem {
             scale: self.scale,
             causal: self.causal,
             has_mask: self.mask.is_some(),
+            score_fn: false,
             ft,
         }
     }

@@ -209,8 +209,12 @@ fn gemm_ragged_shapes_every_schedule() {
     for s in hand_schedules() {
         for &(m, n, k) in &shapes {
             for vec4 in [false, true] {
+                let spec = gemm(1, m, n, k, "f32", vec4);
+                if vec4 && !spec.a_vec4 && !spec.b_vec4 {
+                    continue; // the same as the scalar run
+                }
                 seed += 1;
-                check_gemm(&gpu, &caps, &gemm(1, m, n, k, "f32", vec4), &s, seed);
+                check_gemm(&gpu, &caps, &spec, &s, seed);
             }
         }
     }

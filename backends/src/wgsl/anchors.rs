@@ -54,6 +54,9 @@ fn batch_idx(b: &str, batch: &[u64], operand_batch: &[u64]) -> Vec<String> {
 
 pub(crate) fn lower_stage(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
+    if stage.attention.is_some() {
+        return attention_chain(cx, kc, stage);
+    }
     match &node.op {
         Op::MatMul | Op::Gemm { .. } => gemm(cx, kc, stage),
         Op::Conv { .. } | Op::ConvTranspose { .. } => conv(cx, kc, stage),
@@ -544,6 +547,83 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         scale: scale.unwrap_or(1.0 / (d.max(1) as f32).sqrt()),
         causal,
         has_mask: mask.is_some(),
+        score_fn: false,
+        ft,
+    };
+    let sched = default_attention_schedule(cx.caps, &spec);
+    let emitted = tmpl(kc, emit_attention(&spec, &sched, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes)
+}
+
+/// A decomposed attention (see [`crate::wgsl::stages::AttentionChain`]) as one attention
+/// dispatch: q and kᵀ are the first MatMul's operands, the pointwise chain between it and the
+/// softmax becomes `score_s`, v is the second MatMul's right operand.
+fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
+    let Some(chain) = stage.attention else {
+        return Err(unsupported(kc, "not an attention chain"));
+    };
+    let mm1 = kc.g.node(chain.scores).clone();
+    let mm2 = kc.g.node(stage.anchor).clone();
+    let out = mm2.outputs[0];
+    let scores = mm1.outputs[0];
+    let mut em = emitter(cx, kc);
+    let ft = cx.prec.float();
+    let (q, kt, v) = (mm1.inputs[0], mm1.inputs[1], mm2.inputs[1]);
+    if !em.dtype(q).is_float() {
+        return Err(unsupported(kc, format!("attention `{}` on {}", mm1.name, em.dtype(q))));
+    }
+    let (qs, ks, vs, os) = (em.shape(q)?, em.shape(kt)?, em.shape(v)?, em.shape(out)?);
+    let r = os.len();
+    let batch = os[..r - 2].to_vec();
+    let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
+    let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
+    let mut funcs = String::new();
+    // (name, value, operand shape, index of (row, c) in the operand's last two axes)
+    for (name, val, shape, row, swap) in [("load_q", q, &qs, "i", false), ("load_k", kt, &ks, "j", true), ("load_v", v, &vs, "j", false)] {
+        em.begin();
+        let mut idx = batch_idx("b", &batch, &shape[..shape.len() - 2]);
+        if swap {
+            idx.push("c".into());
+            idx.push(row.to_string());
+        } else {
+            idx.push(row.to_string());
+            idx.push("c".into());
+        }
+        let x = em.value_at(val, &idx)?;
+        let reg = em.reg(val);
+        funcs += &func(&mut em, &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"), Some(&Emitter::convert(&x, reg, ft)));
+    }
+    em.begin();
+    let mut si = delinearize("b", &batch);
+    si.push("i".into());
+    si.push("j".into());
+    let sreg = em.reg(scores);
+    em.stmt(&format!("let sv: {sreg} = {};", Emitter::convert("s", "f32", sreg)));
+    em.bind(scores, si.clone(), "sv");
+    let logit = em.value_at(chain.logits, &si)?;
+    let lreg = em.reg(chain.logits);
+    em.unbind_all();
+    funcs += &func(&mut em, "score_s(b: i32, i: i32, j: i32, s: f32) -> f32", Some(&Emitter::convert(&logit, lreg, "f32")));
+    em.begin();
+    let mut oi = delinearize("b", &batch);
+    oi.push("i".into());
+    oi.push("c".into());
+    let oreg = em.reg(out);
+    em.stmt(&format!("let ov: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
+    em.bind(out, oi.clone(), "ov");
+    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
+    em.unbind_all();
+    funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
+    let spec = AttnSpec {
+        batch: batch.iter().product(),
+        lq,
+        lk,
+        d,
+        dv,
+        scale: 1.0,
+        causal: false,
+        has_mask: false,
+        score_fn: true,
         ft,
     };
     let sched = default_attention_schedule(cx.caps, &spec);

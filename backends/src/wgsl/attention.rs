@@ -56,6 +56,10 @@ pub struct AttnSpec<'a> {
     pub causal: bool,
     /// Whether the caller defines `mask_s`.
     pub has_mask: bool,
+    /// Whether the caller defines `fn score_s(b: i32, i: i32, j: i32, s: f32) -> f32`, which
+    /// turns the raw dot product `q·k` into the logit (scale, mask, any pointwise chain of a
+    /// decomposed attention); `scale` and `mask_s` are then not used.
+    pub score_fn: bool,
     /// `"f32"` or `"f16"`: what the loads return and the staged tiles hold.
     pub ft: &'a str,
 }
@@ -258,12 +262,17 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
         keep += &format!(" && t_j <= {}", plus("t_i", shift));
     }
     let mask = if spec.has_mask { " + mask_s(t_b, t_i, t_j)" } else { "" };
+    let score = if spec.score_fn {
+        "score_s(t_b, t_i, t_j, t_acc)".to_string()
+    } else {
+        format!("t_acc * {scale}{mask}")
+    };
     c += &format!(
         "        for (var t_e = t_lid; t_e < {n}; t_e += {t}) {{\n            let t_ii = t_e / {bk};\n            \
          let t_jj = t_e % {bk};\n            let t_i = t_i0 + t_ii;\n            let t_j = t_j0 + t_jj;\n            \
          var t_s = {NEG_INF};\n            if ({keep}) {{\n                var t_acc = 0.0;\n                \
          for (var t_c = 0; t_c < {d}; t_c++) {{ t_acc += f32(t_q[t_ii * {d} + t_c]) * f32(t_kv[t_jj * {ks} + t_c]); }}\n                \
-         t_s = t_acc * {scale}{mask};\n            }}\n            t_p[t_e] = t_s;\n        }}\n        workgroupBarrier();\n",
+         t_s = {score};\n            }}\n            t_p[t_e] = t_s;\n        }}\n        workgroupBarrier();\n",
         n = bq * bk
     );
     // Online softmax update, `tpr` invocations per row. Phase 1: partial maxima of the block's
@@ -375,6 +384,7 @@ mod tests {
                             scale: 0.125,
                             causal,
                             has_mask,
+                            score_fn: false,
                             ft,
                         };
                         let s = default_attention_schedule(&caps, &spec);
@@ -402,6 +412,7 @@ mod tests {
             scale: 1.0,
             causal: false,
             has_mask: false,
+            score_fn: false,
             ft: "f32",
         };
         let Schedule::Attention {

@@ -247,3 +247,136 @@ pub fn emit_conv(spec: &ConvSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     o.push_str(&gemm.code);
     Ok(Emitted { code: o, ..gemm })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wgsl::validate::validate;
+    use edgecc_autotune::profile;
+
+    fn caller(ft: &str) -> String {
+        let mut s = String::new();
+        if ft == "f16" {
+            s += "enable f16;\n";
+        }
+        s += &format!(
+            "@group(0) @binding(0) var<storage, read_write> b0: array<{ft}>;\n\
+             @group(0) @binding(1) var<storage, read_write> b1: array<{ft}>;\n\
+             @group(0) @binding(2) var<storage, read_write> b2: array<f32>;\n\
+             fn load_x(n: i32, c: i32, d0: i32, d1: i32, d2: i32) -> {ft} {{ return b0[n + c + d0 + d1 + d2]; }}\n\
+             fn load_w(o: i32, c: i32, k0: i32, k1: i32, k2: i32) -> {ft} {{ return b1[o + c + k0 + k1 + k2]; }}\n\
+             fn store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32) {{ b2[n + o + d0 + d1 + d2] = acc; }}\n"
+        );
+        s
+    }
+
+    fn spec(rank: usize, transposed: bool, groups: u64, ft: &str) -> ConvSpec<'_> {
+        ConvSpec {
+            n: 2,
+            c: 4,
+            m: 6,
+            groups,
+            in_spatial: vec![7; rank],
+            kernel: vec![3; rank],
+            out_spatial: vec![if transposed { 13 } else { 4 }; rank],
+            strides: vec![2; rank],
+            pads_begin: vec![1; rank],
+            dilations: vec![1; rank],
+            transposed,
+            ft,
+        }
+    }
+
+    #[test]
+    fn validates_for_every_rank_and_kind() {
+        let caps = profile("lavapipe").unwrap();
+        for ft in ["f32", "f16"] {
+            for rank in 1..=3 {
+                for transposed in [false, true] {
+                    for groups in [1, 2] {
+                        let sp = spec(rank, transposed, groups, ft);
+                        let (b, m, n, k) = sp.gemm_dims();
+                        assert_eq!(
+                            (b, m, n, k),
+                            (
+                                groups,
+                                2 * sp.out_spatial[0].pow(rank as u32),
+                                6 / groups,
+                                4 / groups * 3u64.pow(rank as u32)
+                            )
+                        );
+                        let s = GemmSchedule::default_for(&caps, m, n, k);
+                        let e = emit_conv(&sp, &s, &caps).unwrap();
+                        let wgsl = format!("{}{}", caller(ft), e.code);
+                        validate("conv", &wgsl, &caps).unwrap_or_else(|err| panic!("{sp:?}: {err}\n{wgsl}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_specs_are_errors() {
+        let caps = profile("lavapipe").unwrap();
+        let s = GemmSchedule::default_for(&caps, 16, 16, 16);
+        let ok = spec(2, false, 2, "f32");
+        assert!(emit_conv(&ok, &s, &caps).is_ok());
+        let e = emit_conv(
+            &ConvSpec {
+                groups: 0,
+                ..ok.clone()
+            },
+            &s,
+            &caps,
+        )
+        .unwrap_err();
+        assert!(e.contains("groups"), "{e}");
+        let e = emit_conv(
+            &ConvSpec {
+                kernel: vec![3],
+                ..ok.clone()
+            },
+            &s,
+            &caps,
+        )
+        .unwrap_err();
+        assert!(e.contains("kernel has 1 axes"), "{e}");
+        let e = emit_conv(
+            &ConvSpec {
+                strides: vec![0, 1],
+                ..ok.clone()
+            },
+            &s,
+            &caps,
+        )
+        .unwrap_err();
+        assert!(e.contains("positive"), "{e}");
+        let e = emit_conv(
+            &ConvSpec {
+                in_spatial: vec![],
+                kernel: vec![],
+                out_spatial: vec![],
+                strides: vec![],
+                pads_begin: vec![],
+                dilations: vec![],
+                ..ok.clone()
+            },
+            &s,
+            &caps,
+        )
+        .unwrap_err();
+        assert!(e.contains("rank 0"), "{e}");
+        let e = emit_conv(
+            &ConvSpec {
+                out_spatial: vec![1 << 40, 4],
+                ..ok.clone()
+            },
+            &s,
+            &caps,
+        )
+        .unwrap_err();
+        assert!(e.contains("32-bit"), "{e}");
+        let e = emit_conv(&ConvSpec { ft: "f64", ..ok }, &s, &caps).unwrap_err();
+        assert!(e.contains("f32 or f16"), "{e}");
+    }
+}

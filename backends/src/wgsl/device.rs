@@ -93,6 +93,7 @@ fn caps_of(info: &AdapterInfo, a: &wgpu::Adapter) -> DeviceCaps {
         max_storage_binding_bytes: l.max_storage_buffer_binding_size,
         max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,
         storage_offset_alignment: l.min_storage_buffer_offset_alignment,
+        gemm_register_block: profile.as_ref().map(|p| p.gemm_register_block).unwrap_or(4),
         mma: vec![],
         sparse_mma: false,
         peak_flops_f32: profile.as_ref().map(|p| p.peak_flops_f32).unwrap_or(0.0),

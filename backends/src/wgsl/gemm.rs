@@ -21,12 +21,20 @@
 //! ```
 //!
 //! `load_a4` is called with `k` a multiple of 4 (`k + 4 <= K`), `load_b4` with `n` a multiple of
-//! 4 (`n + 4 <= N`). Only the functions the emitted code calls need to exist: `load_a` is not
-//! called when `load_a4` is (and likewise for B).
+//! 4 (`n + 4 <= N`). The vec4 loads are used when the spec flag is set, the schedule's
+//! `vector_width` is 4 and `tile_k` (for A) / `tile_n` (for B) is a multiple of 4; otherwise the
+//! scalar ones are. So with `a_vec4` set, define both `load_a` and `load_a4` (likewise for B);
+//! naga rejects a module calling an undefined function, never one defining an unused one.
+//! `store_c` is called exactly once per output element. `K == 0` stores zeros; an empty output
+//! (`batch`, `m` or `n` 0) gives the empty dispatch `[0, 1, 1]`.
 //!
-//! The generated inner loop is written for both GPUs and CPU-backed devices (lavapipe compiles
-//! WGSL to LLVM SIMD across invocations): per-thread index bases are hoisted out of the loops,
-//! the register block is unrolled in the text, and the shared-memory reads are vector loads.
+//! The generated code is written for both GPUs and CPU-backed devices (lavapipe compiles WGSL to
+//! LLVM SIMD across invocations): per-invocation index bases are hoisted out of the K loop, the
+//! inner loop over the staged slice only adds a constant to two bases, the register block is
+//! unrolled in the text (named accumulators, never a dynamically indexed array), and bounds checks
+//! that cannot fail (a dimension that is a multiple of its tile) are left out. On lavapipe (Mesa
+//! 22.3) every non-uniform load or store is a scalar loop over the SIMD lanes, so large register
+//! blocks (16x16) run fastest there; on GPUs 4x4 to 8x8.
 
 use super::template::{grid, Emitted};
 use edgecc_autotune::{DeviceCaps, GemmSchedule};
@@ -74,6 +82,24 @@ fn comp(v: &str, c: u32, w: u32) -> String {
         v.to_string()
     } else {
         format!("{v}.{}", ["x", "y", "z", "w"][c as usize])
+    }
+}
+
+/// `e + c`, or `e` when `c` is 0.
+fn plus(e: &str, c: u32) -> String {
+    if c == 0 {
+        e.to_string()
+    } else {
+        format!("{e} + {c}")
+    }
+}
+
+/// `if (conds) { body }`, or just `body` when there is no condition.
+fn guarded(conds: &[String], body: &str) -> String {
+    if conds.is_empty() {
+        body.to_string()
+    } else {
+        format!("if ({}) {{ {body} }}", conds.join(" && "))
     }
 }
 
@@ -175,6 +201,11 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         grid(total, caps.max_workgroups_per_dim)?
     };
 
+    // Bounds checks that can fail: K when the last slice is partial, M and N when the last tile
+    // is (or when folded workgroups beyond the end set every row out of range).
+    let check_k = !k.is_multiple_of(tk as u64);
+    let check_m = !m.is_multiple_of(tm as u64) || !direct;
+    let check_n = !n.is_multiple_of(tn as u64);
     let sa = tm / wa; // vectors per k row of the A tile
     let sb = tn / wb; // vectors per k row of the B tile
     let a_len = tk * sa;
@@ -238,17 +269,25 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // Per-slot load coordinates, hoisted out of the K loop.
     for sl in 0..a_slots {
         let kq = tk / ga;
-        let _ = writeln!(w, "  let t_ae{sl} = t_lid + {};", sl * threads);
+        let _ = writeln!(w, "  let t_ae{sl} = {};", plus("t_lid", sl * threads));
         let _ = writeln!(w, "  let t_am{sl} = t_m0 + (t_ae{sl} / {kq}) * {wa};");
-        let _ = writeln!(w, "  let t_ak{sl} = (t_ae{sl} % {kq}) * {ga};");
+        if ga == 1 {
+            let _ = writeln!(w, "  let t_ak{sl} = t_ae{sl} % {kq};");
+        } else {
+            let _ = writeln!(w, "  let t_ak{sl} = (t_ae{sl} % {kq}) * {ga};");
+        }
         let _ = writeln!(w, "  let t_ai{sl} = t_ak{sl} * {sa} + t_ae{sl} / {kq};");
     }
     for sl in 0..b_slots {
         let nq = tn / bw;
-        let _ = writeln!(w, "  let t_be{sl} = t_lid + {};", sl * threads);
+        let _ = writeln!(w, "  let t_be{sl} = {};", plus("t_lid", sl * threads));
         let _ = writeln!(w, "  let t_bk{sl} = t_be{sl} / {nq};");
         let _ = writeln!(w, "  let t_bn{sl} = t_n0 + (t_be{sl} % {nq}) * {bw};");
-        let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + (t_be{sl} % {nq}) * {};", bw / wb);
+        if bw == wb {
+            let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + t_be{sl} % {nq};");
+        } else {
+            let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + (t_be{sl} % {nq}) * {};", bw / wb);
+        }
     }
     // Accumulators: row r (0..rm) x vector j (0..rn/wb).
     let accs_per_row = rn / wb;
@@ -269,16 +308,25 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 let _ = writeln!(w, "{ind}{{");
             }
             let ind2 = format!("{ind}  ");
-            let _ = writeln!(w, "{ind2}let t_k = {k0} + t_ak{sl};");
-            let _ = writeln!(w, "{ind2}let t_kin = t_k < {k};");
+            if k0 == "0" {
+                let _ = writeln!(w, "{ind2}let t_k = t_ak{sl};");
+            } else {
+                let _ = writeln!(w, "{ind2}let t_k = {k0} + t_ak{sl};");
+            }
             for r in 0..wa {
                 let zero = format!("{}(0.0)", vty(ga, ft));
                 let _ = writeln!(w, "{ind2}var t_v{r} = {zero};");
                 let call = if ga == 4 { "load_a4" } else { "load_a" };
-                let _ = writeln!(
-                    w,
-                    "{ind2}if (t_kin && t_am{sl} + {r} < {m}) {{ t_v{r} = {call}(t_b, t_am{sl} + {r}, t_k); }}"
-                );
+                let row = plus(&format!("t_am{sl}"), r);
+                let mut conds = Vec::new();
+                if check_k {
+                    conds.push(format!("t_k < {k}"));
+                }
+                if check_m {
+                    conds.push(format!("{row} < {m}"));
+                }
+                let body = format!("t_v{r} = {call}(t_b, {row}, t_k);");
+                let _ = writeln!(w, "{ind2}{}", guarded(&conds, &body));
             }
             for c in 0..ga {
                 let parts: Vec<String> = (0..wa).map(|r| comp(&format!("t_v{r}"), c, ga)).collect();
@@ -287,7 +335,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 } else {
                     format!("{}({})", vty(wa, ft), parts.join(", "))
                 };
-                let _ = writeln!(w, "{ind2}t_as[t_ai{sl} + {}{abuf}] = {val};", c * sa);
+                let _ = writeln!(w, "{ind2}t_as[{}{abuf}] = {val};", plus(&format!("t_ai{sl}"), c * sa));
             }
             let _ = writeln!(w, "{ind}}}");
         }
@@ -299,26 +347,34 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 let _ = writeln!(w, "{ind}{{");
             }
             let ind2 = format!("{ind}  ");
-            let _ = writeln!(w, "{ind2}let t_k = {k0} + t_bk{sl};");
-            let _ = writeln!(w, "{ind2}let t_kin = t_k < {k};");
+            if k0 == "0" {
+                let _ = writeln!(w, "{ind2}let t_k = t_bk{sl};");
+            } else {
+                let _ = writeln!(w, "{ind2}let t_k = {k0} + t_bk{sl};");
+            }
             // bw / gb global loads of width gb.
             let mut scalars: Vec<String> = Vec::new();
             for q in 0..bw / gb {
                 let zero = format!("{}(0.0)", vty(gb, ft));
                 let _ = writeln!(w, "{ind2}var t_v{q} = {zero};");
                 let call = if gb == 4 { "load_b4" } else { "load_b" };
-                let nn = format!("t_bn{sl} + {}", q * gb);
-                let _ = writeln!(
-                    w,
-                    "{ind2}if (t_kin && {nn} < {n}) {{ t_v{q} = {call}(t_b, t_k, {nn}); }}"
-                );
+                let nn = plus(&format!("t_bn{sl}"), q * gb);
+                let mut conds = Vec::new();
+                if check_k {
+                    conds.push(format!("t_k < {k}"));
+                }
+                if check_n {
+                    conds.push(format!("{nn} < {n}"));
+                }
+                let body = format!("t_v{q} = {call}(t_b, t_k, {nn});");
+                let _ = writeln!(w, "{ind2}{}", guarded(&conds, &body));
                 for c in 0..gb {
                     scalars.push(comp(&format!("t_v{q}"), c, gb));
                 }
             }
             if gb == wb {
                 for q in 0..bw / gb {
-                    let _ = writeln!(w, "{ind2}t_bs[t_bi{sl} + {q}{bbuf}] = t_v{q};");
+                    let _ = writeln!(w, "{ind2}t_bs[{}{bbuf}] = t_v{q};", plus(&format!("t_bi{sl}"), q));
                 }
             } else {
                 for (q, chunk) in scalars.chunks(wb as usize).enumerate() {
@@ -327,7 +383,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                     } else {
                         format!("{}({})", vty(wb, ft), chunk.join(", "))
                     };
-                    let _ = writeln!(w, "{ind2}t_bs[t_bi{sl} + {q}{bbuf}] = {val};");
+                    let _ = writeln!(w, "{ind2}t_bs[{}{bbuf}] = {val};", plus(&format!("t_bi{sl}"), q as u32));
                 }
             }
             let _ = writeln!(w, "{ind}}}");
@@ -340,11 +396,11 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         let _ = writeln!(w, "{ind}  let t_ka = t_kk * {sa} + t_ty{abuf};");
         let _ = writeln!(w, "{ind}  let t_kb = t_kk * {sb} + t_tx{bbuf};");
         for i in 0..rm / wa {
-            let e = format!("t_as[t_ka + {}]", i * ty_n);
+            let e = format!("t_as[{}]", plus("t_ka", i * ty_n));
             let _ = writeln!(w, "{ind}  let t_a{i} = {};", cvt(&e, wa));
         }
         for j in 0..accs_per_row {
-            let e = format!("t_bs[t_kb + {}]", j * tx_n);
+            let e = format!("t_bs[{}]", plus("t_kb", j * tx_n));
             let _ = writeln!(w, "{ind}  let t_b{j} = {};", cvt(&e, wb));
         }
         for i in 0..rm / wa {
@@ -399,18 +455,22 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         for ca in 0..wa {
             let r = i * wa + ca;
             let roff = wa * i * ty_n + ca;
-            let _ = writeln!(w, "  if (t_r + {roff} < {m}) {{");
+            let row = plus("t_r", roff);
+            let ind = if check_m { "    " } else { "  " };
+            if check_m {
+                let _ = writeln!(w, "  if ({row} < {m}) {{");
+            }
             for j in 0..accs_per_row {
                 for cb in 0..wb {
-                    let coff = wb * j * tx_n + cb;
-                    let _ = writeln!(
-                        w,
-                        "    if (t_c + {coff} < {n}) {{ store_c(t_b, t_r + {roff}, t_c + {coff}, {}); }}",
-                        comp(&format!("t_c{r}_{j}"), cb, wb)
-                    );
+                    let col = plus("t_c", wb * j * tx_n + cb);
+                    let conds = if check_n { vec![format!("{col} < {n}")] } else { vec![] };
+                    let body = format!("store_c(t_b, {row}, {col}, {});", comp(&format!("t_c{r}_{j}"), cb, wb));
+                    let _ = writeln!(w, "{ind}{}", guarded(&conds, &body));
                 }
             }
-            let _ = writeln!(w, "  }}");
+            if check_m {
+                let _ = writeln!(w, "  }}");
+            }
         }
     }
     let _ = writeln!(w, "}}");
@@ -419,4 +479,142 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         workgroups,
         uses_subgroups: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wgsl::validate::validate;
+    use edgecc_autotune::{profile, Backend};
+
+    /// A minimal caller part: bindings and the load/store functions over flat arrays.
+    pub(crate) fn caller(spec: &GemmSpec) -> String {
+        let (ft, m, n, k) = (spec.ft, spec.m, spec.n, spec.k);
+        let mut s = String::new();
+        if ft == "f16" {
+            s += "enable f16;\n";
+        }
+        s += &format!(
+            "@group(0) @binding(0) var<storage, read_write> b0: array<{ft}>;\n\
+             @group(0) @binding(1) var<storage, read_write> b1: array<{ft}>;\n\
+             @group(0) @binding(2) var<storage, read_write> b2: array<f32>;\n\
+             fn load_a(b: i32, m: i32, k: i32) -> {ft} {{ return b0[(b * {m} + m) * {k} + k]; }}\n\
+             fn load_b(b: i32, k: i32, n: i32) -> {ft} {{ return b1[(b * {k} + k) * {n} + n]; }}\n\
+             fn load_a4(b: i32, m: i32, k: i32) -> vec4<{ft}> {{ let i = (b * {m} + m) * {k} + k; \
+             return vec4<{ft}>(b0[i], b0[i + 1], b0[i + 2], b0[i + 3]); }}\n\
+             fn load_b4(b: i32, k: i32, n: i32) -> vec4<{ft}> {{ let i = (b * {k} + k) * {n} + n; \
+             return vec4<{ft}>(b1[i], b1[i + 1], b1[i + 2], b1[i + 3]); }}\n\
+             fn store_c(b: i32, m: i32, n: i32, acc: f32) {{ b2[(b * {m} + m) * {n} + n] = acc; }}\n"
+        );
+        s
+    }
+
+    fn sched(tm: u32, tn: u32, tk: u32, rm: u32, rn: u32, vw: u32, stages: u32) -> GemmSchedule {
+        GemmSchedule {
+            tile_m: tm,
+            tile_n: tn,
+            tile_k: tk,
+            reg_m: rm,
+            reg_n: rn,
+            vector_width: vw,
+            stages,
+            mma: None,
+        }
+    }
+
+    #[test]
+    fn validates_on_every_wgsl_profile() {
+        let shapes = [
+            (1, 1, 1, 1),
+            (1, 7, 13, 5),
+            (3, 65, 33, 128),
+            (1, 64, 2048, 512),
+            (2, 0, 5, 5),
+            (1, 4, 4, 0),
+        ];
+        for name in edgecc_autotune::profile_names() {
+            let caps = profile(&name).unwrap();
+            if caps.backend != Backend::Wgsl {
+                continue;
+            }
+            for ft in ["f32", "f16"] {
+                if ft == "f16" && !caps.shader_f16 {
+                    continue;
+                }
+                for &(batch, m, n, k) in &shapes {
+                    for vec4 in [false, true] {
+                        let spec = GemmSpec {
+                            batch,
+                            m,
+                            n,
+                            k,
+                            ft,
+                            a_vec4: vec4 && k % 4 == 0,
+                            b_vec4: vec4 && n % 4 == 0,
+                        };
+                        let mut scheds = vec![GemmSchedule::default_for(&caps, m, n, k)];
+                        scheds.push(sched(16, 16, 8, 2, 2, 4, 2));
+                        scheds.push(sched(24, 20, 6, 3, 5, 4, 1));
+                        for s in scheds {
+                            let e = emit_gemm(&spec, &s, &caps).unwrap_or_else(|e| panic!("{name} {spec:?}: {e}"));
+                            assert!(!e.uses_subgroups);
+                            let wgsl = format!("{}{}", caller(&spec), e.code);
+                            validate("gemm", &wgsl, &caps)
+                                .unwrap_or_else(|err| panic!("{name} {spec:?} {s:?}: {err}\n{wgsl}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dispatch_sizes() {
+        let caps = profile("lavapipe").unwrap();
+        let spec = GemmSpec {
+            batch: 3,
+            m: 65,
+            n: 33,
+            k: 7,
+            ft: "f32",
+            a_vec4: false,
+            b_vec4: false,
+        };
+        let e = emit_gemm(&spec, &sched(32, 16, 8, 2, 2, 1, 1), &caps).unwrap();
+        assert_eq!(e.workgroups, [3, 3, 3]);
+        assert!(e.code.contains("@workgroup_size(128)"), "{}", e.code);
+        let empty = GemmSpec { m: 0, ..spec };
+        assert_eq!(
+            emit_gemm(&empty, &sched(32, 16, 8, 2, 2, 1, 1), &caps)
+                .unwrap()
+                .workgroups,
+            [0, 1, 1]
+        );
+    }
+
+    /// The template declares nothing the caller owns: no bindings, no `enable`, no caller
+    /// functions, and every module-scope name it adds starts with `t_` (or is `main`).
+    #[test]
+    fn emits_only_template_names() {
+        let caps = profile("lavapipe").unwrap();
+        let spec = GemmSpec {
+            batch: 1,
+            m: 40,
+            n: 40,
+            k: 40,
+            ft: "f16",
+            a_vec4: true,
+            b_vec4: true,
+        };
+        let e = emit_gemm(&spec, &sched(32, 32, 8, 4, 4, 4, 2), &caps).unwrap();
+        assert!(!e.code.contains("@binding") && !e.code.contains("enable "));
+        for line in e.code.lines().filter(|l| !l.starts_with(' ') && !l.starts_with('}')) {
+            if let Some(rest) = line.strip_prefix("var<workgroup> ") {
+                assert!(rest.starts_with("t_"), "{line}");
+            } else if let Some(rest) = line.strip_prefix("fn ") {
+                assert!(rest.starts_with("main(") || rest.starts_with("t_"), "{line}");
+            }
+        }
+        assert!(e.code.contains("load_a4(") && e.code.contains("load_b4(") && !e.code.contains("load_a("));
+    }
 }

@@ -100,6 +100,20 @@ pub struct Stage {
     /// The region's nodes in body order (not the anchor).
     pub region: Vec<NodeId>,
     pub stores: Vec<Store>,
+    /// Set when this stage is a whole decomposed attention (`anchor` is its second MatMul).
+    pub attention: Option<AttentionChain>,
+}
+
+/// A decomposed attention `MatMul(q, kᵀ) → pointwise (scale, mask) → Softmax(last axis) →
+/// MatMul(·, v)` lowered as one flash-attention dispatch: neither the scores nor the
+/// probabilities are stored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttentionChain {
+    /// The first MatMul (scores).
+    pub scores: NodeId,
+    /// The region value the softmax reads (the scores after scale and mask).
+    pub logits: ValueId,
+    pub softmax: NodeId,
 }
 
 /// The plan of one kernel.
@@ -190,8 +204,14 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
                 });
             }
         }
-        stages.push(Stage { anchor, region, stores });
+        stages.push(Stage {
+            anchor,
+            region,
+            stores,
+            attention: None,
+        });
     }
+    merge_attention(body, &mut stages, &mut scratch, &consumers);
     let rest = body.outputs().iter().copied().filter(|v| !stored.contains(v)).collect::<Vec<_>>();
     let mut seen = HashSet::new();
     let rest = rest.into_iter().filter(|v| seen.insert(*v)).collect();
@@ -222,4 +242,72 @@ fn view_chain(
             _ => return None,
         }
     }
+}
+
+/// Replaces each run of stages `MatMul → Softmax → MatMul` that is a decomposed attention (the
+/// scores' region feeds only the softmax over the last axis, whose result feeds only the second
+/// MatMul as its left operand, nothing of it stored) by one attention stage.
+fn merge_attention(
+    body: &Graph,
+    stages: &mut Vec<Stage>,
+    scratch: &mut Vec<ValueId>,
+    consumers: &HashMap<ValueId, Vec<NodeId>>,
+) {
+    let mut i = 0;
+    while i + 2 < stages.len() {
+        if let Some(chain) = attention_at(body, &stages[i..i + 3], consumers) {
+            let dropped: Vec<ValueId> = stages[i..i + 2]
+                .iter()
+                .flat_map(|s| s.stores.iter().map(|st| st.target))
+                .collect();
+            scratch.retain(|v| !dropped.contains(v));
+            let mut merged = stages[i + 2].clone();
+            merged.attention = Some(chain);
+            stages.splice(i..i + 3, [merged]);
+        }
+        i += 1;
+    }
+}
+
+fn attention_at(body: &Graph, st: &[Stage], consumers: &HashMap<ValueId, Vec<NodeId>>) -> Option<AttentionChain> {
+    let (mm1, sm, mm2) = (body.node(st[0].anchor), body.node(st[1].anchor), body.node(st[2].anchor));
+    if !matches!(mm1.op, Op::MatMul) || !matches!(mm2.op, Op::MatMul) {
+        return None;
+    }
+    let Op::Softmax { axis } = sm.op else { return None };
+    let ranks_ok = [mm1.inputs[0], mm1.inputs[1], mm2.inputs[0], mm2.inputs[1]]
+        .iter()
+        .all(|&v| body.ty(v).shape.rank() >= 2);
+    let r = body.ty(sm.outputs[0]).shape.rank();
+    if !ranks_ok || (axis != -1 && axis != r as i64 - 1) {
+        return None;
+    }
+    // The scores stage stores exactly the softmax's input, read by nothing but the softmax.
+    let [store1] = st[0].stores.as_slice() else { return None };
+    let logits = store1.value;
+    if !store1.chain.is_empty() || store1.target != logits || sm.inputs[0] != logits {
+        return None;
+    }
+    if body.outputs().contains(&logits) || consumers.get(&logits).map(|c| c.len()) != Some(1) {
+        return None;
+    }
+    let [store2] = st[1].stores.as_slice() else { return None };
+    let p = sm.outputs[0];
+    if !st[1].region.is_empty() || store2.value != p || store2.target != p || body.outputs().contains(&p) {
+        return None;
+    }
+    if consumers.get(&p).map(|c| c.as_slice()) != Some(&[st[2].anchor]) || mm2.inputs[0] != p || mm2.inputs[1] == p {
+        return None;
+    }
+    // Same batch dims for the scores and the output.
+    let s_shape = &body.ty(mm1.outputs[0]).shape;
+    let o_shape = &body.ty(mm2.outputs[0]).shape;
+    if s_shape.rank() != o_shape.rank() || s_shape.dims()[..r - 1] != o_shape.dims()[..r - 1] {
+        return None;
+    }
+    Some(AttentionChain {
+        scores: st[0].anchor,
+        logits,
+        softmax: st[1].anchor,
+    })
 }

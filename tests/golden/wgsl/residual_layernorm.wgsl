@@ -1,0 +1,79 @@
+// ---- dispatch k0_y (kernel k0_y), workgroups [4, 1, 1], bindings ["x", "r", "s", "b", "y (w)"]
+@group(0) @binding(0) var<storage, read_write> buf0: array<f32>;
+@group(0) @binding(1) var<storage, read_write> buf1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> buf2: array<f32>;
+@group(0) @binding(3) var<storage, read_write> buf3: array<f32>;
+@group(0) @binding(4) var<storage, read_write> buf4: array<f32>;
+
+fn load_x(row: i32, j: i32) -> f32 {
+  let v1: f32 = buf0[((row * 64) + j)];
+  let v2: f32 = buf1[((row * 64) + j)];
+  let v3: f32 = (v1 + v2);
+  return v3;
+}
+
+fn store_y(row: i32, j: i32, v: f32) {
+  let v4: f32 = buf2[j];
+  let v5: f32 = buf3[j];
+  let rv: f32 = ((v * v4) + v5);
+  buf4[((row * 64) + j)] = rv;
+}
+
+fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn t_maxn(a: f32, b: f32) -> f32 { if (t_isnan(a)) { return a; } return select(a, b, t_isnan(b) || b > a); }
+fn t_minn(a: f32, b: f32) -> f32 { if (t_isnan(a)) { return a; } return select(a, b, t_isnan(b) || b < a); }
+var<workgroup> t_rv: array<f32, 64>;
+fn t_red_add(v: f32, lid: u32, sgl: u32, sgi: u32, nsg: u32) -> f32 {
+    let s = subgroupAdd(v);
+    if (sgl == 0u) { t_rv[sgi] = s; }
+    workgroupBarrier();
+    var r = t_rv[0];
+    for (var q = 1u; q < nsg; q++) { r = r + t_rv[q]; }
+    workgroupBarrier();
+    return r;
+}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t_lid: u32, @builtin(subgroup_invocation_id) t_sgl: u32, @builtin(subgroup_id) t_sgi: u32, @builtin(num_subgroups) t_nsg: u32) {
+    let t_flat = wid.x + wid.y * nwg.x;
+    let t_live = t_flat < 4u;
+    let t_row = i32(t_flat);
+    let t_n = select(0, 64, t_live);
+    let t_j0 = i32(t_lid);
+    var t_xs: array<f32, 1>;
+    for (var t_e = 0; t_e < 1; t_e++) {
+        let t_j = t_j0 + t_e * 64;
+        if (t_j < t_n) { t_xs[t_e] = f32(load_x(t_row, t_j)); }
+    }
+    var t_s = 0.0;
+    for (var t_e = 0; t_e < 1; t_e++) {
+        let t_j = t_j0 + t_e * 64;
+        if (t_j < t_n) {
+            let t_x = t_xs[t_e];
+            t_s += t_x;
+        }
+    }
+    let t_mean0 = t_red_add(t_s, t_lid, t_sgl, t_sgi, t_nsg) / f32(64.0);
+    var t_q = 0.0;
+    var t_c = 0.0;
+    for (var t_e = 0; t_e < 1; t_e++) {
+        let t_j = t_j0 + t_e * 64;
+        if (t_j < t_n) {
+            let t_x = t_xs[t_e];
+            let t_d = t_x - t_mean0;
+            t_c += t_d;
+            t_q += t_d * t_d;
+        }
+    }
+    let t_dm = t_red_add(t_c, t_lid, t_sgl, t_sgi, t_nsg) / f32(64.0);
+    let t_mean = t_mean0 + t_dm;
+    let t_var = max(t_red_add(t_q, t_lid, t_sgl, t_sgi, t_nsg) / f32(64.0) - t_dm * t_dm, 0.0);
+    let t_rstd = inverseSqrt(t_var + bitcast<f32>(925353388u));
+    for (var t_e = 0; t_e < 1; t_e++) {
+        let t_j = t_j0 + t_e * 64;
+        if (t_j < t_n) {
+            let t_x = t_xs[t_e];
+            if (t_live) { store_y(t_row, t_j, (t_x - t_mean) * t_rstd); }
+        }
+    }
+}
+
