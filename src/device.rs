@@ -59,10 +59,17 @@ impl WgslRunner {
         &self.gpu.caps
     }
 
-    /// Runs `program` once on `inputs`; with `profile`, also returns per-dispatch GPU times.
+    /// Loads `program` on this device: a [`Session`] that runs it again and again without
+    /// re-creating buffers, pipelines or bind groups, nor re-uploading the weights (what
+    /// `edgecc run --repeat` and the benches time).
+    pub fn session(&self, program: &Program, opts: SessionOptions) -> Result<Session> {
+        Ok(Session::new(self.gpu.clone(), program, opts)?)
+    }
+
+    /// Runs `program` once on `inputs` in a session of its own; with `profile`, also returns
+    /// per-dispatch GPU times. To run a program more than once, keep a [`WgslRunner::session`].
     pub fn run(&self, program: &Program, inputs: &[TensorData], profile: bool) -> Result<(Vec<TensorData>, Vec<KernelTime>)> {
-        let mut session = Session::new(
-            self.gpu.clone(),
+        let mut session = self.session(
             program,
             SessionOptions {
                 poison: false,

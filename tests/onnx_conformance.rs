@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use edgecc::backends::wgsl::{Precision, Session, SessionOptions};
 use edgecc::ir::{Graph, TensorData};
 use edgecc::ReferenceFolder;
 use edgecc_onnx::import::OPSETS;
@@ -40,8 +41,10 @@ use edgecc_onnx::{ImportOptions, Limits};
 
 const RTOL: f64 = 1e-3;
 const ATOL: f64 = 1e-7;
-/// Share of the non-skipped cases that must pass.
+/// Share of the non-skipped cases that must pass (reference run).
 const MIN_PASS_RATE: f64 = 0.90;
+/// Share of the non-skipped cases that must pass (WGSL run).
+const MIN_PASS_RATE_WGSL: f64 = 0.80;
 
 /// Prints a line that shows even when the test harness captures output (libtest captures only the
 /// `print!` macros, not writes to the stdout handle), so CI logs always carry it.
@@ -349,12 +352,24 @@ fn default_opset(model: &proto::ModelProto) -> Option<i64> {
 struct Notes {
     /// Parameter inputs had to be bound as constants.
     bound: bool,
-    /// Every output was also within the default tolerance (so a case-specific one is not needed).
-    default_tol_ok: bool,
+    /// Every output was also within the fallback tolerance (so a case-specific one is not needed).
+    fallback_tol_ok: bool,
 }
 
-/// Runs one case, comparing with `tol` (rtol, atol).
-fn run_case(case_dir: &Path, tol: (f64, f64)) -> (Outcome, Notes) {
+/// Runs an imported graph on its inputs (graph-input order): the backend under test.
+type Runner<'a> = dyn Fn(&Graph, &[TensorData]) -> Result<Vec<TensorData>, String> + Sync + 'a;
+
+/// The tolerances of one case: the one it is compared with, and the one that applies when its
+/// case-specific entry is removed (to report entries that are not needed).
+#[derive(Debug, Clone, Copy)]
+struct Tol {
+    rtol: f64,
+    atol: f64,
+    fallback: (f64, f64),
+}
+
+/// Runs one case through `runner`, comparing with `tol`.
+fn run_case(case_dir: &Path, tol: Tol, runner: &Runner) -> (Outcome, Notes) {
     let model_path = case_dir.join("model.onnx");
     let bytes = match std::fs::read(&model_path) {
         Ok(b) => b,
@@ -424,7 +439,7 @@ fn run_case(case_dir: &Path, tol: (f64, f64)) -> (Outcome, Notes) {
     let limits = Limits::default();
     let mut notes = Notes {
         bound: false,
-        default_tol_ok: true,
+        fallback_tol_ok: true,
     };
     for set in &sets {
         let graph = match &plain {
@@ -461,9 +476,9 @@ fn run_case(case_dir: &Path, tol: (f64, f64)) -> (Outcome, Notes) {
             Ok(i) => i,
             Err(e) => return (Outcome::Fail(e), notes),
         };
-        let outputs = match edgecc_backends::reference::run(&graph, &inputs) {
+        let outputs = match runner(&graph, &inputs) {
             Ok(o) => o,
-            Err(e) => return (Outcome::Fail(format!("{}: run: {e}", set.name)), notes),
+            Err(e) => return (Outcome::Fail(format!("{}: {e}", set.name)), notes),
         };
         if outputs.len() != set.outputs.len() {
             let msg = format!(
@@ -479,8 +494,8 @@ fn run_case(case_dir: &Path, tol: (f64, f64)) -> (Outcome, Notes) {
                 Ok(d) => d,
                 Err(e) => return (Outcome::Fail(format!("{}/output_{k}.pb: {e}", set.name)), notes),
             };
-            notes.default_tol_ok &= compare(got, &want, RTOL, ATOL).is_ok();
-            if let Err(e) = compare(got, &want, tol.0, tol.1) {
+            notes.fallback_tol_ok &= compare(got, &want, tol.fallback.0, tol.fallback.1).is_ok();
+            if let Err(e) = compare(got, &want, tol.rtol, tol.atol) {
                 let name = want_name(&model, k);
                 return (Outcome::Fail(format!("{}: output {k} `{name}`: {e}", set.name)), notes);
             }
@@ -499,8 +514,8 @@ fn want_name(model: &proto::ModelProto, k: usize) -> String {
 }
 
 /// Runs a case, turning a panic into a failure.
-fn run_case_guarded(case_dir: &Path, tol: (f64, f64)) -> (Outcome, Notes) {
-    match catch_unwind(AssertUnwindSafe(|| run_case(case_dir, tol))) {
+fn run_case_guarded(case_dir: &Path, tol: Tol, runner: &Runner) -> (Outcome, Notes) {
+    match catch_unwind(AssertUnwindSafe(|| run_case(case_dir, tol, runner))) {
         Ok(o) => o,
         Err(payload) => {
             let msg = payload
@@ -588,9 +603,33 @@ fn read_manifest(node_dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn onnx_backend_node_tests() {
-    let root = repo_root();
+/// An expected-failure or tolerance list of a [`Suite`].
+struct List {
+    /// Relative to the repository root.
+    path: &'static str,
+    /// Whether this suite keeps the list honest (reports entries that are not needed or not in
+    /// the suite). A list it only inherits is kept honest by the suite that owns it.
+    owned: bool,
+}
+
+/// One run of the conformance cases through one backend.
+struct Suite<'a> {
+    /// The summary line's name: `onnx conformance (<name>): ...`.
+    name: &'static str,
+    /// Expected failures; a case may be in one of them only.
+    expected: &'a [List],
+    /// Case-specific tolerances; a later list overrides an earlier one for the same case.
+    tolerances: &'a [List],
+    /// Share of the non-skipped cases that must pass.
+    min_pass_rate: f64,
+    /// Cases run at once.
+    workers: usize,
+    runner: &'a Runner<'a>,
+}
+
+/// The case folders under `target/onnx-data/node` (checked against its MANIFEST.tsv and
+/// `tests/onnx/supported_ops.txt`), and the manifest (case → op type).
+fn load_cases(root: &Path) -> (PathBuf, Vec<String>, BTreeMap<String, String>) {
     let node_dir = root.join("target/onnx-data/node");
     assert!(
         node_dir.is_dir(),
@@ -630,16 +669,59 @@ fn onnx_backend_node_tests() {
             supported_path.display()
         );
     }
+    (node_dir, cases, manifest)
+}
 
-    let expected = read_expected_failures(&root.join("tests/onnx/expected_failures.txt"));
-    let tolerances = read_tolerances(&root.join("tests/onnx/tolerances.txt"));
+/// Runs every case through `suite.runner`, prints the report and the summary line, and fails on
+/// any problem (see the module docs) or a pass rate under the suite's floor.
+fn run_suite(suite: &Suite) {
+    let root = repo_root();
+    let (node_dir, cases, manifest) = load_cases(&root);
 
-    // Run the cases on all cores: workers take the next case index until none is left.
+    // case → (reason, list path).
+    let mut expected: BTreeMap<String, (String, &'static str)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for list in suite.expected {
+        for (case, reason) in read_expected_failures(&root.join(list.path)) {
+            if let Some((_, other)) = expected.get(&case) {
+                problems.push(format!(
+                    "{case} is listed in both {other} and {}: keep it in one",
+                    list.path
+                ));
+                continue;
+            }
+            if list.owned && !manifest.contains_key(&case) {
+                problems.push(format!(
+                    "{case} is listed in {} but is not in the suite: remove it",
+                    list.path
+                ));
+            }
+            expected.insert(case, (reason, list.path));
+        }
+    }
+    // case → (tolerance, the list it comes from, whether that list is owned).
+    let mut tolerances: BTreeMap<String, (Tol, &'static str, bool)> = BTreeMap::new();
+    for list in suite.tolerances {
+        for (case, (rtol, atol, _)) in read_tolerances(&root.join(list.path)) {
+            if list.owned && !manifest.contains_key(&case) {
+                problems.push(format!(
+                    "{case} is listed in {} but is not in the suite: remove it",
+                    list.path
+                ));
+            }
+            let fallback = tolerances.get(&case).map_or((RTOL, ATOL), |t| (t.0.rtol, t.0.atol));
+            tolerances.insert(case, (Tol { rtol, atol, fallback }, list.path, list.owned));
+        }
+    }
+    let default_tol = Tol {
+        rtol: RTOL,
+        atol: ATOL,
+        fallback: (RTOL, ATOL),
+    };
+
+    // Workers take the next case index until none is left.
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(16);
+    let workers = suite.workers.max(1);
     let started = Instant::now();
     let mut results: Vec<(usize, (Outcome, Notes), Duration)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -650,8 +732,8 @@ fn onnx_backend_node_tests() {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(case) = cases.get(i) else { break };
                         let t = Instant::now();
-                        let tol = tolerances.get(case).map_or((RTOL, ATOL), |t| (t.0, t.1));
-                        let outcome = run_case_guarded(&node_dir.join(case), tol);
+                        let tol = tolerances.get(case).map_or(default_tol, |t| t.0);
+                        let outcome = run_case_guarded(&node_dir.join(case), tol, suite.runner);
                         mine.push((i, outcome, t.elapsed()));
                     }
                     mine
@@ -667,7 +749,6 @@ fn onnx_backend_node_tests() {
     let elapsed = started.elapsed();
 
     let (mut passed, mut xfail, mut skipped) = (0usize, 0usize, 0usize);
-    let mut problems = Vec::new();
     let mut xfail_lines = Vec::new();
     let mut skip_reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut fail_by_op: BTreeMap<&str, usize> = BTreeMap::new();
@@ -675,11 +756,11 @@ fn onnx_backend_node_tests() {
     for (i, (outcome, notes), _) in &results {
         let case = &cases[*i];
         let op = manifest[case].as_str();
-        if let (Outcome::Pass, Some((rtol, atol, _))) = (outcome, tolerances.get(case)) {
-            if notes.default_tol_ok {
+        if let (Outcome::Pass, Some((t, path, true))) = (outcome, tolerances.get(case)) {
+            if notes.fallback_tol_ok {
                 problems.push(format!(
-                    "{case} ({op}) passes with the default tolerance; remove its entry (rtol {rtol}, atol {atol}) \
-                     from tests/onnx/tolerances.txt"
+                    "{case} ({op}) passes with rtol {}, atol {}; remove its entry (rtol {}, atol {}) from {path}",
+                    t.fallback.0, t.fallback.1, t.rtol, t.atol
                 ));
             }
         }
@@ -690,17 +771,17 @@ fn onnx_backend_node_tests() {
                     bound_passes.push(case.as_str());
                 }
             }
-            (Outcome::Pass, Some(reason)) => problems.push(format!(
-                "{case} ({op}) PASSES but is listed in tests/onnx/expected_failures.txt ({reason}): remove it from the list"
+            (Outcome::Pass, Some((reason, path))) => problems.push(format!(
+                "{case} ({op}) PASSES but is listed in {path} ({reason}): remove it from the list"
             )),
             (Outcome::Skip(why), None) => {
                 skipped += 1;
                 *skip_reasons.entry(why.clone()).or_default() += 1;
             }
-            (Outcome::Skip(why), Some(_)) => problems.push(format!(
-                "{case} ({op}) is skipped ({why}) but listed in tests/onnx/expected_failures.txt: remove it from the list"
+            (Outcome::Skip(why), Some((_, path))) => problems.push(format!(
+                "{case} ({op}) is skipped ({why}) but listed in {path}: remove it from the list"
             )),
-            (Outcome::Fail(msg), Some(reason)) => {
+            (Outcome::Fail(msg), Some((reason, _))) => {
                 xfail += 1;
                 xfail_lines.push(format!("{case} ({op}): {reason}\n      observed: {msg}"));
             }
@@ -710,23 +791,10 @@ fn onnx_backend_node_tests() {
             }
         }
     }
-    for case in tolerances.keys() {
-        if !manifest.contains_key(case) {
-            problems.push(format!(
-                "{case} is listed in tests/onnx/tolerances.txt but is not in the suite: remove it"
-            ));
-        }
-    }
-    for case in expected.keys() {
-        if !manifest.contains_key(case) {
-            problems.push(format!(
-                "{case} is listed in tests/onnx/expected_failures.txt but is not in the suite: remove it"
-            ));
-        }
-    }
 
+    let name = suite.name;
     println!(
-        "onnx conformance: {} cases in {:.1?} on {workers} threads",
+        "onnx conformance ({name}): {} cases in {:.1?} on {workers} threads",
         cases.len(),
         elapsed
     );
@@ -760,22 +828,117 @@ fn onnx_backend_node_tests() {
     println!(
         "  pass rate: {passed} of {run} non-skipped cases ({:.1}%), target {:.0}%",
         100.0 * rate,
-        100.0 * MIN_PASS_RATE
+        100.0 * suite.min_pass_rate
     );
     report(&format!(
-        "onnx conformance (reference): {passed} passed, {xfail} expected failures, {skipped} skipped"
+        "onnx conformance ({name}): {passed} passed, {xfail} expected failures, {skipped} skipped"
     ));
 
     assert!(
         problems.is_empty(),
-        "{} problem(s) in the ONNX conformance suite (details above):\n{}",
+        "{} problem(s) in the ONNX conformance suite ({name}; details above):\n{}",
         problems.len(),
         problems.join("\n")
     );
     assert!(
-        rate >= MIN_PASS_RATE,
-        "only {passed} of {run} non-skipped cases pass ({:.1}%); the target is {:.0}%",
+        rate >= suite.min_pass_rate,
+        "only {passed} of {run} non-skipped cases pass ({name}, {:.1}%); the target is {:.0}%",
         100.0 * rate,
-        100.0 * MIN_PASS_RATE
+        100.0 * suite.min_pass_rate
     );
+}
+
+/// All cores, at most 16.
+fn all_cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(16)
+}
+
+#[test]
+fn onnx_backend_node_tests() {
+    let runner = |g: &Graph, inputs: &[TensorData]| {
+        edgecc_backends::reference::run(g, inputs).map_err(|e| format!("run: {e}"))
+    };
+    run_suite(&Suite {
+        name: "reference",
+        expected: &[List {
+            path: "tests/onnx/expected_failures.txt",
+            owned: true,
+        }],
+        tolerances: &[List {
+            path: "tests/onnx/tolerances.txt",
+            owned: true,
+        }],
+        min_pass_rate: MIN_PASS_RATE,
+        workers: all_cores(),
+        runner: &runner,
+    });
+}
+
+/// The symbolic dims of `g`'s inputs, with their extents in `inputs`.
+fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
+    let mut values = BTreeMap::new();
+    for (&i, t) in g.inputs().iter().zip(inputs) {
+        let dims = g.ty(i).shape.dims();
+        if dims.len() == t.shape().len() {
+            for (d, &n) in dims.iter().zip(t.shape()) {
+                if let edgecc::ir::Dim::Sym { name, .. } = d {
+                    values.entry(name.clone()).or_insert(n as u64);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The cases through WGSL: each data set's graph specialized to its shapes, compiled for the
+/// device (f32), and run in a session that poisons its buffers (so an element a kernel forgets to
+/// write shows). Failures beyond the reference run's are listed in
+/// `tests/onnx/expected_failures_wgsl.txt`; `tests/onnx/tolerances_wgsl.txt` overrides
+/// `tests/onnx/tolerances.txt`. No Vulkan adapter is a failure, never a skip.
+#[test]
+fn onnx_backend_node_tests_wgsl() {
+    let device = edgecc::device::WgslRunner::open("wgsl", None).unwrap_or_else(|e| {
+        panic!("the WGSL conformance run needs a Vulkan adapter (lavapipe in CI): {e}")
+    });
+    println!("onnx conformance (wgsl): adapter `{}`", device.gpu.adapter.name);
+    let runner = |g: &Graph, inputs: &[TensorData]| -> Result<Vec<TensorData>, String> {
+        let g = edgecc::specialize(g, &symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
+        let (_, program) =
+            edgecc::device::compile_wgsl(&g, device.caps(), Precision::F32).map_err(|e| format!("compile: {e}"))?;
+        let opts = SessionOptions {
+            poison: true,
+            profile: false,
+        };
+        let mut session = Session::new(device.gpu.clone(), &program, opts).map_err(|e| format!("session: {e}"))?;
+        session.run(inputs).map_err(|e| format!("run: {e}"))
+    };
+    run_suite(&Suite {
+        name: "wgsl",
+        expected: &[
+            List {
+                path: "tests/onnx/expected_failures.txt",
+                owned: false,
+            },
+            List {
+                path: "tests/onnx/expected_failures_wgsl.txt",
+                owned: true,
+            },
+        ],
+        tolerances: &[
+            List {
+                path: "tests/onnx/tolerances.txt",
+                owned: false,
+            },
+            List {
+                path: "tests/onnx/tolerances_wgsl.txt",
+                owned: true,
+            },
+        ],
+        min_pass_rate: MIN_PASS_RATE_WGSL,
+        workers: all_cores(),
+        runner: &runner,
+    });
 }

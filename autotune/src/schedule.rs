@@ -57,8 +57,10 @@ impl GemmSchedule {
             tile_m,
             tile_n,
             tile_k: if reg >= 8 { 32 } else { 16 },
-            reg_m: reg.min(tile_m),
-            reg_n: reg.min(tile_n),
+            // At least 4 invocations along each axis: one invocation per tile serializes the
+            // whole tile (and unrolls a huge shader).
+            reg_m: reg.min(tile_m / 4).max(1),
+            reg_n: reg.min(tile_n / 4).max(1),
             vector_width: 4,
             stages: 1,
             mma: None,
@@ -66,10 +68,10 @@ impl GemmSchedule {
         while !s.fits(caps, 4) && (s.tile_m > 16 || s.tile_n > 16) {
             if s.tile_m >= s.tile_n {
                 s.tile_m /= 2;
-                s.reg_m = s.reg_m.min(s.tile_m);
+                s.reg_m = s.reg_m.min(s.tile_m / 4).max(1);
             } else {
                 s.tile_n /= 2;
-                s.reg_n = s.reg_n.min(s.tile_n);
+                s.reg_n = s.reg_n.min(s.tile_n / 4).max(1);
             }
         }
         while !s.fits(caps, 4) && s.tile_k > 4 {

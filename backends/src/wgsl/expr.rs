@@ -17,7 +17,9 @@
 use super::error::{Result, WgslError};
 use super::index::{add, broadcast, delinearize, linearize, mul};
 use super::types::{literal, Elem, Precision};
-use edgecc_ir::{normalize_axis, BinaryOp, DType, Graph, Op, PadMode, UnaryOp, ValueDef, ValueId};
+use edgecc_ir::{
+    normalize_axis, BinaryOp, CoordMode, DType, Graph, NearestMode, Op, PadMode, ResizeMode, UnaryOp, ValueDef, ValueId,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// A value stored in a bound buffer.
@@ -583,6 +585,13 @@ impl<'g> Emitter<'g> {
                 Ok(format!("{arr}[{}]", idx[0]))
             }
             Op::MaxPool { .. } | Op::AveragePool { .. } | Op::GlobalAveragePool => self.pool(&n.op, ins[0], idx, reg),
+            Op::Resize {
+                mode,
+                coord,
+                nearest,
+                scales,
+                sizes,
+            } => self.resize(ins[0], idx, &out_shape, reg, (*mode, *coord, *nearest), scales, sizes.as_deref()),
             Op::CumSum { axis, exclusive, reverse } => {
                 let in_shape = self.shape(ins[0])?;
                 let a = normalize_axis(*axis, in_shape.len()).ok_or_else(|| self.internal("cumsum axis"))?;
@@ -893,6 +902,173 @@ impl<'g> Emitter<'g> {
     pub fn index_mul(a: &str, b: u64) -> String {
         mul(a, b)
     }
+
+    /// `Resize`, as the reference interpreter (`reference/spatial/resize.rs`): nearest mode reads
+    /// the input at per-axis indices computed on the host (in f64, exactly as the reference)
+    /// and emitted as index arithmetic when a formula reproduces them, as a table otherwise;
+    /// linear mode interpolates between the two neighbours on every resized axis (the
+    /// interpolation is continuous in the coordinate, so computing it in f32 is exact enough).
+    fn resize(
+        &mut self,
+        x: ValueId,
+        idx: &[String],
+        out_shape: &[u64],
+        reg: &str,
+        (mode, coord, nearest): (ResizeMode, CoordMode, NearestMode),
+        scales: &[f32],
+        sizes: Option<&[u64]>,
+    ) -> Result<String> {
+        let in_shape = self.shape(x)?;
+        let r = in_shape.len();
+        if out_shape.len() != r || (sizes.is_none() && scales.len() != r) {
+            return Err(self.internal("Resize: scales or sizes do not match the rank"));
+        }
+        // Per axis: the scale and the unrounded output length (as the reference's `plan`).
+        let (sc, len): (Vec<f64>, Vec<f64>) = match sizes {
+            Some(_) => (0..r)
+                .map(|a| {
+                    let (i, o) = (in_shape[a], out_shape[a]);
+                    (if i == 0 { 1.0 } else { o as f64 / i as f64 }, o as f64)
+                })
+                .unzip(),
+            None => (0..r)
+                .map(|a| (scales[a] as f64, in_shape[a] as f64 * scales[a] as f64))
+                .unzip(),
+        };
+        match mode {
+            ResizeMode::Nearest => {
+                let mut iidx = Vec::with_capacity(r);
+                for a in 0..r {
+                    let (i, o) = (in_shape[a], out_shape[a]);
+                    let table: Vec<i64> = (0..o)
+                        .map(|k| resize_round(resize_coord(coord, k, sc[a], i, len[a]), nearest, i))
+                        .collect();
+                    iidx.push(self.index_table(&idx[a], &table, i));
+                }
+                self.value_at(x, &iidx)
+            }
+            ResizeMode::Linear => {
+                if !self.dtype(x).is_float() {
+                    return Err(self.err(format!("Resize (linear) on {}", self.dtype(x))));
+                }
+                let mut base = idx.to_vec();
+                let mut axes: Vec<(usize, String, String, String)> = Vec::new();
+                for a in 0..r {
+                    let (i, o) = (in_shape[a], out_shape[a]);
+                    let identity = o == i
+                        && (0..o).all(|k| {
+                            let c = resize_coord(coord, k, sc[a], i, len[a]).clamp(0.0, i as f64 - 1.0);
+                            c == k as f64
+                        });
+                    if identity || i == 1 {
+                        base[a] = if i == 1 { "0".into() } else { idx[a].clone() };
+                        continue;
+                    }
+                    let kf = format!("f32({})", idx[a]);
+                    let c = match coord {
+                        CoordMode::HalfPixel => format!("({kf} + 0.5) / {} - 0.5", literal("f32", sc[a])),
+                        CoordMode::PytorchHalfPixel if len[a] != 1.0 => {
+                            format!("({kf} + 0.5) / {} - 0.5", literal("f32", sc[a]))
+                        }
+                        CoordMode::PytorchHalfPixel => "-0.5".to_string(),
+                        CoordMode::AlignCorners if len[a] == 1.0 => "0.0".to_string(),
+                        CoordMode::AlignCorners => {
+                            format!("{kf} * {}", literal("f32", (i as f64 - 1.0) / (len[a] - 1.0)))
+                        }
+                        CoordMode::Asymmetric => format!("{kf} / {}", literal("f32", sc[a])),
+                    };
+                    let c = self.let_("f32", format!("clamp({c}, 0.0, {})", literal("f32", i as f64 - 1.0)));
+                    let lo = self.let_("i32", format!("i32(floor({c}))"));
+                    let hi = self.let_("i32", format!("min({lo} + 1, {})", i - 1));
+                    let w = self.let_("f32", format!("{c} - f32({lo})"));
+                    axes.push((a, lo, hi, w));
+                }
+                if axes.is_empty() {
+                    return self.value_at(x, &base);
+                }
+                let acc = self.fresh();
+                self.stmt(&format!("var {acc}: f32 = 0.0;"));
+                let xreg = self.reg(x);
+                for corner in 0..(1usize << axes.len()) {
+                    let mut cidx = base.clone();
+                    let mut weights = Vec::with_capacity(axes.len());
+                    for (bit, (a, lo, hi, w)) in axes.iter().enumerate() {
+                        if (corner >> bit) & 1 == 1 {
+                            cidx[*a] = hi.clone();
+                            weights.push(w.clone());
+                        } else {
+                            cidx[*a] = lo.clone();
+                            weights.push(format!("(1.0 - {w})"));
+                        }
+                    }
+                    let v = self.value_at(x, &cidx)?;
+                    let v = Self::convert(&v, xreg, "f32");
+                    self.stmt(&format!("{acc} = {acc} + {} * {v};", weights.join(" * ")));
+                }
+                Ok(Self::convert(&acc, "f32", reg))
+            }
+        }
+    }
+
+    /// The index expression `table[e]` for an index `e` of the output: `e` itself, a constant, a
+    /// formula `clamp((e * num + off) / den, 0, extent - 1)` that reproduces the table, or a
+    /// lookup in a function-scope array.
+    fn index_table(&mut self, e: &str, table: &[i64], extent: u64) -> String {
+        if table.iter().enumerate().all(|(k, &t)| t == k as i64) {
+            return e.to_string();
+        }
+        if table.iter().all(|&t| t == table[0]) {
+            return table[0].to_string();
+        }
+        let o = table.len() as i64;
+        let i = extent as i64;
+        let hi = i - 1;
+        if o <= 4096 {
+            for (num, den) in [(i, o), (2 * i, 2 * o)] {
+                for off in -2 * den..=2 * den {
+                    let fits = table.iter().enumerate().all(|(k, &t)| {
+                        let v = (k as i64 * num + off) / den;
+                        v.clamp(0, hi) == t
+                    });
+                    if fits {
+                        let body = add(&mul(e, num as u64), &off.to_string());
+                        return format!("clamp(({body}) / {den}, 0, {hi})");
+                    }
+                }
+            }
+        }
+        let arr = self.fresh();
+        let vals: Vec<String> = table.iter().map(|t| t.to_string()).collect();
+        self.stmt(&format!("var {arr} = array<i32, {}>({});", vals.len(), vals.join(", ")));
+        format!("{arr}[{e}]")
+    }
+}
+
+/// Input coordinate of output index `o` along an axis of extent `input` resized by `scale` to the
+/// unrounded output length `output` (the reference's `source_coord`).
+fn resize_coord(coord: CoordMode, o: u64, scale: f64, input: u64, output: f64) -> f64 {
+    let o = o as f64;
+    match coord {
+        CoordMode::HalfPixel => (o + 0.5) / scale - 0.5,
+        CoordMode::PytorchHalfPixel if output != 1.0 => (o + 0.5) / scale - 0.5,
+        CoordMode::PytorchHalfPixel => -0.5,
+        CoordMode::AlignCorners if output == 1.0 => 0.0,
+        CoordMode::AlignCorners => o * (input as f64 - 1.0) / (output - 1.0),
+        CoordMode::Asymmetric => o / scale,
+    }
+}
+
+/// Rounds a fractional coordinate to an index in `0..input` (the reference's `round_nearest`).
+fn resize_round(x: f64, mode: NearestMode, input: u64) -> i64 {
+    let f = x.floor();
+    let r = match mode {
+        NearestMode::RoundPreferFloor if x - f == 0.5 => f,
+        NearestMode::RoundPreferCeil if x - f == 0.5 => f + 1.0,
+        NearestMode::RoundPreferFloor | NearestMode::RoundPreferCeil => x.round(),
+        NearestMode::Floor => f,
+        NearestMode::Ceil => x.ceil(),
+    };
+    r.clamp(0.0, input as f64 - 1.0) as i64
 }
 
 fn unreachable_pow() -> String {

@@ -55,6 +55,7 @@ pub fn inlinable(op: &Op) -> bool {
             | Op::AveragePool { .. }
             | Op::GlobalAveragePool
             | Op::CumSum { .. }
+            | Op::Resize { .. }
     )
 }
 

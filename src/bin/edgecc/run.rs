@@ -1,5 +1,5 @@
 //! `edgecc run`: run a model on a target; print each output's shape and checksum, and optionally
-//! write the outputs as `.npy` files.
+//! write the outputs as `.npy` files; with `--repeat N`, time N more runs.
 
 use anyhow::Context;
 use edgecc::summary::{checksum, stats};
@@ -7,15 +7,22 @@ use edgecc::Error;
 use edgecc_ir::{Dim, Graph, TensorData};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Run a model and print each output's shape and a checksum.
 ///
 /// Inputs come from `.npy` files (`--input NAME=FILE.npy`, repeatable) or, for those not given,
 /// from `--random-inputs --seed S`. With `--output-dir DIR`, each graph output is written to
 /// `DIR/NAME.npy` (names that are not safe file names are %-escaped).
+///
+/// With `--repeat N`, the first run is a warm-up (its outputs are the ones printed); then the model
+/// runs N more times on the same inputs, reusing the compiled program and the device session, and
+/// `timing: N runs, mean X ms, min Y ms` is printed (wall-clock time per run: for a WGSL target
+/// the input upload, every dispatch and the output readback; not the compilation).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc run examples/transformer_block.eir --target reference --random-inputs --seed 1
+  edgecc run examples/transformer_block.eir --target lavapipe --random-inputs --repeat 20
   edgecc run model.onnx --input input_ids=ids.npy --shape seq=16 --output-dir out --json")]
 pub struct Args {
     /// The model file (.onnx or .eir text graph).
@@ -32,9 +39,15 @@ pub struct Args {
     /// SHADER_F16).
     #[arg(long, default_value = "f32")]
     pub precision: String,
-    /// With a WGSL target: print each dispatch's GPU time (timestamp queries) after the outputs.
+    /// With a WGSL target: print each dispatch's GPU time (timestamp queries) after the outputs
+    /// (with --repeat, the mean over the timed runs). Each dispatch then runs in a compute pass of
+    /// its own, which adds a little to the --repeat timing.
     #[arg(long)]
     pub profile: bool,
+    /// After one warm-up run, run N more times with the same compiled program and session and
+    /// print `timing: N runs, mean X ms, min Y ms` (0: no timing).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub repeat: u32,
     /// An input from a numpy file, as NAME=FILE.npy (repeatable).
     #[arg(long = "input", value_name = "NAME=FILE.npy")]
     pub inputs: Vec<String>,
@@ -69,14 +82,36 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     edgecc::budget::check_tensor_sizes(&graph, edgecc::budget::max_tensor_bytes())?;
     let inputs = gather_inputs(&graph, given, args.random_inputs, args.seed)?;
     let mut times = Vec::new();
-    let outputs = if wgsl {
+    let (outputs, timing) = if wgsl {
         let runner = edgecc::device::WgslRunner::open(&args.target, args.adapter.as_deref())?;
         let (_, program) = edgecc::device::compile_wgsl(&graph, runner.caps(), precision)?;
-        let (outputs, t) = runner.run(&program, &inputs, args.profile)?;
-        times = t;
-        outputs
+        let mut session = runner.session(
+            &program,
+            edgecc::backends::wgsl::SessionOptions {
+                poison: false,
+                profile: args.profile,
+            },
+        )?;
+        let outputs = session.run(&inputs)?;
+        times = session.last_profile().map(<[_]>::to_vec).unwrap_or_default();
+        let mut profile_sum = vec![0f64; times.len()];
+        let timing = time_runs(args.repeat, || {
+            session.run(&inputs)?;
+            for (sum, t) in profile_sum.iter_mut().zip(session.last_profile().unwrap_or_default()) {
+                *sum += t.ns;
+            }
+            Ok(())
+        })?;
+        if let Some(t) = &timing {
+            for (kt, sum) in times.iter_mut().zip(&profile_sum) {
+                kt.ns = sum / f64::from(t.runs);
+            }
+        }
+        (outputs, timing)
     } else {
-        edgecc::run_reference(&graph, &inputs)?
+        let outputs = edgecc::run_reference(&graph, &inputs)?;
+        let timing = time_runs(args.repeat, || edgecc::run_reference(&graph, &inputs).map(drop))?;
+        (outputs, timing)
     };
     let mut files = Vec::new();
     if let Some(dir) = &args.output_dir {
@@ -89,15 +124,51 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         }
     }
     files.resize(outputs.len(), None);
-    report(&graph, &outputs, &files, args.json);
+    report(&graph, &outputs, &files, timing.as_ref(), args.json);
     if args.profile && !times.is_empty() {
         let total: f64 = times.iter().map(|t| t.ns).sum();
-        println!("profile ({} dispatches, {:.3} ms GPU total):", times.len(), total / 1e6);
+        let over = match &timing {
+            Some(t) => format!(", mean of {} runs", t.runs),
+            None => String::new(),
+        };
+        println!(
+            "profile ({} dispatches, {:.3} ms GPU total{over}):",
+            times.len(),
+            total / 1e6
+        );
         for t in &times {
             println!("  {:>10.3} us  {}", t.ns / 1e3, t.label);
         }
     }
     Ok(())
+}
+
+/// Wall-clock times of the `--repeat` runs.
+struct Timing {
+    runs: u32,
+    mean_ms: f64,
+    min_ms: f64,
+}
+
+/// Runs `once` `runs` times and times each call; `None` for 0 runs.
+fn time_runs(runs: u32, mut once: impl FnMut() -> edgecc::Result<()>) -> edgecc::Result<Option<Timing>> {
+    if runs == 0 {
+        return Ok(None);
+    }
+    let mut total = 0f64;
+    let mut min = f64::INFINITY;
+    for _ in 0..runs {
+        let start = Instant::now();
+        once()?;
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        total += ms;
+        min = min.min(ms);
+    }
+    Ok(Some(Timing {
+        runs,
+        mean_ms: total / f64::from(runs),
+        min_ms: min,
+    }))
 }
 
 /// Reads the `--input NAME=FILE.npy` files, keyed by input name.
@@ -182,7 +253,7 @@ fn gather_inputs(
         .collect()
 }
 
-fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], json: bool) {
+fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], timing: Option<&Timing>, json: bool) {
     if json {
         let mut map = serde_json::Map::new();
         for ((&o, t), file) in g.outputs().iter().zip(outputs).zip(files) {
@@ -199,7 +270,11 @@ fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], json: bo
                 }),
             );
         }
-        println!("{}", serde_json::json!({ "outputs": map }));
+        let mut doc = serde_json::json!({ "outputs": map });
+        if let Some(t) = timing {
+            doc["timing"] = serde_json::json!({ "runs": t.runs, "mean_ms": t.mean_ms, "min_ms": t.min_ms });
+        }
+        println!("{doc}");
         return;
     }
     for ((&o, t), file) in g.outputs().iter().zip(outputs).zip(files) {
@@ -214,6 +289,12 @@ fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], json: bo
             t.dtype(),
             t.shape(),
             checksum(t)
+        );
+    }
+    if let Some(t) = timing {
+        println!(
+            "timing: {} runs, mean {:.3} ms, min {:.3} ms",
+            t.runs, t.mean_ms, t.min_ms
         );
     }
 }

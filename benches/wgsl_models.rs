@@ -1,0 +1,107 @@
+//! Whole models on the local WGSL device (`auto`: the first GPU, else Mesa's lavapipe;
+//! `EDGECC_ADAPTER` picks another), end to end:
+//!
+//! - `run/<model>`: one `Session::run` (input upload, every dispatch, output readback) of each
+//!   ONNX model in `target/onnx-data/models/` (written by `bash scripts/setup.sh`; loaded and
+//!   specialized like `tests/onnx_models.rs`, on the inputs saved beside it), and of
+//!   `bert_encoder(TransformerConfig::bert_small(), 6 layers)` at sequence 16;
+//! - `compile/<model>`: compiling it for the device: the `wgsl` pass pipeline, fusion and memory
+//!   planning (`optimize`), code generation with naga validation, and loading it in a session
+//!   (buffers, weight upload, pipeline and bind-group creation).
+//!
+//! A model the WGSL backend cannot compile is reported (with the error) and skipped. Before each
+//! model's benches, a profiling session prints the GPU time of its dispatches (timestamp
+//! queries, median of 10 runs) and the five slowest dispatches.
+//!
+//! `cargo bench --bench wgsl_models` (after `bash scripts/setup.sh`); `cargo bench --bench
+//! wgsl_models -- run/` times the runs only.
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use edgecc::backends::wgsl::{Precision, SessionOptions};
+use edgecc::device::WgslRunner;
+use edgecc::ir::{Graph, TensorData};
+use edgecc::models::{bert_encoder, TransformerConfig};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// The models to bench: the ONNX models, then the 6-layer BERT-small encoder.
+fn models() -> Vec<(String, Graph, Vec<TensorData>)> {
+    let mut out = Vec::new();
+    for dir in common::onnx_model_dirs() {
+        match common::load_onnx_model(&dir) {
+            Ok(m) => out.push((m.name, m.graph, m.inputs)),
+            Err(e) => println!("{}: skipped: {e}", dir.display()),
+        }
+    }
+    let g = bert_encoder(&TransformerConfig::bert_small(), 6, 1).expect("the encoder builds");
+    let inputs = edgecc::models::random_inputs(&g, 1, &edgecc::models::sym_at_max).expect("random inputs");
+    out.push(("bert_small_6_layers_seq16".to_string(), g, inputs));
+    out
+}
+
+fn report_gpu_time(runner: &WgslRunner, name: &str, program: &edgecc::backends::wgsl::Program, inputs: &[TensorData]) {
+    let Some(t) = common::gpu_time(runner, program, inputs, 10) else {
+        return;
+    };
+    println!(
+        "{name}: {} dispatches, GPU time {:.3} ms median ({:.3} ms min); slowest:",
+        t.dispatches.len(),
+        t.median_ns / 1e6,
+        t.min_ns / 1e6
+    );
+    let mut slowest = t.dispatches.clone();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (label, ns) in slowest.iter().take(5) {
+        println!(
+            "    {:>9.3} ms {:>5.1}%  {label}",
+            ns / 1e6,
+            100.0 * ns / t.median_ns.max(1.0)
+        );
+    }
+}
+
+fn wgsl_models(c: &mut Criterion) {
+    let runner = common::open_device();
+    let mut group = c.benchmark_group("wgsl_models");
+    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    let session_opts = SessionOptions::default();
+    for (name, graph, inputs) in models() {
+        let program = match edgecc::device::compile_wgsl(&graph, runner.caps(), Precision::F32) {
+            Ok((_, p)) => p,
+            Err(e) => {
+                println!("{name}: skipped: the WGSL backend cannot compile it: {e}");
+                continue;
+            }
+        };
+        let mut session = match runner.session(&program, session_opts) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("{name}: skipped: the device cannot load it: {e}");
+                continue;
+            }
+        };
+        if let Err(e) = session.run(&inputs) {
+            println!("{name}: skipped: the first run failed: {e}");
+            continue;
+        }
+        report_gpu_time(&runner, &name, &program, &inputs);
+        group.bench_function(format!("run/{name}"), |b| {
+            b.iter(|| session.run(black_box(&inputs)).expect("runs"))
+        });
+        drop(session);
+        group.bench_function(format!("compile/{name}"), |b| {
+            // The session is dropped after the timing: freeing device objects is not compiling.
+            b.iter_with_large_drop(|| {
+                let (_, p) =
+                    edgecc::device::compile_wgsl(black_box(&graph), runner.caps(), Precision::F32).expect("compiles");
+                runner.session(&p, session_opts).expect("loads")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, wgsl_models);
+criterion_main!(benches);

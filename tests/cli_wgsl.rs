@@ -1,0 +1,148 @@
+//! CLI tests of `edgecc run --repeat N` on the `lavapipe` target (Mesa's software Vulkan device,
+//! installed by `scripts/setup.sh`) and on the reference interpreter: the timing line's format,
+//! and outputs that match the reference target's.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn edgecc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edgecc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("edgecc runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edgecc-cli-wgsl-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Parses `timing: N runs, mean X ms, min Y ms` (the one line that starts with `timing:`) into
+/// (N, X, Y); panics naming the output when it is missing or malformed.
+fn timing_line(out: &str) -> (u32, f64, f64) {
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("timing:")).collect();
+    assert_eq!(lines.len(), 1, "one timing line:\n{out}");
+    let words: Vec<&str> = lines[0].split_whitespace().collect();
+    let ok = words.len() == 9
+        && words[2] == "runs,"
+        && words[3] == "mean"
+        && words[5] == "ms,"
+        && words[6] == "min"
+        && words[8] == "ms";
+    assert!(ok, "`timing: N runs, mean X ms, min Y ms`, got `{}`", lines[0]);
+    let n = words[1].parse().expect("N is an integer");
+    let mean: f64 = words[4].parse().expect("X is a number");
+    let min: f64 = words[7].parse().expect("Y is a number");
+    assert!(min >= 0.0 && mean >= min, "mean {mean} ms, min {min} ms: {}", lines[0]);
+    (n, mean, min)
+}
+
+fn read_npy(path: &Path) -> Vec<f64> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let t = edgecc::npy::decode_npy(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    t.to_f64_vec()
+}
+
+#[test]
+fn repeat_on_lavapipe_times_runs_and_matches_the_reference() {
+    let model = "examples/transformer_block.eir";
+    let out_gpu = temp_dir("lavapipe");
+    let out_ref = temp_dir("reference");
+    let common = ["run", model, "--random-inputs", "--seed", "3", "--output-dir"];
+    let gpu = edgecc(
+        &[
+            &common[..],
+            &[out_gpu.to_str().unwrap(), "--target", "lavapipe", "--repeat", "3"],
+        ]
+        .concat(),
+    );
+    assert!(
+        gpu.status.success(),
+        "edgecc run --target lavapipe failed (is a Vulkan driver installed? run `bash scripts/setup.sh`):\n{}",
+        stderr(&gpu)
+    );
+    let (n, _, _) = timing_line(&stdout(&gpu));
+    assert_eq!(n, 3);
+
+    let reference = edgecc(&[&common[..], &[out_ref.to_str().unwrap(), "--target", "reference"]].concat());
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    assert!(
+        !stdout(&reference).contains("timing:"),
+        "no timing without --repeat:\n{}",
+        stdout(&reference)
+    );
+
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&out_ref).expect("reference outputs") {
+        let path = entry.expect("dir entry").path();
+        let want = read_npy(&path);
+        let got = read_npy(&out_gpu.join(path.file_name().expect("a file name")));
+        assert_eq!(got.len(), want.len(), "{}", path.display());
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (g - w).abs() <= 1e-4 + 1e-4 * w.abs(),
+                "{} element {k}: lavapipe {g}, reference {w}",
+                path.display()
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 0, "the reference run wrote no outputs");
+    let _ = std::fs::remove_dir_all(&out_gpu);
+    let _ = std::fs::remove_dir_all(&out_ref);
+}
+
+#[test]
+fn repeat_with_profile_averages_dispatch_times() {
+    let o = edgecc(&[
+        "run",
+        "examples/mlp.eir",
+        "--target",
+        "lavapipe",
+        "--random-inputs",
+        "--repeat",
+        "2",
+        "--profile",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(timing_line(&out).0, 2);
+    assert!(out.contains("GPU total, mean of 2 runs):"), "{out}");
+}
+
+#[test]
+fn repeat_on_the_reference_target() {
+    let o = edgecc(&[
+        "run",
+        "examples/mlp.eir",
+        "--target",
+        "reference",
+        "--random-inputs",
+        "--repeat",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(timing_line(&stdout(&o)).0, 4);
+
+    let o = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--repeat", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON document");
+    assert_eq!(doc["timing"]["runs"], 2, "{doc}");
+    assert!(doc["timing"]["mean_ms"].as_f64().is_some(), "{doc}");
+    assert!(doc["timing"]["min_ms"].as_f64().is_some(), "{doc}");
+
+    let o = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--repeat", "-1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--repeat"), "{}", stderr(&o));
+}
