@@ -59,6 +59,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WONNX_VERSION = "0.5.1"
+# Ops wonnx runs by handing on their input buffer.
+WONNX_FORWARDING_OPS = {"Reshape", "Identity", "Flatten", "Squeeze", "Unsqueeze", "Dropout"}
 TIMING_RE = re.compile(r"^timing: (\d+) runs, mean ([0-9.]+) ms, min ([0-9.]+) ms$", re.M)
 # Outputs within ATOL + RTOL * |reference| of onnxruntime's count as matching.
 ATOL = 1e-3
@@ -284,7 +286,7 @@ def ensure_wonnx(install: bool) -> str | None:
     return None
 
 
-def static_model_for_wonnx(model_dir: Path, meta: dict, tmp: Path) -> bytes:
+def static_model_for_wonnx(model_dir: Path, meta: dict, tmp: Path) -> onnx.ModelProto:
     """The model with its symbolic dims fixed, constants folded and every shape inferred."""
     m = onnx.load(str(model_dir / "model.onnx"))
     shapes = meta.get("shapes", {})
@@ -309,8 +311,57 @@ def static_model_for_wonnx(model_dir: Path, meta: dict, tmp: Path) -> bytes:
     del m.opset_import[:]
     m.opset_import.extend(keep)
     del m.graph.value_info[:]
-    m = onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
-    return m.SerializeToString()
+    return onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+
+
+def wonnx_unsupported_nodes(model: onnx.ModelProto, budget_s: float = 120) -> str:
+    """Why wonnx cannot run `model`, node by node: each node alone (its non-constant inputs made
+    graph inputs) is loaded and run in wonnx; the first failure of each op type is reported."""
+    import wonnx
+
+    types = {v.name: v for v in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output)}
+    inits = {t.name: t for t in model.graph.initializer}
+    failures: dict[str, str] = {}
+    unknown = []
+    deadline = time.monotonic() + budget_s
+    for node in model.graph.node:
+        if time.monotonic() > deadline:
+            failures.setdefault("...", "(stopped: out of time)")
+            break
+        if node.op_type in failures:
+            continue
+        ins = [i for i in node.input if i and i not in inits]
+        outs = [o for o in node.output if o]
+        if any(n not in types for n in ins + outs):
+            unknown.append(node.op_type)
+            continue
+        g = helper.make_graph(
+            [node],
+            "node",
+            [types[i] for i in dict.fromkeys(ins)],
+            [types[o] for o in outs],
+            [inits[i] for i in dict.fromkeys(node.input) if i in inits],
+        )
+        single = helper.make_model(g, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+        feeds = {}
+        for i in dict.fromkeys(ins):
+            dims = [d.dim_value for d in types[i].type.tensor_type.shape.dim]
+            feeds[i] = np.zeros(int(np.prod(dims, dtype=np.int64)), dtype=np.float32)
+        try:
+            wonnx.Session.from_bytes(single.SerializeToString()).run(feeds)
+        except BaseException as e:  # noqa: BLE001 - wonnx panics on what it does not support
+            why = one_line(str(e).replace("called `Result::unwrap()` on an `Err` value: ", ""))
+            if node.op_type in WONNX_FORWARDING_OPS and "COPY_SRC" in why:
+                continue  # a node that forwards its input buffer cannot be a model of its own in wonnx
+            if "ParametrizedDimensionUnsupported" in why:
+                unknown.append(node.op_type)
+                continue
+            failures[node.op_type] = f"{node.op_type} ({node.name}): {why}"
+    if unknown:
+        failures["?"] = f"intermediate shapes that shape inference leaves symbolic ({', '.join(sorted(set(unknown)))})"
+    if not failures:
+        return "every node runs alone in wonnx"
+    return "nodes wonnx cannot run: " + "; ".join(failures.values())
 
 
 def wonnx_worker(model_dir: Path, warmup: int, runs: int, out_json: Path) -> None:
@@ -324,12 +375,18 @@ def wonnx_worker(model_dir: Path, warmup: int, runs: int, out_json: Path) -> Non
     try:
         meta = read_meta(model_dir)
         with tempfile.TemporaryDirectory() as tmp:
-            model = static_model_for_wonnx(model_dir, meta, Path(tmp))
+            static = static_model_for_wonnx(model_dir, meta, Path(tmp))
         import wonnx
 
         inputs = {k: v.astype(np.float32).ravel() for k, v in load_inputs(model_dir, meta).items()}
         stage = "loading the model"
-        sess = wonnx.Session.from_bytes(model)
+        try:
+            sess = wonnx.Session.from_bytes(static.SerializeToString())
+        except BaseException as e:  # noqa: BLE001
+            result["error"] = f"{stage}: {one_line(str(e).replace('called `Result::unwrap()` on an `Err` value: ', ''))}"
+            result["diagnosis"] = wonnx_unsupported_nodes(static)
+            save()
+            return
         stage = "running the model"
         result.update(time_calls(lambda: sess.run(inputs), warmup, runs))
         outs = sess.run(inputs)
@@ -342,7 +399,7 @@ def wonnx_worker(model_dir: Path, warmup: int, runs: int, out_json: Path) -> Non
         result["max_err"] = max(err for err, _ in errs)
         result["matches"] = all(ok for _, ok in errs)
     except BaseException as e:  # wonnx reports unsupported models by panicking (PanicException)
-        result["error"] = f"{stage}: {type(e).__name__}: {first_line(str(e))}"
+        result["error"] = f"{stage}: {type(e).__name__}: {one_line(str(e))}"
     save()
 
 
@@ -357,19 +414,20 @@ def run_wonnx(model_dir: Path, warmup: int, runs: int, env: dict, timeout: float
         if out.is_file():
             result = json.loads(out.read_text())
             if "error" in result:
-                detail = panic_message(p.stderr)
-                if detail and detail not in result["error"]:
-                    result["error"] += f" ({detail})"
+                # A panic's location says more than its message alone (e.g. an assertion).
+                where = panic_location(p.stderr)
+                if where:
+                    result["error"] += f" (panic at {where})"
+                if "diagnosis" in result:
+                    result["error"] += f"; {result.pop('diagnosis')}"
             return result
-        return {"error": f"wonnx crashed (exit {p.returncode}): {panic_message(p.stderr) or last_line(p.stderr)}"}
+        return {"error": f"wonnx crashed (exit {p.returncode}): {last_line(p.stderr)}"}
 
 
-def panic_message(stderr: str) -> str:
-    """The location and message of a Rust panic in a child's stderr, if any."""
-    m = re.search(r"panicked at '(.*?)', (\S+)", stderr, re.S) or re.search(r"panicked at (\S+):\n(.*)", stderr)
-    if not m:
-        return ""
-    return " ".join(" ".join(m.groups()).split())[:300]
+def panic_location(stderr: str) -> str:
+    """The source location of the first Rust panic in a child's stderr, if any."""
+    m = re.search(r"panicked at '.*?', (\S+?:\d+:\d+)", stderr, re.S) or re.search(r"panicked at (\S+?:\d+:\d+)", stderr)
+    return m.group(1) if m else ""
 
 
 # --- edgecc ---------------------------------------------------------------------------------------
@@ -432,6 +490,12 @@ def first_line(s: str) -> str:
     return next((line.strip() for line in s.splitlines() if line.strip()), "")
 
 
+def one_line(s: str, limit: int = 200) -> str:
+    """`s` with its whitespace runs (newlines included) collapsed, cut at `limit` characters."""
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
 def last_line(s: str) -> str:
     lines = [line.strip() for line in s.splitlines() if line.strip() and "XDG_RUNTIME_DIR" not in line]
     return lines[-1] if lines else ""
@@ -491,7 +555,10 @@ def print_table(rows: list[dict]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="How to run it and what it measures: the docstring at the top of benches/compare.py.",
+    )
     ap.add_argument("--runs", type=int, default=20, help="timed runs per model and runtime (default 20)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed runs before them (default 2; edgecc: 1)")
     ap.add_argument("--target", default="lavapipe", help="edgecc's --target: lavapipe (default), auto or wgsl")

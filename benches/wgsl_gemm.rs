@@ -53,10 +53,7 @@ fn gemm(c: &mut Criterion) {
         let inputs: Vec<TensorData> =
             edgecc::models::random_inputs(&g, 1, &edgecc::models::sym_at_max).expect("random inputs");
         let (_, program) = edgecc::device::compile_wgsl(&g, runner.caps(), Precision::F32).expect("compiles");
-        let name = format!(
-            "{}/{m}x{k}x{n}",
-            if epilogue { "matmul_bias_gelu" } else { "matmul" }
-        );
+        let name = format!("{}/{m}x{k}x{n}", if epilogue { "matmul_bias_gelu" } else { "matmul" });
         let flops = 2.0 * (m * k * n) as f64;
         println!("{name}: {} dispatch(es)", program.dispatches.len());
         if let Some(t) = common::gpu_time(&runner, &program, &inputs, 20) {

@@ -10,8 +10,15 @@
 //!   (buffers, weight upload, pipeline and bind-group creation).
 //!
 //! A model the WGSL backend cannot compile is reported (with the error) and skipped. Before each
-//! model's benches, a profiling session prints the GPU time of its dispatches (timestamp
+//! model's benches, the time to create each distinct shader's pipeline is printed, and the time
+//! of the first run; then a profiling session prints the GPU time of the dispatches (timestamp
 //! queries, median of 10 runs) and the five slowest dispatches.
+//!
+//! Cold starts: lavapipe turns a pipeline into machine code (LLVM) at its first dispatch, not when
+//! it is created, and Mesa caches the result on disk (`~/.cache/mesa_shader_cache`). So
+//! `compile/` never includes the driver's code generation on lavapipe, and the first run includes
+//! it only when the cache does not have it: run with `MESA_SHADER_CACHE_DISABLE=true` to see cold
+//! first runs.
 //!
 //! `cargo bench --bench wgsl_models` (after `bash scripts/setup.sh`); `cargo bench --bench
 //! wgsl_models -- run/` times the runs only.
@@ -75,6 +82,19 @@ fn wgsl_models(c: &mut Criterion) {
                 continue;
             }
         };
+        let pipelines = common::pipeline_times(&runner, &program);
+        let total: f64 = pipelines.iter().map(|p| p.1).sum();
+        println!(
+            "{name}: {} dispatches, {} distinct shaders, pipeline creation {total:.1} ms; slowest: {}",
+            program.dispatches.len(),
+            pipelines.len(),
+            pipelines
+                .iter()
+                .take(3)
+                .map(|(label, ms)| format!("{label} {ms:.1} ms"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let mut session = match runner.session(&program, session_opts) {
             Ok(s) => s,
             Err(e) => {
@@ -82,10 +102,14 @@ fn wgsl_models(c: &mut Criterion) {
                 continue;
             }
         };
+        let start = std::time::Instant::now();
         if let Err(e) = session.run(&inputs) {
             println!("{name}: skipped: the first run failed: {e}");
             continue;
         }
+        // lavapipe compiles each pipeline's machine code at its first dispatch (from Mesa's
+        // shader cache when it has it), so the first run is where a cold start shows.
+        println!("{name}: first run {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
         report_gpu_time(&runner, &name, &program, &inputs);
         group.bench_function(format!("run/{name}"), |b| {
             b.iter(|| session.run(black_box(&inputs)).expect("runs"))

@@ -8,7 +8,9 @@
 use crate::error::{Error, Result};
 use crate::optimize::{optimize, Optimized};
 use edgecc_autotune::DeviceCaps;
-use edgecc_backends::wgsl::{compile::compile, compile::CompileOptions, Gpu, KernelTime, Precision, Program, Session, SessionOptions};
+use edgecc_backends::wgsl::{
+    compile::compile, compile::CompileOptions, Gpu, KernelTime, Precision, Program, Session, SessionOptions,
+};
 use edgecc_ir::{Graph, TensorData};
 use edgecc_passes::RunOptions;
 use std::sync::Arc;
@@ -68,14 +70,13 @@ impl WgslRunner {
 
     /// Runs `program` once on `inputs` in a session of its own; with `profile`, also returns
     /// per-dispatch GPU times. To run a program more than once, keep a [`WgslRunner::session`].
-    pub fn run(&self, program: &Program, inputs: &[TensorData], profile: bool) -> Result<(Vec<TensorData>, Vec<KernelTime>)> {
-        let mut session = self.session(
-            program,
-            SessionOptions {
-                poison: false,
-                profile,
-            },
-        )?;
+    pub fn run(
+        &self,
+        program: &Program,
+        inputs: &[TensorData],
+        profile: bool,
+    ) -> Result<(Vec<TensorData>, Vec<KernelTime>)> {
+        let mut session = self.session(program, SessionOptions { poison: false, profile })?;
         let out = session.run(inputs)?;
         let times = session.last_profile().map(|t| t.to_vec()).unwrap_or_default();
         Ok((out, times))

@@ -8,7 +8,8 @@
 //! - `reference_kernels`: the `wgsl` pipeline's fused kernel graph run kernel by kernel by the
 //!   reference interpreter (what fusion computes, on the CPU);
 //! - `wgsl_f32`, `wgsl_f16`: the WGSL code generator on the Vulkan adapter (lavapipe where there is
-//!   no GPU), outputs poisoned before every run. No adapter is a failure, never a skip.
+//!   no GPU), outputs poisoned before every run. No adapter is a failure, never a skip;
+//! - `wgsl_f32_unoptimized`: the same without the pass pipeline (the graph fused as written).
 //!
 //! Adding a backend is one line: `mod cuda { cases!(Cuda::new()); }`. Adding a case is a function
 //! in `cases.rs` and its name in `cases!`.
@@ -19,6 +20,8 @@
 mod cases;
 #[path = "backend_suite/harness.rs"]
 mod harness;
+#[path = "backend_suite/sweeps.rs"]
+mod sweeps;
 
 /// One `#[test]` per case for the backend `$backend`.
 macro_rules! cases {
@@ -48,6 +51,14 @@ macro_rules! cases {
             // layout
             transpose, concat, pad_modes, slice_steps, gather_embedding, gather_axis1, gather_elements,
             split_outputs, tile_expand, reshape_views,
+            // larger and edge shapes, fusion patterns
+            reduce_long_rows, size1_dims, matmul_aligned_and_thin, attention_long,
+            attention_decomposed_where, conv_larger, window_long, qkv_split, shared_intermediates,
+            f16_graph, bf16_graph, embedding_block, layout_of_computed, many_rows, low_rank,
+            softmax_masked_prologue, matmul_prologue_ops,
+            // random shapes and attributes (drawn from the seed)
+            sweep_matmul, sweep_conv, sweep_pool, sweep_slice, sweep_reduce, sweep_transpose,
+            sweep_attention,
             // models
             model_mlp, model_mlp_small, model_gpt2_block, model_bert_encoder,
         );
@@ -75,4 +86,37 @@ mod wgsl_f32 {
 mod wgsl_f16 {
     use crate::harness::Wgsl;
     cases!(Wgsl::f16());
+}
+
+/// The graphs as written (no pass pipeline): decomposed norms, foldable ops and unsimplified
+/// chains reach the code generator.
+mod wgsl_f32_unoptimized {
+    use crate::harness::Wgsl;
+    cases!(Wgsl::f32_unoptimized());
+}
+
+/// The harness itself: a comparison that passes everything would make every case pass.
+#[test]
+fn compare_catches_mismatches() {
+    use edgecc_ir::{DType, TensorData};
+    use harness::{compare, Tol};
+    let tol = Tol {
+        rel: 1e-4,
+        abs: 1e-5,
+        scale: 0.01,
+    };
+    let f = |v: &[f64]| TensorData::from_f64(DType::F32, vec![v.len()], v).unwrap();
+    let i = |v: &[i64]| TensorData::from_i64(DType::I64, vec![v.len()], v).unwrap();
+    assert!(compare(&f(&[1.0, -2.0, 3.0]), &f(&[1.0, -2.0, 3.0]), tol).is_ok());
+    assert!(compare(&f(&[1.0, -2.0, 3.00001]), &f(&[1.0, -2.0, 3.0]), tol).is_ok());
+    assert!(compare(&f(&[1.0, -2.0, 3.01]), &f(&[1.0, -2.0, 3.0]), tol).is_err());
+    assert!(
+        compare(&f(&[f64::NAN, -2.0, 3.0]), &f(&[1.0, -2.0, 3.0]), tol).is_err(),
+        "poison must not pass"
+    );
+    assert!(compare(&f(&[f64::NAN]), &f(&[f64::NAN]), tol).is_ok());
+    assert!(compare(&f(&[1.0, 2.0]), &f(&[1.0, 2.0, 3.0]), tol).is_err());
+    assert!(compare(&i(&[1, 2, 3]), &i(&[1, 2, 4]), tol).is_err());
+    assert!(compare(&i(&[-1, 2, 3]), &i(&[-1, 2, 3]), tol).is_ok());
+    assert!(compare(&i(&[1]), &f(&[1.0]), tol).is_err(), "dtypes must match");
 }

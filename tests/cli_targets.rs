@@ -21,7 +21,10 @@ fn targets_lists_profiles_and_an_adapter() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.contains("lavapipe") && out.contains("orin-nano"), "{out}");
-    assert!(out.contains("0: "), "no Vulkan adapter listed (install mesa-vulkan-drivers):\n{out}");
+    assert!(
+        out.contains("0: "),
+        "no Vulkan adapter listed (install mesa-vulkan-drivers):\n{out}"
+    );
     let o = edgecc(&["targets", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert!(!v["adapters"].as_array().unwrap().is_empty());
@@ -40,15 +43,30 @@ fn run_on_the_local_device_matches_the_reference() {
     let reference = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--seed", "4"]);
     assert!(reference.status.success(), "{}", text(&reference.stderr));
     for target in ["lavapipe", "auto"] {
-        let o = edgecc(&["run", "examples/mlp.eir", "--target", target, "--random-inputs", "--seed", "4", "--profile"]);
+        let o = edgecc(&[
+            "run",
+            "examples/mlp.eir",
+            "--target",
+            target,
+            "--random-inputs",
+            "--seed",
+            "4",
+            "--profile",
+        ]);
         assert!(o.status.success(), "{target}: {}", text(&o.stderr));
         let out = text(&o.stdout);
         let (a, b) = (sums(&text(&reference.stdout)), sums(&out));
         assert_eq!(a.len(), b.len(), "{out}");
         for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() <= 1e-4 * x.abs().max(1.0), "{target}: sum {y} vs reference {x}");
+            assert!(
+                (x - y).abs() <= 1e-4 * x.abs().max(1.0),
+                "{target}: sum {y} vs reference {x}"
+            );
         }
-        assert!(out.contains("profile (") && out.contains(" us  k"), "{target}: no profile table:\n{out}");
+        assert!(
+            out.contains("profile (") && out.contains(" us  k"),
+            "{target}: no profile table:\n{out}"
+        );
     }
 }
 
@@ -56,7 +74,10 @@ fn run_on_the_local_device_matches_the_reference() {
 fn bad_device_arguments_are_errors() {
     let cases: [(&[&str], &str); 4] = [
         (&["--target", "lavapipe", "--precision", "f64"], "bad --precision `f64`"),
-        (&["--target", "wgsl", "--adapter", "no-such-gpu"], "no adapter matches `no-such-gpu`"),
+        (
+            &["--target", "wgsl", "--adapter", "no-such-gpu"],
+            "no adapter matches `no-such-gpu`",
+        ),
         (&["--target", "metal"], "unknown target `metal`"),
         (&["--target", "lavapipe", "--shape", "batch=9"], "exceeds its bound"),
     ];
@@ -83,7 +104,14 @@ fn i64_input_outside_i32_is_a_range_error() {
     let npy = dir.join("ids.npy");
     std::fs::write(&npy, edgecc::npy::encode_npy(&ids)).unwrap();
     let input = format!("ids={}", npy.display());
-    let o = edgecc(&["run", model.to_str().unwrap(), "--target", "lavapipe", "--input", &input]);
+    let o = edgecc(&[
+        "run",
+        model.to_str().unwrap(),
+        "--target",
+        "lavapipe",
+        "--input",
+        &input,
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     assert!(err.contains("element 1 is 5000000000") && err.contains("ids"), "{err}");

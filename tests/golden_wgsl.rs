@@ -104,7 +104,8 @@ fn golden_wgsl() {
     let mut stale = Vec::new();
     for (name, text) in CASES {
         let g = edgecc_ir::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let (_, program) = edgecc::device::compile_wgsl(&g, &caps, Precision::F32).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_, program) =
+            edgecc::device::compile_wgsl(&g, &caps, Precision::F32).unwrap_or_else(|e| panic!("{name}: {e}"));
         let got = render(&program);
         let path = dir.join(format!("{name}.wgsl"));
         if bless {

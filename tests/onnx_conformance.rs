@@ -1,4 +1,5 @@
-//! The ONNX backend node test suite, through import → reference interpreter.
+//! The ONNX backend node test suite, through import → reference interpreter, and through
+//! import → WGSL on the Vulkan device (lavapipe in CI).
 //!
 //! `bash scripts/setup.sh` writes the cases (by `scripts/gen_conformance.py`, from the pinned `onnx`
 //! package) into `target/onnx-data/node/<case>/`: `model.onnx` and `test_data_set_<N>/` folders of
@@ -25,11 +26,25 @@
 //! The test fails on any failure not in the list, on a listed case that now passes or is not in the
 //! suite (so the list stays honest), and when fewer than 90% of the non-skipped cases pass. It prints
 //! `onnx conformance (reference): N passed, M expected failures, K skipped`.
+//!
+//! The WGSL run (`onnx_backend_node_tests_wgsl`) is the same harness with another runner: each data
+//! set's graph is specialized to its shapes, compiled with `edgecc::device::compile_wgsl` (f32) for
+//! the device opened once (`EDGECC_ADAPTER` or the default adapter; no adapter is a failure, never
+//! a skip), and run in a session that poisons its buffers, so an element a kernel forgets to write
+//! shows. It inherits the reference run's lists; failures beyond them are listed in
+//! `tests/onnx/expected_failures_wgsl.txt` (a case in one list only), tolerances in
+//! `tests/onnx/tolerances_wgsl.txt` (overriding `tolerances.txt`), kept honest the same way. It
+//! prints `onnx conformance (wgsl): N passed, M expected failures, K skipped` and needs 90% of the
+//! non-skipped cases to pass.
+//!
+//! Every case has [`CASE_TIME_LIMIT`]; `EDGECC_CONFORMANCE_TRACE=1` prints each case as it starts
+//! and ends, with its outcome and time.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use edgecc::backends::wgsl::{Precision, Session, SessionOptions};
@@ -44,7 +59,10 @@ const ATOL: f64 = 1e-7;
 /// Share of the non-skipped cases that must pass (reference run).
 const MIN_PASS_RATE: f64 = 0.90;
 /// Share of the non-skipped cases that must pass (WGSL run).
-const MIN_PASS_RATE_WGSL: f64 = 0.80;
+const MIN_PASS_RATE_WGSL: f64 = 0.90;
+/// The longest one case may run (the slowest take about 2 s through WGSL on lavapipe): past it
+/// the test process ends with the case named, since a hung device would otherwise hang CI.
+const CASE_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// Prints a line that shows even when the test harness captures output (libtest captures only the
 /// `print!` macros, not writes to the stdout handle), so CI logs always carry it.
@@ -625,6 +643,8 @@ struct Suite<'a> {
     /// Cases run at once.
     workers: usize,
     runner: &'a Runner<'a>,
+    /// Prints what else the runner saw, before the summary line.
+    after: &'a (dyn Fn() + Sync),
 }
 
 /// The case folders under `target/onnx-data/node` (checked against its MANIFEST.tsv and
@@ -719,27 +739,61 @@ fn run_suite(suite: &Suite) {
         fallback: (RTOL, ATOL),
     };
 
-    // Workers take the next case index until none is left.
+    let name = suite.name;
+    let trace = std::env::var_os("EDGECC_CONFORMANCE_TRACE").is_some();
+    // Workers take the next case index until none is left; a watchdog ends the process when a
+    // case runs past CASE_TIME_LIMIT (a hung device must fail CI, not hang it).
     let next = AtomicUsize::new(0);
     let workers = suite.workers.max(1);
+    let running: Vec<Mutex<Option<(usize, Instant)>>> = (0..workers).map(|_| Mutex::new(None)).collect();
+    let finished = AtomicUsize::new(0);
     let started = Instant::now();
     let mut results: Vec<(usize, (Outcome, Notes), Duration)> = std::thread::scope(|s| {
+        let (next, running, finished, cases, tolerances, node_dir) =
+            (&next, &running, &finished, &cases, &tolerances, &node_dir);
         let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
+            .map(|w| {
+                s.spawn(move || {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(case) = cases.get(i) else { break };
                         let t = Instant::now();
+                        *running[w].lock().unwrap_or_else(|e| e.into_inner()) = Some((i, t));
+                        if trace {
+                            eprintln!("[{name}] {case} ...");
+                        }
                         let tol = tolerances.get(case).map_or(default_tol, |t| t.0);
                         let outcome = run_case_guarded(&node_dir.join(case), tol, suite.runner);
+                        if trace {
+                            eprintln!("[{name}] {case}: {:?} in {:.1?}", outcome.0, t.elapsed());
+                        }
                         mine.push((i, outcome, t.elapsed()));
                     }
+                    *running[w].lock().unwrap_or_else(|e| e.into_inner()) = None;
+                    finished.fetch_add(1, Ordering::SeqCst);
                     mine
                 })
             })
             .collect();
+        s.spawn(move || {
+            while finished.load(Ordering::SeqCst) < workers {
+                for slot in running {
+                    if let Some((i, t)) = *slot.lock().unwrap_or_else(|e| e.into_inner()) {
+                        if t.elapsed() > CASE_TIME_LIMIT {
+                            report(&format!(
+                                "onnx conformance ({name}): {} has run for {:.0?}, over the {CASE_TIME_LIMIT:?} \
+                                 a case may take: ending the test process",
+                                cases[i],
+                                t.elapsed()
+                            ));
+                            std::process::exit(101);
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        });
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("a worker thread panicked outside a case"))
@@ -792,7 +846,6 @@ fn run_suite(suite: &Suite) {
         }
     }
 
-    let name = suite.name;
     println!(
         "onnx conformance ({name}): {} cases in {:.1?} on {workers} threads",
         cases.len(),
@@ -822,6 +875,7 @@ fn run_suite(suite: &Suite) {
     if !fail_by_op.is_empty() {
         println!("  unexpected failures by op: {fail_by_op:?}");
     }
+    (suite.after)();
     let failed = fail_by_op.values().sum::<usize>();
     let run = passed + xfail + failed;
     let rate = if run == 0 { 0.0 } else { passed as f64 / run as f64 };
@@ -858,9 +912,8 @@ fn all_cores() -> usize {
 
 #[test]
 fn onnx_backend_node_tests() {
-    let runner = |g: &Graph, inputs: &[TensorData]| {
-        edgecc_backends::reference::run(g, inputs).map_err(|e| format!("run: {e}"))
-    };
+    let runner =
+        |g: &Graph, inputs: &[TensorData]| edgecc_backends::reference::run(g, inputs).map_err(|e| format!("run: {e}"));
     run_suite(&Suite {
         name: "reference",
         expected: &[List {
@@ -874,6 +927,7 @@ fn onnx_backend_node_tests() {
         min_pass_rate: MIN_PASS_RATE,
         workers: all_cores(),
         runner: &runner,
+        after: &|| {},
     });
 }
 
@@ -900,14 +954,19 @@ fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
 /// `tests/onnx/tolerances.txt`. No Vulkan adapter is a failure, never a skip.
 #[test]
 fn onnx_backend_node_tests_wgsl() {
-    let device = edgecc::device::WgslRunner::open("wgsl", None).unwrap_or_else(|e| {
-        panic!("the WGSL conformance run needs a Vulkan adapter (lavapipe in CI): {e}")
-    });
+    let device = edgecc::device::WgslRunner::open("wgsl", None)
+        .unwrap_or_else(|e| panic!("the WGSL conformance run needs a Vulkan adapter (lavapipe in CI): {e}"));
     println!("onnx conformance (wgsl): adapter `{}`", device.gpu.adapter.name);
+    // Programs run, and those without a dispatch (every output folded to a constant at import).
+    let (programs, no_dispatch) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let runner = |g: &Graph, inputs: &[TensorData]| -> Result<Vec<TensorData>, String> {
         let g = edgecc::specialize(g, &symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
         let (_, program) =
             edgecc::device::compile_wgsl(&g, device.caps(), Precision::F32).map_err(|e| format!("compile: {e}"))?;
+        programs.fetch_add(1, Ordering::Relaxed);
+        if program.dispatches.is_empty() {
+            no_dispatch.fetch_add(1, Ordering::Relaxed);
+        }
         let opts = SessionOptions {
             poison: true,
             profile: false,
@@ -940,5 +999,12 @@ fn onnx_backend_node_tests_wgsl() {
         min_pass_rate: MIN_PASS_RATE_WGSL,
         workers: all_cores(),
         runner: &runner,
+        after: &|| {
+            println!(
+                "  {} programs compiled and run, {} of them without a dispatch (outputs constant after import)",
+                programs.load(Ordering::Relaxed),
+                no_dispatch.load(Ordering::Relaxed)
+            )
+        },
     });
 }

@@ -7,13 +7,22 @@
 //! use, and which file is which input/output). Each model is loaded with `edgecc::load_model` (so
 //! the symbolic `batch`/`sequence` dims are specialized the way `--shape` does), run, and every
 //! output must match in dtype and shape and within 1e-4 max abs error (f32).
+//!
+//! The same models also run through WGSL on the Vulkan device (lavapipe in CI): compiled in f32,
+//! within 1e-4 max abs error, and in f16 precision (f16 storage and arithmetic), within 2e-2. The
+//! max abs error of every model, backend and precision is printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use edgecc::ir::TensorData;
+use edgecc::backends::wgsl::{Precision, Session, SessionOptions};
+use edgecc::ir::{Graph, TensorData};
 
+/// Max abs error against onnxruntime in f32 (the reference interpreter, WGSL f32).
 const MAX_ABS_ERR: f64 = 1e-4;
+/// Max abs error against onnxruntime of WGSL in f16 precision.
+const MAX_ABS_ERR_F16: f64 = 2e-2;
 
 /// The models `scripts/gen_models.py` writes; each must be present.
 const EXPECTED_MODELS: [&str; 6] = [
@@ -56,8 +65,15 @@ fn io_list(meta: &serde_json::Value, key: &str) -> Result<Vec<(String, String)>,
         .collect()
 }
 
-/// Runs one model; returns the max abs error of each output.
-fn check_model(dir: &Path) -> Result<Vec<(String, f64)>, String> {
+/// A model with its inputs (in graph-input order) and onnxruntime's outputs.
+struct Loaded {
+    graph: Graph,
+    inputs: Vec<TensorData>,
+    /// (output name, onnxruntime's output).
+    expected: Vec<(String, TensorData)>,
+}
+
+fn load(dir: &Path) -> Result<Loaded, String> {
     let meta_path = dir.join("meta.json");
     let meta: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&meta_path).map_err(|e| format!("{}: {e}", meta_path.display()))?,
@@ -94,19 +110,33 @@ fn check_model(dir: &Path) -> Result<Vec<(String, f64)>, String> {
             files.len()
         ));
     }
+    let mut expected = Vec::new();
+    for (name, file) in io_list(&meta, "outputs")? {
+        expected.push((name, read_npy(&dir.join(file))?));
+    }
+    Ok(Loaded {
+        graph,
+        inputs,
+        expected,
+    })
+}
 
-    let outputs = edgecc::run_reference(&graph, &inputs).map_err(|e| format!("run: {e}"))?;
-    let expected = io_list(&meta, "outputs")?;
-    if outputs.len() != expected.len() {
+/// Runs a graph on its inputs: the backend under test.
+type Runner<'a> = dyn Fn(&Graph, &[TensorData]) -> Result<Vec<TensorData>, String> + 'a;
+
+/// Runs one model through `runner`; returns the max abs error of each output.
+fn check_model(dir: &Path, runner: &Runner) -> Result<Vec<(String, f64)>, String> {
+    let m = load(dir)?;
+    let outputs = runner(&m.graph, &m.inputs)?;
+    if outputs.len() != m.expected.len() {
         return Err(format!(
             "{} outputs, onnxruntime gave {}",
             outputs.len(),
-            expected.len()
+            m.expected.len()
         ));
     }
     let mut errs = Vec::new();
-    for (got, (name, file)) in outputs.iter().zip(&expected) {
-        let want = read_npy(&dir.join(file))?;
+    for (got, (name, want)) in outputs.iter().zip(&m.expected) {
         if got.dtype() != want.dtype() || got.shape() != want.shape() {
             return Err(format!(
                 "output `{name}`: {} {:?}, onnxruntime gave {} {:?}",
@@ -133,8 +163,8 @@ fn check_model(dir: &Path) -> Result<Vec<(String, f64)>, String> {
     Ok(errs)
 }
 
-#[test]
-fn exported_models_match_onnxruntime() {
+/// The model folders, each of [`EXPECTED_MODELS`] among them.
+fn model_names() -> Vec<String> {
     let dir = models_dir();
     assert!(
         dir.is_dir(),
@@ -156,35 +186,97 @@ fn exported_models_match_onnxruntime() {
             dir.display()
         );
     }
+    names
+}
 
+/// Runs every model through `runner` (`label` names the backend in the report), reports the
+/// max abs error of each, and returns the failures: errors and errors over `max_err`.
+fn run_models(label: &str, max_err: f64, runner: &Runner) -> Vec<String> {
+    let dir = models_dir();
     let mut failures = Vec::new();
-    for name in &names {
-        match check_model(&dir.join(name)) {
+    for name in &model_names() {
+        let t = Instant::now();
+        match check_model(&dir.join(name), runner) {
             Ok(errs) => {
                 let worst = errs.iter().map(|e| e.1).fold(0f64, f64::max);
                 let detail: Vec<String> = errs.iter().map(|(o, e)| format!("{o} {e:.2e}")).collect();
                 report(&format!(
-                    "onnx model {name}: max abs error {worst:.2e} ({})",
-                    detail.join(", ")
+                    "onnx model {name} ({label}): max abs error {worst:.2e} ({}) in {:.1?}",
+                    detail.join(", "),
+                    t.elapsed()
                 ));
-                if worst > MAX_ABS_ERR {
+                if worst > max_err {
                     failures.push(format!(
-                        "{name}: max abs error {worst:.3e} exceeds {MAX_ABS_ERR:e} ({})",
+                        "{name} ({label}): max abs error {worst:.3e} exceeds {max_err:e} ({})",
                         detail.join(", ")
                     ));
                 }
             }
             Err(e) => {
-                report(&format!("onnx model {name}: FAILED: {e}"));
-                failures.push(format!("{name}: {e}"));
+                report(&format!("onnx model {name} ({label}): FAILED: {e}"));
+                failures.push(format!("{name} ({label}): {e}"));
             }
         }
     }
+    failures
+}
+
+#[test]
+fn exported_models_match_onnxruntime() {
+    let runner = |g: &Graph, inputs: &[TensorData]| edgecc::run_reference(g, inputs).map_err(|e| format!("run: {e}"));
+    let failures = run_models("reference", MAX_ABS_ERR, &runner);
     assert!(
         failures.is_empty(),
-        "{} of {} models do not match onnxruntime:\n{}",
+        "{} models do not match onnxruntime:\n{}",
         failures.len(),
-        names.len(),
+        failures.join("\n")
+    );
+}
+
+/// The symbolic dims of `g`'s inputs, with their extents in `inputs`.
+fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
+    let mut values = BTreeMap::new();
+    for (&i, t) in g.inputs().iter().zip(inputs) {
+        let dims = g.ty(i).shape.dims();
+        if dims.len() == t.shape().len() {
+            for (d, &n) in dims.iter().zip(t.shape()) {
+                if let edgecc::ir::Dim::Sym { name, .. } = d {
+                    values.entry(name.clone()).or_insert(n as u64);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The same models through WGSL (the Vulkan adapter `EDGECC_ADAPTER` or the default picks;
+/// lavapipe in CI), specialized to the inputs' shapes, in f32 (within [`MAX_ABS_ERR`]) and f16
+/// (`Precision::F16`: f16 storage and arithmetic, within [`MAX_ABS_ERR_F16`]). No Vulkan adapter
+/// is a failure, never a skip.
+#[test]
+fn exported_models_match_onnxruntime_wgsl() {
+    let device = edgecc::device::WgslRunner::open("wgsl", None)
+        .unwrap_or_else(|e| panic!("the WGSL model tests need a Vulkan adapter (lavapipe in CI): {e}"));
+    report(&format!("onnx models (wgsl): adapter `{}`", device.gpu.adapter.name));
+    let mut failures = Vec::new();
+    for (precision, max_err) in [(Precision::F32, MAX_ABS_ERR), (Precision::F16, MAX_ABS_ERR_F16)] {
+        let runner = |g: &Graph, inputs: &[TensorData]| -> Result<Vec<TensorData>, String> {
+            let g = edgecc::specialize(g, &symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
+            let (_, program) =
+                edgecc::device::compile_wgsl(&g, device.caps(), precision).map_err(|e| format!("compile: {e}"))?;
+            let opts = SessionOptions {
+                poison: true,
+                profile: false,
+            };
+            let mut session = Session::new(device.gpu.clone(), &program, opts).map_err(|e| format!("session: {e}"))?;
+            session.run(inputs).map_err(|e| format!("run: {e}"))
+        };
+        failures.extend(run_models(&format!("wgsl {}", precision.name()), max_err, &runner));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} model runs do not match onnxruntime:\n{}",
+        failures.len(),
         failures.join("\n")
     );
 }

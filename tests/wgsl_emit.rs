@@ -23,5 +23,8 @@ fn shaders_in_every_format() {
             }
         }
     }
-    assert!(EmitFormat::parse("ptx").unwrap_err().to_string().contains("bad --emit `ptx`"));
+    assert!(EmitFormat::parse("ptx")
+        .unwrap_err()
+        .to_string()
+        .contains("bad --emit `ptx`"));
 }

@@ -87,8 +87,14 @@ mod tests {
     fn lookup_and_matching() {
         assert_eq!(profile("lavapipe").unwrap().subgroup_size, 8);
         let err = profile("nope").unwrap_err().to_string();
-        assert!(err.contains("unknown device profile `nope`") && err.contains("lavapipe"), "{err}");
-        assert_eq!(match_adapter("llvmpipe (LLVM 15.0.6, 256 bits)").unwrap().unwrap().name, "lavapipe");
+        assert!(
+            err.contains("unknown device profile `nope`") && err.contains("lavapipe"),
+            "{err}"
+        );
+        assert_eq!(
+            match_adapter("llvmpipe (LLVM 15.0.6, 256 bits)").unwrap().unwrap().name,
+            "lavapipe"
+        );
         assert!(match_adapter("Some Unknown GPU").unwrap().is_none());
     }
 

@@ -49,7 +49,15 @@ impl GemmSchedule {
     /// register blocks) fitted to the problem, register blocks of `caps.gemm_register_block`
     /// (shrunk to fit the tiles), halved until the schedule fits the device.
     pub fn default_for(caps: &DeviceCaps, m: u64, n: u64, _k: u64) -> GemmSchedule {
-        let pick = |extent: u64| if extent <= 16 { 16 } else if extent <= 32 { 32 } else { 64 };
+        let pick = |extent: u64| {
+            if extent <= 16 {
+                16
+            } else if extent <= 32 {
+                32
+            } else {
+                64
+            }
+        };
         let reg = caps.gemm_register_block.clamp(1, 16);
         let tile_n = if reg >= 8 && n >= 128 { 128 } else { pick(n) };
         let tile_m = pick(m);
@@ -114,11 +122,17 @@ impl ReduceSchedule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Schedule {
     /// One invocation per output element, `workgroup` invocations per workgroup.
-    Elementwise { workgroup: u32 },
+    Elementwise {
+        workgroup: u32,
+    },
     Gemm(GemmSchedule),
     Reduce(ReduceSchedule),
     /// Attention: `block_q` query rows per workgroup, keys in blocks of `block_k`.
-    Attention { block_q: u32, block_k: u32, threads: u32 },
+    Attention {
+        block_q: u32,
+        block_k: u32,
+        threads: u32,
+    },
 }
 
 impl Schedule {

@@ -70,6 +70,28 @@ pub fn gpu_time(runner: &WgslRunner, program: &Program, inputs: &[TensorData], r
     })
 }
 
+/// Creates a pipeline for every distinct shader of `program` (naga validation, then the
+/// driver's compile) and times each: (label of its first dispatch, milliseconds), slowest first.
+/// Drivers cache compiled shaders (Mesa: `~/.cache/mesa_shader_cache`, off with
+/// `MESA_SHADER_CACHE_DISABLE=true`), so only a first run, or one without the cache, is cold.
+pub fn pipeline_times(runner: &WgslRunner, program: &Program) -> Vec<(String, f64)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for d in &program.dispatches {
+        if !seen.insert((d.wgsl.as_str(), d.bindings.len())) {
+            continue;
+        }
+        let start = std::time::Instant::now();
+        runner
+            .gpu
+            .pipeline(&d.label, &d.wgsl, d.bindings.len())
+            .expect("the pipeline is created");
+        out.push((d.label.clone(), start.elapsed().as_secs_f64() * 1e3));
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
 /// The median of `v` (sorted in place); 0 for an empty slice.
 pub fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {

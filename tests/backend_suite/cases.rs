@@ -1,6 +1,8 @@
 //! The cases: every op of the IR that a backend runs, every fused-kernel kind, and whole models.
 //! Each function builds one [`Case`]; `cases!` in `backend_suite.rs` lists them all.
 
+pub use super::sweeps::*;
+
 use super::harness::{Case, Dist};
 use edgecc::models;
 use std::collections::BTreeMap;
@@ -52,7 +54,10 @@ pub fn unary_float() -> Case {
 }",
     )
     .with("x", Dist::Uniform(-4.0, 4.0))
-    .with("h", Dist::Values(vec![-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 0.25, -0.75]))
+    .with(
+        "h",
+        Dist::Values(vec![-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 4.5, 0.25, -0.75]),
+    )
 }
 
 pub fn unary_positive() -> Case {
@@ -293,7 +298,11 @@ pub fn cast_from_f32() -> Case {
 }
 
 pub fn cast_from_f32_small() -> Case {
-    cast_case("cast_from_f32_small", "f32", Dist::Values(vec![0.0, -0.0, 0.5, -1.5, 2.75, -3.0, 1e-3, 127.5]))
+    cast_case(
+        "cast_from_f32_small",
+        "f32",
+        Dist::Values(vec![0.0, -0.0, 0.5, -1.5, 2.75, -3.0, 1e-3, 127.5]),
+    )
 }
 
 pub fn cast_from_f16() -> Case {
@@ -471,15 +480,23 @@ pub fn reduce_int() -> Case {
         "reduce_int",
         "graph reduce_int {
   input %x: i32[4, 9]
+  input %p: i64[3, 9]
   %sum = ReduceSum<axes=[-1], keepdims=false>(%x)
   %max = ReduceMax<axes=[0], keepdims=true>(%x)
   %min = ReduceMin<axes=[-1], keepdims=false>(%x)
+  %mean = ReduceMean<axes=[-1], keepdims=false>(%x)
+  %prod = ReduceProd<axes=[-1], keepdims=false>(%p)
+  %amax = ArgMax<axis=0, keepdims=false, select_last_index=false>(%p)
   output %sum
   output %max
   output %min
+  output %mean
+  output %prod
+  output %amax
 }",
     )
     .with("x", Dist::Ints(-5000, 5000))
+    .with("p", Dist::Ints(-3, 4))
 }
 
 pub fn argmax_argmin() -> Case {
@@ -594,8 +611,9 @@ pub fn layernorm_multi_axis() -> Case {
         "graph layernorm_multi_axis {
   input %x: f32[2, 3, 10]
   weight %g: f32[3, 10]
+  weight %g2: f32[10]
   %y = LayerNorm<axis=1, epsilon=1e-5>(%x, %g)
-  %z = LayerNorm<axis=-1, epsilon=1e-3>(%x, %g)
+  %z = LayerNorm<axis=-1, epsilon=1e-3>(%x, %g2)
   output %y
   output %z
 }",
@@ -1036,10 +1054,12 @@ pub fn avgpool() -> Case {
   %a = AveragePool<kernel=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1], ceil_mode=false, count_include_pad=true>(%x)
   %b = AveragePool<kernel=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=true, count_include_pad=false>(%x)
   %c = AveragePool<kernel=[4], strides=[3], pads=[2, 0], ceil_mode=true, count_include_pad=false>(%s)
+  %d = AveragePool<kernel=[3, 3], strides=[2, 3], pads=[1, 1, 0, 1], ceil_mode=true, count_include_pad=true>(%x)
   %g = GlobalAveragePool(%x)
   output %a
   output %b
   output %c
+  output %d
   output %g
 }",
     )
@@ -1129,7 +1149,7 @@ pub fn resize_nearest() -> Case {
   %a = Resize<mode=nearest, coord=asymmetric, nearest=floor, scales=[1, 1, 2, 1.5]>(%x)
   %b = Resize<mode=nearest, coord=half_pixel, nearest=round_prefer_floor, scales=[1, 1, 0.6, 2.5]>(%x)
   %c = Resize<mode=nearest, coord=align_corners, nearest=round_prefer_ceil, scales=[1, 1, 1, 1], sizes=[1, 2, 7, 3]>(%x)
-  %d = Resize<mode=nearest, coord=pytorch_half_pixel, nearest=ceil, scales=[1, 2, 1.5, 1]>(%i)
+  %d = Resize<mode=nearest, coord=pytorch_half_pixel, nearest=ceil, scales=[2, 1.5, 1]>(%i)
   output %a
   output %b
   output %c
@@ -1318,6 +1338,389 @@ pub fn reshape_views() -> Case {
   %z = Reshape<shape=[0, 2, 2], allowzero=false>(%f)
   output %f
   output %z
+}",
+    )
+}
+
+// ---------------------------------------------------------------- larger and edge shapes
+
+/// Rows longer than a workgroup keeps in registers (re-read on every pass).
+pub fn reduce_long_rows() -> Case {
+    Case::text(
+        "reduce_long_rows",
+        "graph reduce_long_rows {
+  input %x: f32[3, 5000]
+  input %h: f32[2, 768]
+  input %t: i32[2, 5000]
+  weight %g: f32[768]
+  weight %b: f32[768]
+  %sm = Softmax<axis=-1>(%x)
+  %lsm = LogSoftmax<axis=-1>(%x)
+  %ln = LayerNorm<axis=-1, epsilon=1e-5>(%h, %g, %b)
+  %sum = ReduceSum<axes=[], keepdims=false>(%x)
+  %am = ArgMax<axis=-1, keepdims=false, select_last_index=false>(%t)
+  %aml = ArgMax<axis=-1, keepdims=false, select_last_index=true>(%t)
+  output %sm
+  output %lsm
+  output %ln
+  output %sum
+  output %am
+  output %aml
+}",
+    )
+    .with("x", Dist::Uniform(-4.0, 4.0))
+    .with("t", Dist::Ints(0, 1000))
+}
+
+/// Extent-1 axes everywhere: reductions over them, a softmax over one element, K = 1.
+pub fn size1_dims() -> Case {
+    Case::text(
+        "size1_dims",
+        "graph size1_dims {
+  input %x: f32[1, 1, 5, 1]
+  input %a: f32[4, 1]
+  input %b: f32[1, 3]
+  weight %g: f32[1]
+  weight %gb: f32[1]
+  %s = ReduceSum<axes=[1], keepdims=true>(%x)
+  %m = ReduceMean<axes=[-1, 0], keepdims=false>(%x)
+  %sm = Softmax<axis=1>(%x)
+  %ln = LayerNorm<axis=-1, epsilon=1e-5>(%x, %g, %gb)
+  %mm = MatMul(%a, %b)
+  %t = Transpose<perm=[3, 2, 1, 0]>(%x)
+  output %s
+  output %m
+  output %sm
+  output %ln
+  output %mm
+  output %t
+}",
+    )
+}
+
+/// GEMMs at tile-aligned extents (vector loads, no bounds checks), and very thin ones.
+pub fn matmul_aligned_and_thin() -> Case {
+    Case::text(
+        "matmul_aligned_and_thin",
+        "graph matmul_aligned_and_thin {
+  input %a: f32[128, 256]
+  input %b: f32[256, 96]
+  input %r: f32[1, 1000]
+  input %w: f32[1000, 7]
+  input %c: f32[9, 300]
+  input %v: f32[300, 1]
+  input %bt: f32[96, 256]
+  %y = MatMul(%a, %b)
+  %z = MatMul(%r, %w)
+  %u = MatMul(%c, %v)
+  %btt = Transpose<perm=[1, 0]>(%bt)
+  %yt = MatMul(%a, %btt)
+  output %y
+  output %z
+  output %u
+  output %yt
+}",
+    )
+}
+
+/// Sequences longer than one key block, head dim 64, a full float mask with causal masking.
+pub fn attention_long() -> Case {
+    Case::text(
+        "attention_long",
+        "graph attention_long {
+  input %q: f32[1, 2, 70, 64]
+  input %k: f32[1, 2, 130, 64]
+  input %v: f32[1, 2, 130, 64]
+  input %m: f32[1, 1, 70, 130]
+  %a = Attention<causal=true>(%q, %k, %v, %m)
+  %b = Attention<causal=false>(%q, %k, %v)
+  output %a
+  output %b
+}",
+    )
+    .with("m", Dist::Uniform(-2.0, 0.0))
+}
+
+/// A decomposed causal attention masked with `Where(tril, scores, -inf)` (as exported models
+/// do), then the head merge.
+pub fn attention_decomposed_where() -> Case {
+    Case::text(
+        "attention_decomposed_where",
+        "graph attention_decomposed_where {
+  input %q: f32[1, 2, 9, 16]
+  input %k: f32[1, 2, 9, 16]
+  input %v: f32[1, 2, 9, 16]
+  const @ninf: f32[] = hex\"000080ff\"
+  %ninf: f32[] = Constant(@ninf)
+  weight %scale: f32[] = uniform(0.25, 0.25)
+  %ones = ConstantOfShape<shape=[9, 9], value=1, dtype=bool>()
+  %tril = Trilu<upper=false, k=0>(%ones)
+  %kt = Transpose<perm=[0, 1, 3, 2]>(%k)
+  %scores = MatMul(%q, %kt)
+  %scaled = Mul(%scores, %scale)
+  %masked = Where(%tril, %scaled, %ninf)
+  %probs = Softmax<axis=-1>(%masked)
+  %o = MatMul(%probs, %v)
+  %t = Transpose<perm=[0, 2, 1, 3]>(%o)
+  %y = Reshape<shape=[1, 9, 32], allowzero=false>(%t)
+  output %y
+}",
+    )
+}
+
+pub fn conv_larger() -> Case {
+    Case::text(
+        "conv_larger",
+        "graph conv_larger {
+  input %x: f32[1, 16, 20, 20]
+  input %p: f32[2, 40, 7, 7]
+  weight %w: f32[24, 16, 3, 3] = uniform(-0.25, 0.25)
+  weight %b: f32[24]
+  weight %w1: f32[33, 40, 1, 1] = uniform(-0.25, 0.25)
+  %c = Conv<strides=[1, 1], pads=[1, 1, 1, 1], dilations=[1, 1], groups=1>(%x, %w, %b)
+  %y = Relu(%c)
+  %z = Conv<strides=[1, 1], pads=[0, 0, 0, 0], dilations=[1, 1], groups=1>(%p, %w1)
+  output %y
+  output %z
+}",
+    )
+}
+
+pub fn window_long() -> Case {
+    Case::text(
+        "window_long",
+        "graph window_long {
+  input %x: f32[2, 1000]
+  input %c: f32[2, 700]
+  %v1, %i1 = TopK<k=5, axis=-1, largest=true>(%x)
+  %v2, %i2 = TopK<k=7, axis=-1, largest=false>(%x)
+  %cs = CumSum<axis=-1, exclusive=false, reverse=false>(%c)
+  output %v1
+  output %i1
+  output %v2
+  output %i2
+  output %cs
+}",
+    )
+}
+
+/// GPT-2's fused projection: one MatMul to `[S, 3H]`, split into Q, K, V, heads split by the
+/// stores, causal attention, heads merged, output projection.
+pub fn qkv_split() -> Case {
+    Case::text(
+        "qkv_split",
+        "graph qkv_split {
+  input %x: f32[6, 24]
+  weight %w: f32[24, 72] = uniform(-0.3, 0.3)
+  weight %b: f32[72]
+  weight %wo: f32[24, 24] = uniform(-0.3, 0.3)
+  %mm = MatMul(%x, %w)
+  %qkv = Add(%mm, %b)
+  %q0, %k0, %v0 = Split<axis=1, sizes=[24, 24, 24]>(%qkv)
+  %q1 = Reshape<shape=[6, 3, 8], allowzero=false>(%q0)
+  %k1 = Reshape<shape=[6, 3, 8], allowzero=false>(%k0)
+  %v1 = Reshape<shape=[6, 3, 8], allowzero=false>(%v0)
+  %q = Transpose<perm=[1, 0, 2]>(%q1)
+  %k = Transpose<perm=[1, 0, 2]>(%k1)
+  %v = Transpose<perm=[1, 0, 2]>(%v1)
+  %a = Attention<causal=true>(%q, %k, %v)
+  %at = Transpose<perm=[1, 0, 2]>(%a)
+  %am = Reshape<shape=[6, 24], allowzero=false>(%at)
+  %y = MatMul(%am, %wo)
+  output %y
+}",
+    )
+}
+
+/// A softmax that is an output and also the left operand of a MatMul; a value read by two
+/// kernels (materialized, the `materialize` fuse filetest).
+pub fn shared_intermediates() -> Case {
+    Case::text(
+        "shared_intermediates",
+        "graph shared_intermediates {
+  input %x: f32[5, 12]
+  input %y: f32[4, 4]
+  weight %w: f32[12, 6]
+  weight %w2: f32[4, 4]
+  %s = Softmax<axis=-1>(%x)
+  %m = MatMul(%s, %w)
+  %e = Exp(%y)
+  %t = Tanh(%e)
+  %tm = MatMul(%t, %w2)
+  %ts = ReduceSum<axes=[-1], keepdims=true>(%t)
+  output %s
+  output %m
+  output %tm
+  output %ts
+}",
+    )
+}
+
+/// A graph in f16 throughout: every op's result is an f16 tensor.
+pub fn f16_graph() -> Case {
+    Case::text(
+        "f16_graph",
+        "graph f16_graph {
+  input %x: f16[4, 32]
+  weight %w: f16[32, 16] = uniform(-0.3, 0.3)
+  weight %b: f16[16]
+  weight %g: f16[16]
+  weight %gb: f16[16]
+  %mm = MatMul(%x, %w)
+  %h = Add(%mm, %b)
+  %a = Gelu<tanh=true>(%h)
+  %n = LayerNorm<axis=-1, epsilon=1e-5>(%a, %g, %gb)
+  %s = Softmax<axis=-1>(%n)
+  output %s
+  output %n
+}",
+    )
+}
+
+pub fn bf16_graph() -> Case {
+    Case::text(
+        "bf16_graph",
+        "graph bf16_graph {
+  input %x: bf16[4, 8]
+  input %y: bf16[8]
+  %m = Mul(%x, %y)
+  %a = Add(%m, %x)
+  %r = ReduceSum<axes=[-1], keepdims=false>(%a)
+  output %a
+  output %r
+}",
+    )
+}
+
+/// An embedding lookup feeding a LayerNorm and a projection: layout, reduction and GEMM kernels
+/// in a row.
+pub fn embedding_block() -> Case {
+    Case::text(
+        "embedding_block",
+        "graph embedding_block {
+  input %ids: i64[1, 7]
+  weight %table: f32[50, 16]
+  weight %pos: f32[1, 7, 16]
+  weight %g: f32[16]
+  weight %gb: f32[16]
+  weight %w: f32[16, 10]
+  %e = Gather<axis=0>(%table, %ids)
+  %p = Add(%e, %pos)
+  %n = LayerNorm<axis=-1, epsilon=1e-5>(%p, %g, %gb)
+  %y = MatMul(%n, %w)
+  output %y
+}",
+    )
+    .with("ids", Dist::Ints(0, 50))
+}
+
+/// Layout ops over computed values: a Concat of two elementwise results, Pad and Slice of a
+/// GEMM output.
+pub fn layout_of_computed() -> Case {
+    Case::text(
+        "layout_of_computed",
+        "graph layout_of_computed {
+  input %a: f32[3, 4]
+  input %b: f32[3, 2]
+  weight %w: f32[6, 5]
+  %ra = Relu(%a)
+  %eb = Exp(%b)
+  %c = Concat<axis=1>(%ra, %eb)
+  %m = MatMul(%c, %w)
+  %p = Pad<pads=[1, 0, 0, 2], mode=reflect, value=0>(%m)
+  %s = Slice<starts=[3], ends=[0], axes=[1], steps=[-2]>(%p)
+  output %c
+  output %s
+}",
+    )
+}
+
+/// More rows (or batches) than one dispatch dimension holds: the grid folds into two
+/// dimensions and the workgroups past the end must do nothing.
+pub fn many_rows() -> Case {
+    Case::text(
+        "many_rows",
+        "graph many_rows {
+  input %x: f32[70000, 3]
+  input %a: f32[70000, 2, 3]
+  input %b: f32[70000, 3, 2]
+  input %q: f32[66000, 1, 4]
+  %s = ReduceSum<axes=[-1], keepdims=false>(%x)
+  %sm = Softmax<axis=-1>(%x)
+  %v, %i = TopK<k=2, axis=-1, largest=true>(%x)
+  %mm = MatMul(%a, %b)
+  %at = Attention<causal=false>(%q, %q, %q)
+  output %s
+  output %sm
+  output %v
+  output %i
+  output %mm
+  output %at
+}",
+    )
+}
+
+/// Scalars and rank-1 tensors through reductions; attention without batch dims and with a
+/// rank-2 mask broadcast over batch and heads.
+pub fn low_rank() -> Case {
+    Case::text(
+        "low_rank",
+        "graph low_rank {
+  input %x: f32[11]
+  input %q: f32[5, 8]
+  input %k: f32[7, 8]
+  input %v: f32[7, 4]
+  input %q4: f32[2, 3, 5, 8]
+  input %k4: f32[2, 3, 7, 8]
+  input %m: f32[5, 7]
+  %am = ArgMax<axis=0, keepdims=false, select_last_index=false>(%x)
+  %s = ReduceSum<axes=[], keepdims=false>(%x)
+  %sm = Softmax<axis=0>(%x)
+  %a = Attention<causal=false>(%q, %k, %v)
+  %c = Attention<causal=true>(%q, %k, %v)
+  %b = Attention<causal=false>(%q4, %k4, %k4, %m)
+  output %am
+  output %s
+  output %sm
+  output %a
+  output %c
+  output %b
+}",
+    )
+}
+
+/// A softmax whose prologue scales and masks (broadcast) and whose epilogue applies Where.
+pub fn softmax_masked_prologue() -> Case {
+    Case::text(
+        "softmax_masked_prologue",
+        "graph softmax_masked_prologue {
+  input %x: f32[2, 3, 7]
+  input %mask: f32[1, 7]
+  input %keep: bool[3, 1]
+  weight %t: f32[] = uniform(0.3, 0.5)
+  %xs = Mul(%x, %t)
+  %xm = Add(%xs, %mask)
+  %p = Softmax<axis=-1>(%xm)
+  %y = Where(%keep, %p, %xs)
+  output %y
+}",
+    )
+    .with("mask", Dist::Uniform(-5.0, 0.0))
+}
+
+/// GEMM operands computed on the fly: a pointwise prologue on A, a strided slice of B.
+pub fn matmul_prologue_ops() -> Case {
+    Case::text(
+        "matmul_prologue_ops",
+        "graph matmul_prologue_ops {
+  input %x: f32[5, 9]
+  input %y: f32[5, 9]
+  input %w: f32[9, 14]
+  %s = Add(%x, %y)
+  %a = Relu(%s)
+  %b = Slice<starts=[1], ends=[14], axes=[1], steps=[2]>(%w)
+  %m = MatMul(%a, %b)
+  output %m
 }",
     )
 }

@@ -54,6 +54,15 @@ fn batch_idx(b: &str, batch: &[u64], operand_batch: &[u64]) -> Vec<String> {
 
 pub(crate) fn lower_stage(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
+    // Empty results (an extent 0 that is not reduced): nothing to compute or store; region
+    // values and stores have the anchor's shape, so they are empty too.
+    if node
+        .outputs
+        .iter()
+        .all(|&o| super::expr::static_shape(kc.g, o).is_some_and(|s| s.contains(&0)))
+    {
+        return Ok(());
+    }
     if stage.attention.is_some() {
         return attention_chain(cx, kc, stage);
     }
@@ -87,7 +96,12 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     if !em.dtype(a).is_float() {
         return Err(unsupported(
             kc,
-            format!("{} `{}` on {} (integer GEMM is not supported on WGSL yet)", node.op.name(), node.name, em.dtype(a)),
+            format!(
+                "{} `{}` on {} (integer GEMM is not supported on WGSL yet)",
+                node.op.name(),
+                node.name,
+                em.dtype(a)
+            ),
         ));
     }
     let (ash, bsh, osh) = (em.shape(a)?, em.shape(b)?, em.shape(out)?);
@@ -147,19 +161,34 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let mut funcs = String::new();
     em.begin();
     let va = em.value_at(a, &ai)?;
-    funcs += &func(&mut em, &format!("load_a(b: i32, m: i32, k: i32) -> {ft}"), Some(&Emitter::convert(&va, areg, ft)));
+    funcs += &func(
+        &mut em,
+        &format!("load_a(b: i32, m: i32, k: i32) -> {ft}"),
+        Some(&Emitter::convert(&va, areg, ft)),
+    );
     em.begin();
     let vb = em.value_at(b, &bi)?;
-    funcs += &func(&mut em, &format!("load_b(b: i32, k: i32, n: i32) -> {ft}"), Some(&Emitter::convert(&vb, breg, ft)));
+    funcs += &func(
+        &mut em,
+        &format!("load_b(b: i32, k: i32, n: i32) -> {ft}"),
+        Some(&Emitter::convert(&vb, breg, ft)),
+    );
     em.begin();
     let mut e = acc_expr;
     if let Some((c, beta)) = c_operand {
         let ci = broadcast(&oi, &em.shape(c)?);
         let vc = em.value_at(c, &ci)?;
         let creg = em.reg(c);
-        e = format!("{e} + {} * {}", literal("f32", beta as f64), Emitter::convert(&vc, creg, "f32"));
+        e = format!(
+            "{e} + {} * {}",
+            literal("f32", beta as f64),
+            Emitter::convert(&vc, creg, "f32")
+        );
     }
-    em.stmt(&format!("let accv: {oreg} = {};", Emitter::convert(&format!("({e})"), "f32", oreg)));
+    em.stmt(&format!(
+        "let accv: {oreg} = {};",
+        Emitter::convert(&format!("({e})"), "f32", oreg)
+    ));
     em.bind(out, oi.clone(), "accv");
     let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
     em.unbind_all();
@@ -189,7 +218,16 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let osh = em.shape(out)?;
     let sp = xsh.len().saturating_sub(2);
     if !(1..=3).contains(&sp) || !em.dtype(x).is_float() {
-        return Err(unsupported(kc, format!("{} `{}` with input {:?} {}", node.op.name(), node.name, xsh, em.dtype(x))));
+        return Err(unsupported(
+            kc,
+            format!(
+                "{} `{}` with input {:?} {}",
+                node.op.name(),
+                node.name,
+                xsh,
+                em.dtype(x)
+            ),
+        ));
     }
     let (strides, pads, dilations, groups, transposed) = match &node.op {
         Op::Conv {
@@ -259,7 +297,11 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     em.bind(out, oi.clone(), "accv");
     let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
     em.unbind_all();
-    funcs += &func(&mut em, "store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32)", None);
+    funcs += &func(
+        &mut em,
+        "store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32)",
+        None,
+    );
     let m_gemm = spec.n * spec.out_spatial.iter().product::<u64>();
     let n_gemm = spec.m / groups.max(1);
     let k_gemm = spec.c / groups.max(1) * spec.kernel.iter().product::<u64>();
@@ -285,12 +327,15 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
     let out = node.outputs[0];
     let mut em = emitter(cx, kc);
-    let ft = cx.prec.float();
     let x = node.inputs[0];
+    // Integers are loaded as f32 (exact up to 2^24), not in the precision's float: f16 would
+    // round them from 2048 on.
+    let ft = if em.dtype(x).is_float() { cx.prec.float() } else { "f32" };
     let xsh = em.shape(x)?;
     let r = xsh.len();
     let oreg = em.reg(out);
-    let axis_of = |a: i64| normalize_axis(a, r).ok_or_else(|| unsupported(kc, format!("axis {a} out of range for rank {r}")));
+    let axis_of =
+        |a: i64| normalize_axis(a, r).ok_or_else(|| unsupported(kc, format!("axis {a} out of range for rank {r}")));
     // Split the input axes into kept (rows) and reduced (j) axes.
     let mapping = |kept: &[usize], red: &[usize], keep_in_out: bool| -> RowMap {
         let kd: Vec<u64> = kept.iter().map(|&a| xsh[a]).collect();
@@ -304,11 +349,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         for (p, &a) in red.iter().enumerate() {
             in_idx[a] = ri[p].clone();
         }
-        let out_idx = if keep_in_out {
-            in_idx.clone()
-        } else {
-            ki.clone()
-        };
+        let out_idx = if keep_in_out { in_idx.clone() } else { ki.clone() };
         RowMap {
             rows: kd.iter().product(),
             len: rd.iter().product(),
@@ -400,7 +441,10 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }
         Op::GroupNorm { epsilon, .. } | Op::InstanceNorm { epsilon } => {
             if r < 2 {
-                return Err(unsupported(kc, format!("{} `{}` needs [N, C, ...]", node.op.name(), node.name)));
+                return Err(unsupported(
+                    kc,
+                    format!("{} `{}` needs [N, C, ...]", node.op.name(), node.name),
+                ));
             }
             let c = xsh[1];
             let g = match &node.op {
@@ -420,7 +464,11 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                 in_idx: in_idx.clone(),
                 out_idx: in_idx,
             };
-            (RowOp::LayerNorm { eps: *epsilon }, m, Some((node.inputs[1], Some(node.inputs[2]), true)))
+            (
+                RowOp::LayerNorm { eps: *epsilon },
+                m,
+                Some((node.inputs[1], Some(node.inputs[2]), true)),
+            )
         }
         _ => return Err(unsupported(kc, "not a row op")),
     };
@@ -428,12 +476,26 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     em.begin();
     let vx = em.value_at(x, &map.in_idx)?;
     let xreg = em.reg(x);
-    funcs += &func(&mut em, &format!("load_x(row: i32, j: i32) -> {ft}"), Some(&Emitter::convert(&vx, xreg, ft)));
+    funcs += &func(
+        &mut em,
+        &format!("load_x(row: i32, j: i32) -> {ft}"),
+        Some(&Emitter::convert(&vx, xreg, ft)),
+    );
     em.begin();
     let writes;
     match op {
         RowOp::Sum | RowOp::Mean | RowOp::Max | RowOp::Min | RowOp::Prod => {
-            em.stmt(&format!("let rv: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
+            // An empty integer Max/Min row is the identity ±inf: clamped to the dtype's range, as
+            // the reference (an empty ReduceMax of u8 is 0, which a bool ReduceMax casts to false).
+            let rv = match em.dtype(out).int_range() {
+                Some((lo, hi)) if oreg == "i32" => {
+                    let lo = lo.max(i32::MIN as i64) as f64;
+                    let hi = (hi.min(i32::MAX as i64) as f64).min(2147483520.0);
+                    format!("i32(clamp(v, {}, {}))", literal("f32", lo), literal("f32", hi))
+                }
+                _ => Emitter::convert("v", "f32", oreg),
+            };
+            em.stmt(&format!("let rv: {oreg} = {rv};"));
             em.bind(out, map.out_idx.clone(), "rv");
             writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &map.out_idx)?;
             em.unbind_all();
@@ -498,20 +560,31 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let (qs, ks, vs, os) = (em.shape(q)?, em.shape(k)?, em.shape(v)?, em.shape(out)?);
     let r = os.len();
     if r < 2 || !em.dtype(q).is_float() {
-        return Err(unsupported(kc, format!("Attention `{}` with output {:?}", node.name, os)));
+        return Err(unsupported(
+            kc,
+            format!("Attention `{}` with output {:?}", node.name, os),
+        ));
     }
     let batch = os[..r - 2].to_vec();
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 2], vs[vs.len() - 1]);
     let mut funcs = String::new();
-    for (name, val, shape, first) in [("load_q", q, &qs, "i"), ("load_k", k, &ks, "j"), ("load_v", v, &vs, "j")] {
+    for (name, val, shape, first) in [
+        ("load_q", q, &qs, "i"),
+        ("load_k", k, &ks, "j"),
+        ("load_v", v, &vs, "j"),
+    ] {
         em.begin();
         let mut idx = batch_idx("b", &batch, &shape[..shape.len() - 2]);
         idx.push(first.to_string());
         idx.push("c".into());
         let x = em.value_at(val, &idx)?;
         let reg = em.reg(val);
-        funcs += &func(&mut em, &format!("{name}(b: i32, {first}: i32, c: i32) -> {ft}"), Some(&Emitter::convert(&x, reg, ft)));
+        funcs += &func(
+            &mut em,
+            &format!("{name}(b: i32, {first}: i32, c: i32) -> {ft}"),
+            Some(&Emitter::convert(&x, reg, ft)),
+        );
     }
     if let Some(mk) = mask {
         em.begin();
@@ -579,7 +652,11 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
     let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
     let mut funcs = String::new();
     // (name, value, operand shape, index of (row, c) in the operand's last two axes)
-    for (name, val, shape, row, swap) in [("load_q", q, &qs, "i", false), ("load_k", kt, &ks, "j", true), ("load_v", v, &vs, "j", false)] {
+    for (name, val, shape, row, swap) in [
+        ("load_q", q, &qs, "i", false),
+        ("load_k", kt, &ks, "j", true),
+        ("load_v", v, &vs, "j", false),
+    ] {
         em.begin();
         let mut idx = batch_idx("b", &batch, &shape[..shape.len() - 2]);
         if swap {
@@ -591,7 +668,11 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         }
         let x = em.value_at(val, &idx)?;
         let reg = em.reg(val);
-        funcs += &func(&mut em, &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"), Some(&Emitter::convert(&x, reg, ft)));
+        funcs += &func(
+            &mut em,
+            &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"),
+            Some(&Emitter::convert(&x, reg, ft)),
+        );
     }
     em.begin();
     let mut si = delinearize("b", &batch);
@@ -603,7 +684,11 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
     let logit = em.value_at(chain.logits, &si)?;
     let lreg = em.reg(chain.logits);
     em.unbind_all();
-    funcs += &func(&mut em, "score_s(b: i32, i: i32, j: i32, s: f32) -> f32", Some(&Emitter::convert(&logit, lreg, "f32")));
+    funcs += &func(
+        &mut em,
+        "score_s(b: i32, i: i32, j: i32, s: f32) -> f32",
+        Some(&Emitter::convert(&logit, lreg, "f32")),
+    );
     em.begin();
     let mut oi = delinearize("b", &batch);
     oi.push("i".into());
@@ -660,7 +745,11 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     em.begin();
     let vx = em.value_at(x, &idx_with("j"))?;
     let xreg = em.reg(x);
-    funcs += &func(&mut em, &format!("load_x(row: i32, j: i32) -> {ft}"), Some(&Emitter::convert(&vx, xreg, ft)));
+    funcs += &func(
+        &mut em,
+        &format!("load_x(row: i32, j: i32) -> {ft}"),
+        Some(&Emitter::convert(&vx, xreg, ft)),
+    );
     let (vals, inds) = (node.outputs[0], node.outputs[1]);
     let oi = idx_with("r");
     em.begin();

@@ -63,7 +63,10 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
     if opts.precision == Precision::F16 && !caps.shader_f16 {
         return Err(WgslError::Unsupported {
             kernel: kg.name.clone(),
-            message: format!("--precision f16 needs SHADER_F16, which device `{}` does not have", caps.name),
+            message: format!(
+                "--precision f16 needs SHADER_F16, which device `{}` does not have",
+                caps.name
+            ),
         });
     }
     let prec = opts.precision;
@@ -95,8 +98,15 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
     // The arena.
     let align = (caps.storage_offset_alignment.max(4) as u64).next_power_of_two();
     let sizes: Vec<u64> = buffers.iter().map(|b| b.device_bytes()).collect();
-    let plan = plan_with_sizes(kg, &PlanOptions { alignment: align, in_place: false }, &sizes)
-        .map_err(|e| WgslError::Internal(format!("memory plan: {e}")))?;
+    let plan = plan_with_sizes(
+        kg,
+        &PlanOptions {
+            alignment: align,
+            in_place: false,
+        },
+        &sizes,
+    )
+    .map_err(|e| WgslError::Internal(format!("memory plan: {e}")))?;
     for p in &plan.buffers {
         let b = &mut buffers[p.buffer.index()];
         if matches!(b.role, Role::Activation | Role::Output) {
@@ -135,7 +145,12 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
         kernel: k,
         g,
         avail: g.inputs().iter().zip(&k.inputs).map(|(&v, b)| (v, b.index())).collect(),
-        targets: g.outputs().iter().zip(&k.outputs).map(|(&v, b)| (v, b.index())).collect(),
+        targets: g
+            .outputs()
+            .iter()
+            .zip(&k.outputs)
+            .map(|(&v, b)| (v, b.index()))
+            .collect(),
         count: 0,
     };
     for &v in &plan.scratch {
@@ -271,9 +286,15 @@ pub(crate) fn finish(
     let used: BTreeSet<usize> = (0..cx.buffers.len())
         .filter(|b| body.contains(&format!("buf{b}[")) || body.contains(&format!("buf{b})")))
         .collect();
+    // Bindings are named by slot (`b0`, `b1`, ...), not by program buffer, so identical kernels
+    // (the layers of a transformer) produce identical shaders and share one pipeline.
+    let mut body = body;
     for (j, &b) in used.iter().enumerate() {
+        body = body
+            .replace(&format!("buf{b}["), &format!("b{j}["))
+            .replace(&format!("buf{b})"), &format!("b{j})"));
         head.push_str(&format!(
-            "@group(0) @binding({j}) var<storage, read_write> buf{b}: array<{}>;\n",
+            "@group(0) @binding({j}) var<storage, read_write> b{j}: array<{}>;\n",
             cx.buffers[b].elem.wgsl()
         ));
         bindings.push(Binding {
@@ -307,10 +328,11 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
         });
     }
     let wg = elementwise_workgroup(cx.caps);
-    let workgroups = grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
-        kernel: kc.kernel.name.clone(),
-        message: m,
-    })?;
+    let workgroups =
+        grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
+            kernel: kc.kernel.name.clone(),
+            message: m,
+        })?;
     let mut em = emitter(cx, kc);
     em.begin();
     let idx = delinearize("i", shape);

@@ -76,7 +76,10 @@ fn caps_of(info: &AdapterInfo, a: &wgpu::Adapter) -> DeviceCaps {
         0
     };
     DeviceCaps {
-        name: profile.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| info.name.clone()),
+        name: profile
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| info.name.clone()),
         backend: Backend::Wgsl,
         adapter_match: vec![],
         arch: String::new(),

@@ -47,11 +47,21 @@ pub struct Emitter<'g> {
     pub helpers: BTreeSet<&'static str>,
 }
 
-/// WGSL helper functions the emitter may call, by name.
+/// WGSL helper functions the emitter may call, by name. NaN tests use the bits: naga compiles
+/// `x != x` to an ordered comparison, which is false for NaN.
 pub const HELPERS: &[(&str, &str)] = &[
     (
+        // Near 0, `1 - exp(-2|x|)` cancels (relative error ~ ulp(1) / |x|): the Taylor series
+        // to x^9 there (error < 1e-11 relative for |x| < 0.125).
         "e_tanh",
-        "fn e_tanh(x: f32) -> f32 {\n  let t = exp(-2.0 * abs(x));\n  return sign(x) * (1.0 - t) / (1.0 + t);\n}\n",
+        "fn e_tanh(x: f32) -> f32 {\n  if (abs(x) < 0.125) {\n    let x2 = x * x;\n    return x * (1.0 + x2 * (-0.33333333 + x2 * (0.13333333 + x2 * (-0.053968254 + x2 * 0.021869489))));\n  }\n  let t = exp(-2.0 * abs(x));\n  return sign(x) * (1.0 - t) / (1.0 + t);\n}\n",
+    ),
+    (
+        // Vulkan's `log` is only accurate to 2^-21 absolute in [0.5, 2], which is a large
+        // relative error near 1 (log(1 + 1e-4) in softplus): there, 2 atanh(u) with
+        // u = (x - 1) / (x + 1) (x - 1 is exact), a series in u^2 (|u| < 1/7: error < 1e-9 relative).
+        "e_log",
+        "fn e_log(x: f32) -> f32 {\n  if (x > 0.75 && x < 1.25) {\n    let u = (x - 1.0) / (x + 1.0);\n    let u2 = u * u;\n    return 2.0 * u * (1.0 + u2 * (0.33333333 + u2 * (0.2 + u2 * (0.14285714 + u2 * 0.11111111))));\n  }\n  return log(x);\n}\n",
     ),
     (
         "e_sigmoid",
@@ -72,23 +82,25 @@ pub const HELPERS: &[(&str, &str)] = &[
     ),
     (
         "e_f2i",
-        "fn e_f2i(x: f32, lo: f32, hi: f32) -> i32 {\n  if (x != x) { return 0; }\n  return i32(clamp(trunc(x), lo, hi));\n}\n",
+        "fn e_f2i(x: f32, lo: f32, hi: f32) -> i32 {\n  if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) { return 0; }\n  return i32(clamp(trunc(x), lo, hi));\n}\n",
     ),
     (
+        // Round to the nearest f16 value, ties to even (subnormals, overflow to inf, NaN kept),
+        // with bit arithmetic: `pack2x16float` needs a capability (f16 in f32) not every device has.
         "e_round_f16",
-        "fn e_round_f16(x: f32) -> f32 {\n  return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x;\n}\n",
+        "fn e_round_f16(x: f32) -> f32 {\n  if (abs(x) < 6.103515625e-05) { return round(x * 16777216.0) * 5.9604644775390625e-08; }\n  if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) { return x; }\n  let u = bitcast<u32>(x);\n  let y = bitcast<f32>((u + 0xfffu + ((u >> 13u) & 1u)) & 0xffffe000u);\n  if (abs(y) > 65504.0) { return select(-1.0, 1.0, x > 0.0) * bitcast<f32>(0x7f800000u); }\n  return y;\n}\n",
     ),
     (
         "e_round_bf16",
-        "fn e_round_bf16(x: f32) -> f32 {\n  if (x != x) { return x; }\n  let u = bitcast<u32>(x);\n  let r = u + 0x7fffu + ((u >> 16u) & 1u);\n  return bitcast<f32>(r & 0xffff0000u);\n}\n",
+        "fn e_round_bf16(x: f32) -> f32 {\n  if ((bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u) { return x; }\n  let u = bitcast<u32>(x);\n  let r = u + 0x7fffu + ((u >> 16u) & 1u);\n  return bitcast<f32>(r & 0xffff0000u);\n}\n",
     ),
     (
         "e_fmax",
-        "fn e_fmax(a: f32, b: f32) -> f32 {\n  if (a != a || b != b) { return a + b; }\n  return max(a, b);\n}\n",
+        "fn e_fmax(a: f32, b: f32) -> f32 {\n  if ((bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u || (bitcast<u32>(b) & 0x7fffffffu) > 0x7f800000u) { return a + b; }\n  return max(a, b);\n}\n",
     ),
     (
         "e_fmin",
-        "fn e_fmin(a: f32, b: f32) -> f32 {\n  if (a != a || b != b) { return a + b; }\n  return min(a, b);\n}\n",
+        "fn e_fmin(a: f32, b: f32) -> f32 {\n  if ((bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u || (bitcast<u32>(b) & 0x7fffffffu) > 0x7f800000u) { return a + b; }\n  return min(a, b);\n}\n",
     ),
 ];
 
@@ -244,7 +256,9 @@ impl<'g> Emitter<'g> {
         }
         match (from, to) {
             ("bool", "f32" | "f16" | "i32" | "u32") => format!("select({to}(0), {to}(1), {expr})"),
-            (_, "bool") => format!("({expr} != {from}(0))"),
+            // `!(x == 0)`, not `x != 0`: naga's `!=` on floats is ordered (false for NaN), and
+            // NaN converts to true.
+            (_, "bool") => format!("(!({expr} == {from}(0)))"),
             _ => format!("{to}({expr})"),
         }
     }
@@ -259,7 +273,16 @@ impl<'g> Emitter<'g> {
     /// A WGSL expression (usually a local name) for element `idx` of `v`.
     pub fn value_at(&mut self, v: ValueId, idx: &[String]) -> Result<String> {
         if let Some((bidx, var)) = self.bound.get(&v) {
-            if bidx.as_slice() == idx {
+            // Positions of extent 1 are index 0 however they are written (`n` of a batch of one,
+            // and the `0` a broadcast makes of it).
+            let unit = static_shape(self.g, v).unwrap_or_default();
+            let same = bidx.len() == idx.len()
+                && bidx
+                    .iter()
+                    .zip(idx)
+                    .enumerate()
+                    .all(|(p, (a, b))| a == b || unit.get(p) == Some(&1));
+            if same {
                 return Ok(var.clone());
             }
             return Err(self.internal(format!(
@@ -360,7 +383,11 @@ impl<'g> Emitter<'g> {
                 Ok(e)
             }
             Op::BatchNorm { epsilon } => {
-                let c = if out_shape.len() >= 2 { idx[1].clone() } else { "0".into() };
+                let c = if out_shape.len() >= 2 {
+                    idx[1].clone()
+                } else {
+                    "0".into()
+                };
                 let x = self.value_at(ins[0], idx)?;
                 let mut p = Vec::new();
                 for &pv in &ins[1..5] {
@@ -439,7 +466,11 @@ impl<'g> Emitter<'g> {
                     let step = steps.get(i).copied().unwrap_or(1);
                     let dim = in_shape[a] as i64;
                     let s = if st < 0 { st.saturating_add(dim) } else { st };
-                    let s = if step > 0 { s.clamp(0, dim) } else { s.clamp(0, (dim - 1).max(0)) };
+                    let s = if step > 0 {
+                        s.clamp(0, dim)
+                    } else {
+                        s.clamp(0, (dim - 1).max(0))
+                    };
                     iidx[a] = if step == 1 {
                         add(&s.to_string(), &idx[a])
                     } else {
@@ -501,7 +532,11 @@ impl<'g> Emitter<'g> {
                 for a in 0..r {
                     let pb = pads.get(a).copied().unwrap_or(0);
                     let d = in_shape[a] as i64;
-                    let i = if pb == 0 { idx[a].clone() } else { format!("({} - {pb})", idx[a]) };
+                    let i = if pb == 0 {
+                        idx[a].clone()
+                    } else {
+                        format!("({} - {pb})", idx[a])
+                    };
                     let i = self.index_var(&i);
                     match mode {
                         PadMode::Constant => {
@@ -544,7 +579,10 @@ impl<'g> Emitter<'g> {
                 let raw = self.value_at(ins[1], &iidx)?;
                 let raw = Self::convert(&raw, self.reg(ins[1]), "i32");
                 let d = dshape[a] as i64;
-                let j = self.let_("i32", format!("clamp(select({raw}, {raw} + {d}, {raw} < 0), 0, {})", (d - 1).max(0)));
+                let j = self.let_(
+                    "i32",
+                    format!("clamp(select({raw}, {raw} + {d}, {raw} < 0), 0, {})", (d - 1).max(0)),
+                );
                 let mut didx: Vec<String> = idx[..a].to_vec();
                 didx.push(j);
                 didx.extend_from_slice(&idx[a + q..]);
@@ -556,7 +594,10 @@ impl<'g> Emitter<'g> {
                 let raw = self.value_at(ins[1], idx)?;
                 let raw = Self::convert(&raw, self.reg(ins[1]), "i32");
                 let d = dshape[a] as i64;
-                let j = self.let_("i32", format!("clamp(select({raw}, {raw} + {d}, {raw} < 0), 0, {})", (d - 1).max(0)));
+                let j = self.let_(
+                    "i32",
+                    format!("clamp(select({raw}, {raw} + {d}, {raw} < 0), 0, {})", (d - 1).max(0)),
+                );
                 let mut didx = idx.to_vec();
                 didx[a] = j;
                 self.value_at(ins[0], &didx)
@@ -565,7 +606,12 @@ impl<'g> Emitter<'g> {
                 if reg == "i32" {
                     Ok(format!("({} + {} * {})", *start as i64, idx[0], *delta as i64))
                 } else {
-                    let e = format!("({} + f32({}) * {})", literal("f32", *start), idx[0], literal("f32", *delta));
+                    let e = format!(
+                        "({} + f32({}) * {})",
+                        literal("f32", *start),
+                        idx[0],
+                        literal("f32", *delta)
+                    );
                     Ok(Self::convert(&e, "f32", reg))
                 }
             }
@@ -576,7 +622,10 @@ impl<'g> Emitter<'g> {
                 let r = dims.len() as i64;
                 let norm = |x: i64| if x < 0 { (x + r).clamp(0, r) } else { x.clamp(0, r) };
                 let (s0, e0) = (norm(*start), norm(end.unwrap_or(r)));
-                let vals: Vec<String> = dims[s0 as usize..e0.max(s0) as usize].iter().map(|d| d.to_string()).collect();
+                let vals: Vec<String> = dims[s0 as usize..e0.max(s0) as usize]
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect();
                 if vals.len() == 1 {
                     return Ok(format!("i32({})", vals[0]));
                 }
@@ -591,8 +640,20 @@ impl<'g> Emitter<'g> {
                 nearest,
                 scales,
                 sizes,
-            } => self.resize(ins[0], idx, &out_shape, reg, (*mode, *coord, *nearest), scales, sizes.as_deref()),
-            Op::CumSum { axis, exclusive, reverse } => {
+            } => self.resize(
+                ins[0],
+                idx,
+                &out_shape,
+                reg,
+                (*mode, *coord, *nearest),
+                scales,
+                sizes.as_deref(),
+            ),
+            Op::CumSum {
+                axis,
+                exclusive,
+                reverse,
+            } => {
                 let in_shape = self.shape(ins[0])?;
                 let a = normalize_axis(*axis, in_shape.len()).ok_or_else(|| self.internal("cumsum axis"))?;
                 let d = in_shape[a];
@@ -654,7 +715,7 @@ impl<'g> Emitter<'g> {
             UnaryOp::Neg => format!("(-{a})"),
             UnaryOp::Abs => format!("abs({a})"),
             UnaryOp::Exp => format!("exp({a})"),
-            UnaryOp::Log => format!("log({a})"),
+            UnaryOp::Log => self.fcall("e_log", &[&a], reg),
             UnaryOp::Sqrt => format!("sqrt({a})"),
             UnaryOp::Rsqrt => format!("inverseSqrt({a})"),
             UnaryOp::Reciprocal => format!("({one} / {a})"),
@@ -664,12 +725,20 @@ impl<'g> Emitter<'g> {
             UnaryOp::Relu => format!("select({a}, {zero}, {a} < {zero})"),
             UnaryOp::LeakyRelu { alpha } => format!("select({} * {a}, {a}, {a} >= {zero})", literal(reg, alpha as f64)),
             UnaryOp::Gelu { tanh: false } => {
-                let e = self.fcall("e_erf", &[&format!("{a} * {}", literal(reg, std::f64::consts::FRAC_1_SQRT_2))], reg);
+                let e = self.fcall(
+                    "e_erf",
+                    &[&format!("{a} * {}", literal(reg, std::f64::consts::FRAC_1_SQRT_2))],
+                    reg,
+                );
                 format!("({} * {a} * ({one} + {e}))", literal(reg, 0.5))
             }
             UnaryOp::Gelu { tanh: true } => {
                 let c = (2.0 / std::f64::consts::PI).sqrt();
-                let inner = format!("{} * ({a} + {} * {a} * {a} * {a})", literal(reg, c), literal(reg, 0.044715));
+                let inner = format!(
+                    "{} * ({a} + {} * {a} * {a} * {a})",
+                    literal(reg, c),
+                    literal(reg, 0.044715)
+                );
                 let t = self.fcall("e_tanh", &[&inner], reg);
                 format!("({} * {a} * ({one} + {t}))", literal(reg, 0.5))
             }
@@ -719,7 +788,12 @@ impl<'g> Emitter<'g> {
             self.helpers.insert("e_f2i");
             let lo = lo.max(i32::MIN as i64) as f64;
             let hi = (hi.min(i32::MAX as i64) as f64).min(2147483520.0);
-            format!("e_f2i({}, {}, {})", Self::convert(x, fr, "f32"), literal("f32", lo), literal("f32", hi))
+            format!(
+                "e_f2i({}, {}, {})",
+                Self::convert(x, fr, "f32"),
+                literal("f32", lo),
+                literal("f32", hi)
+            )
         } else {
             let i = Self::convert(x, fr, "i32");
             if from.is_int() && !wraps_into(to) {
@@ -845,7 +919,10 @@ impl<'g> Emitter<'g> {
         let mut pconds = Vec::new();
         for s in 0..sp {
             let kv = self.fresh();
-            saved.push(self.open(&format!("for (var {kv}: i32 = 0; {kv} < {}; {kv}++)", get(&kernel, s, 1))));
+            saved.push(self.open(&format!(
+                "for (var {kv}: i32 = 0; {kv} < {}; {kv}++)",
+                get(&kernel, s, 1)
+            )));
             let pos = format!(
                 "({} * {} - {} + {kv} * {})",
                 idx[2 + s],
@@ -858,8 +935,22 @@ impl<'g> Emitter<'g> {
             pconds.push(format!("{pv} < {}", in_shape[2 + s] + get(&pads, sp + s, 0)));
             iidx.push(pv);
         }
-        self.stmt(&format!("if ({}) {{ {pad_cnt} = {pad_cnt} + 1; }}", if pconds.is_empty() { "true".into() } else { pconds.join(" && ") }));
-        let inner = self.open(&format!("if ({})", if conds.is_empty() { "true".into() } else { conds.join(" && ") }));
+        self.stmt(&format!(
+            "if ({}) {{ {pad_cnt} = {pad_cnt} + 1; }}",
+            if pconds.is_empty() {
+                "true".into()
+            } else {
+                pconds.join(" && ")
+            }
+        ));
+        let inner = self.open(&format!(
+            "if ({})",
+            if conds.is_empty() {
+                "true".into()
+            } else {
+                conds.join(" && ")
+            }
+        ));
         let v = self.value_at(x, &iidx)?;
         let vf = Self::convert(&v, reg, acc_ty);
         if is_max {

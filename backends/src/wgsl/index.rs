@@ -48,7 +48,11 @@ pub fn delinearize(lin: &str, shape: &[u64]) -> Vec<String> {
     for i in (0..n).rev() {
         let d = shape[i];
         if d != 1 {
-            let div = if stride == 1 { lin.to_string() } else { format!("({lin} / {stride})") };
+            let div = if stride == 1 {
+                lin.to_string()
+            } else {
+                format!("({lin} / {stride})")
+            };
             let is_outer = shape[..i].iter().all(|&x| x == 1);
             out[i] = if is_outer { div } else { format!("({div} % {d})") };
         }
@@ -78,9 +82,15 @@ mod tests {
 
     #[test]
     fn flatten_and_back() {
-        assert_eq!(linearize(&s(&["a", "b", "c"]), &[2, 3, 4]), "((a * 3) + b) * 4 + c".replace("((a * 3) + b) * 4 + c", "((((a * 3) + b) * 4) + c)"));
+        assert_eq!(
+            linearize(&s(&["a", "b", "c"]), &[2, 3, 4]),
+            "((a * 3) + b) * 4 + c".replace("((a * 3) + b) * 4 + c", "((((a * 3) + b) * 4) + c)")
+        );
         assert_eq!(linearize(&s(&["0", "b"]), &[1, 5]), "b");
-        assert_eq!(delinearize("l", &[2, 3, 4]), s(&["(l / 12)", "((l / 4) % 3)", "(l % 4)"]));
+        assert_eq!(
+            delinearize("l", &[2, 3, 4]),
+            s(&["(l / 12)", "((l / 4) % 3)", "(l % 4)"])
+        );
         assert_eq!(delinearize("l", &[1, 4]), s(&["0", "l"]));
         assert_eq!(broadcast(&s(&["i", "j"]), &[1]), s(&["0"]));
         assert_eq!(broadcast(&s(&["i", "j"]), &[3, 1]), s(&["i", "0"]));

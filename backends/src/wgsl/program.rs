@@ -109,7 +109,8 @@ pub struct Program {
 }
 
 /// Converts host data to device bytes for a buffer of element `elem`. i64 values outside the i32
-/// range are an error naming `what` and the first offending element.
+/// range are an error naming `what` and the first offending element; finite floats beyond f16's
+/// range saturate to ±65504 in `f16` elements ([`super::types::saturate_f16`]).
 pub fn to_device_bytes(t: &TensorData, elem: Elem, what: &str) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(t.numel() * elem.bytes() as usize + 4);
     match elem {
@@ -120,7 +121,7 @@ pub fn to_device_bytes(t: &TensorData, elem: Elem, what: &str) -> Result<Vec<u8>
         }
         Elem::F16 => {
             for v in t.to_f32_vec() {
-                out.extend_from_slice(&f16::from_f32(v).to_le_bytes());
+                out.extend_from_slice(&f16::from_f32(super::types::saturate_f16(v)).to_le_bytes());
             }
         }
         Elem::I32 => {

@@ -78,7 +78,12 @@ fn pointwise(op: &Op) -> bool {
 fn store_view(op: &Op) -> bool {
     matches!(
         op,
-        Op::Identity | Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } | Op::Flatten { .. } | Op::Transpose { .. }
+        Op::Identity
+            | Op::Reshape { .. }
+            | Op::Squeeze { .. }
+            | Op::Unsqueeze { .. }
+            | Op::Flatten { .. }
+            | Op::Transpose { .. }
     )
 }
 
@@ -157,6 +162,14 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
         }
         if an.outputs.len() == 1 {
             let shape = &body.ty(an.outputs[0]).shape;
+            // Values that depend on a later anchor: not computed yet when this stage runs, so an
+            // epilogue cannot read them (the mean of squares in `E[x²] - E[x]²`).
+            let mut later: HashSet<ValueId> = HashSet::new();
+            for n in body.nodes().iter().skip(ai + 1) {
+                if !inlinable(&n.op) || n.inputs.iter().any(|v| later.contains(v)) {
+                    later.extend(n.outputs.iter().copied());
+                }
+            }
             for (ni, n) in body.nodes().iter().enumerate().skip(ai + 1) {
                 let touches = n.inputs.iter().any(|v| taint.contains(v));
                 if !touches {
@@ -166,7 +179,9 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
                     && n.outputs.len() == 1
                     && &body.ty(n.outputs[0]).shape == shape
                     && n.inputs.iter().any(|v| rvals.contains(v))
-                    && n.inputs.iter().all(|v| rvals.contains(v) || !taint.contains(v));
+                    && n.inputs
+                        .iter()
+                        .all(|v| rvals.contains(v) || !(taint.contains(v) || later.contains(v)));
                 for &o in &n.outputs {
                     taint.insert(o);
                 }
@@ -188,7 +203,11 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
                 match view_chain(body, c, &consumers, &outputs) {
                     Some((chain, target)) if !stored.contains(&target) => {
                         stored.insert(target);
-                        stores.push(Store { value: r, chain, target });
+                        stores.push(Store {
+                            value: r,
+                            chain,
+                            target,
+                        });
                     }
                     _ => needs_storage = true,
                 }
@@ -213,7 +232,12 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
         });
     }
     merge_attention(body, &mut stages, &mut scratch, &consumers);
-    let rest = body.outputs().iter().copied().filter(|v| !stored.contains(v)).collect::<Vec<_>>();
+    let rest = body
+        .outputs()
+        .iter()
+        .copied()
+        .filter(|v| !stored.contains(v))
+        .collect::<Vec<_>>();
     let mut seen = HashSet::new();
     let rest = rest.into_iter().filter(|v| seen.insert(*v)).collect();
     KernelPlan { stages, rest, scratch }
@@ -271,7 +295,11 @@ fn merge_attention(
 }
 
 fn attention_at(body: &Graph, st: &[Stage], consumers: &HashMap<ValueId, Vec<NodeId>>) -> Option<AttentionChain> {
-    let (mm1, sm, mm2) = (body.node(st[0].anchor), body.node(st[1].anchor), body.node(st[2].anchor));
+    let (mm1, sm, mm2) = (
+        body.node(st[0].anchor),
+        body.node(st[1].anchor),
+        body.node(st[2].anchor),
+    );
     if !matches!(mm1.op, Op::MatMul) || !matches!(mm2.op, Op::MatMul) {
         return None;
     }

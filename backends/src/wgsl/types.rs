@@ -95,9 +95,14 @@ impl Elem {
 }
 
 /// A WGSL literal of register type `reg` (`f32`, `f16`, `i32`, `bool`) for `value`. Non-finite
-/// floats become bit casts (WGSL has no inf/nan literals); f16 literals saturate to ±65504
-/// only through the `f16(...)` conversion, which the caller accepts by asking for f16.
+/// floats become bit casts (WGSL has no inf/nan literals). Finite f16 literals saturate to
+/// ±65504, as f16 weights do (see [`saturate_f16`]).
 pub fn literal(reg: &str, value: f64) -> String {
+    let value = if reg == "f16" {
+        saturate_f16(value as f32) as f64
+    } else {
+        value
+    };
     match reg {
         "bool" => (if value != 0.0 { "true" } else { "false" }).to_string(),
         "i32" => {
@@ -137,6 +142,18 @@ pub fn literal(reg: &str, value: f64) -> String {
     }
 }
 
+/// A finite value beyond f16's range as ±65504 (f16::MAX), anything else as it is. Float data
+/// narrowed to f16 by the precision (not by a Cast in the graph) saturates, as ONNX float16
+/// converters clip constants: a mask constant of -3.4e38 stays finite, so `0 * mask` is 0, not
+/// NaN.
+pub fn saturate_f16(v: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(-65504.0, 65504.0)
+    } else {
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +164,8 @@ mod tests {
         assert_eq!(literal("f32", f64::INFINITY), "bitcast<f32>(0x7f800000u)");
         assert_eq!(literal("f32", 1e-30), format!("bitcast<f32>({}u)", 1e-30f32.to_bits()));
         assert_eq!(literal("f16", -2.0), "f16(-2.0)");
+        assert_eq!(literal("f16", -3.4e38), "f16(-65504.0)");
+        assert_eq!(literal("f16", f64::NEG_INFINITY), "f16(bitcast<f32>(0xff800000u))");
         assert_eq!(literal("i32", -3.0), "i32(-3)");
         assert_eq!(literal("i32", -2147483648.0), "i32(-2147483648)");
         assert_eq!(literal("bool", 1.0), "true");

@@ -28,9 +28,7 @@ fn validate_info(kernel: &str, wgsl: &str, caps: &DeviceCaps) -> Result<(naga::M
         v.subgroup_stages(naga::valid::ShaderStages::COMPUTE);
         v.subgroup_operations(naga::valid::SubgroupOperationSet::all());
     }
-    let info = v
-        .validate(&module)
-        .map_err(|e| invalid(e.emit_to_string(wgsl)))?;
+    let info = v.validate(&module).map_err(|e| invalid(e.emit_to_string(wgsl)))?;
     Ok((module, info))
 }
 

@@ -19,12 +19,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     let adapters = list_adapters();
     let matched: Vec<Option<String>> = adapters
         .iter()
-        .map(|a| {
-            edgecc_autotune::match_adapter(&a.name)
-                .ok()
-                .flatten()
-                .map(|p| p.name)
-        })
+        .map(|a| edgecc_autotune::match_adapter(&a.name).ok().flatten().map(|p| p.name))
         .collect();
     if args.json {
         let adapters: Vec<serde_json::Value> = adapters
@@ -54,7 +49,12 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     println!("targets: reference (CPU interpreter), lavapipe (Mesa software Vulkan), auto | wgsl (a Vulkan adapter)");
     println!("device profiles:");
     for p in &profiles {
-        println!("  {:<12} {:<5} {}", p.name, format!("{:?}", p.backend).to_lowercase(), p.source);
+        println!(
+            "  {:<12} {:<5} {}",
+            p.name,
+            format!("{:?}", p.backend).to_lowercase(),
+            p.source
+        );
     }
     println!("Vulkan adapters (choose with --adapter INDEX|NAME or EDGECC_ADAPTER):");
     if adapters.is_empty() {

@@ -49,7 +49,18 @@ pub(super) fn read_back(gpu: &Gpu, bufs: &[&wgpu::Buffer], name: &str) -> Result
     let polled = gpu.device.poll(wgpu::PollType::wait_indefinitely());
     let mut mapped = vec![false; bufs.len()];
     let mut failure = polled.err().map(|e| e.to_string());
-    for (k, r) in rx.try_iter() {
+    // When the device is shared between threads, another thread's poll may have taken these
+    // callbacks and not have called them yet when ours returns: after a successful poll, wait
+    // for every one of them (each runs exactly once); after a failed one, take what is there.
+    let mut pending = bufs.len();
+    while pending > 0 {
+        let next = if failure.is_none() {
+            rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+        } else {
+            rx.try_recv().ok()
+        };
+        let Some((k, r)) = next else { break };
+        pending -= 1;
         match r {
             Ok(()) => mapped[k] = true,
             Err(e) => failure = failure.or(Some(e.to_string())),
