@@ -8,36 +8,10 @@ use edgecc_autotune::{DeviceCaps, ReduceSchedule};
 use edgecc_backends::reference::{misc, norm, reduce, Tensor};
 use edgecc_backends::wgsl::rowreduce::{emit_row, RowOp, RowSpec};
 use edgecc_backends::wgsl::topk::{emit_topk, TopKSpec};
-use edgecc_backends::wgsl::Gpu;
 use edgecc_ir::{DType, ReduceOp};
-use std::sync::OnceLock;
+mod wgsl_common;
 
-fn gpu() -> &'static Gpu {
-    static GPU: OnceLock<Gpu> = OnceLock::new();
-    GPU.get_or_init(|| Gpu::open(None).expect("a Vulkan adapter (install mesa-vulkan-drivers)"))
-}
-
-/// xorshift64*: uniform in [-1, 1), never exactly zero.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        let u = (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32;
-        let v = u * 2.0 - 1.0;
-        if v == 0.0 {
-            0.375
-        } else {
-            v
-        }
-    }
-
-    fn vec(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| self.next()).collect()
-    }
-}
+use wgsl_common::{gpu, Rng};
 
 fn f16_round(v: &[f32]) -> Vec<f32> {
     v.iter().map(|&x| half::f16::from_f32(x).to_f32()).collect()

@@ -6,7 +6,7 @@
 
 mod conv;
 mod pool;
-mod resize;
+pub(crate) mod resize;
 
 use super::tensor::{Data, Tensor};
 use edgecc_ir::Op;

@@ -43,6 +43,38 @@ fn func(em: &mut Emitter, sig: &str, ret: Option<&str>) -> String {
     }
 }
 
+/// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
+/// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
+/// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
+fn attention_loads(
+    em: &mut Emitter,
+    batch: &[u64],
+    ft: &str,
+    operands: [(ValueId, &Vec<u64>, bool); 3],
+) -> Result<String> {
+    let mut funcs = String::new();
+    for ((name, row), (val, shape, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
+        .into_iter()
+        .zip(operands)
+    {
+        em.begin();
+        let mut idx = batch_idx("b", batch, &shape[..shape.len() - 2]);
+        if transposed {
+            idx.extend(["c".to_string(), row.to_string()]);
+        } else {
+            idx.extend([row.to_string(), "c".to_string()]);
+        }
+        let x = em.value_at(val, &idx)?;
+        let reg = em.reg(val);
+        funcs += &func(
+            em,
+            &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"),
+            Some(&Emitter::convert(&x, reg, ft)),
+        );
+    }
+    Ok(funcs)
+}
+
 /// `(b)` delinearized over `batch`, then broadcast to an operand's batch dims.
 fn batch_idx(b: &str, batch: &[u64], operand_batch: &[u64]) -> Vec<String> {
     let full = delinearize(b, batch);
@@ -569,23 +601,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 2], vs[vs.len() - 1]);
     let mut funcs = String::new();
-    for (name, val, shape, first) in [
-        ("load_q", q, &qs, "i"),
-        ("load_k", k, &ks, "j"),
-        ("load_v", v, &vs, "j"),
-    ] {
-        em.begin();
-        let mut idx = batch_idx("b", &batch, &shape[..shape.len() - 2]);
-        idx.push(first.to_string());
-        idx.push("c".into());
-        let x = em.value_at(val, &idx)?;
-        let reg = em.reg(val);
-        funcs += &func(
-            &mut em,
-            &format!("{name}(b: i32, {first}: i32, c: i32) -> {ft}"),
-            Some(&Emitter::convert(&x, reg, ft)),
-        );
-    }
+    funcs += &attention_loads(&mut em, &batch, ft, [(q, &qs, false), (k, &ks, false), (v, &vs, false)])?;
     if let Some(mk) = mask {
         em.begin();
         let mut full = delinearize("b", &batch);
@@ -652,28 +668,7 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
     let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
     let mut funcs = String::new();
     // (name, value, operand shape, index of (row, c) in the operand's last two axes)
-    for (name, val, shape, row, swap) in [
-        ("load_q", q, &qs, "i", false),
-        ("load_k", kt, &ks, "j", true),
-        ("load_v", v, &vs, "j", false),
-    ] {
-        em.begin();
-        let mut idx = batch_idx("b", &batch, &shape[..shape.len() - 2]);
-        if swap {
-            idx.push("c".into());
-            idx.push(row.to_string());
-        } else {
-            idx.push(row.to_string());
-            idx.push("c".into());
-        }
-        let x = em.value_at(val, &idx)?;
-        let reg = em.reg(val);
-        funcs += &func(
-            &mut em,
-            &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"),
-            Some(&Emitter::convert(&x, reg, ft)),
-        );
-    }
+    funcs += &attention_loads(&mut em, &batch, ft, [(q, &qs, false), (kt, &ks, true), (v, &vs, false)])?;
     em.begin();
     let mut si = delinearize("b", &batch);
     si.push("i".into());

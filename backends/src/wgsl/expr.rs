@@ -1135,31 +1135,15 @@ impl<'g> Emitter<'g> {
     }
 }
 
-/// Input coordinate of output index `o` along an axis of extent `input` resized by `scale` to the
-/// unrounded output length `output` (the reference's `source_coord`).
+/// The reference interpreter's coordinate transform (`source_coord`), so nearest-mode index
+/// tables and linear weights agree with the oracle bit for bit.
 fn resize_coord(coord: CoordMode, o: u64, scale: f64, input: u64, output: f64) -> f64 {
-    let o = o as f64;
-    match coord {
-        CoordMode::HalfPixel => (o + 0.5) / scale - 0.5,
-        CoordMode::PytorchHalfPixel if output != 1.0 => (o + 0.5) / scale - 0.5,
-        CoordMode::PytorchHalfPixel => -0.5,
-        CoordMode::AlignCorners if output == 1.0 => 0.0,
-        CoordMode::AlignCorners => o * (input as f64 - 1.0) / (output - 1.0),
-        CoordMode::Asymmetric => o / scale,
-    }
+    crate::reference::spatial::resize::source_coord(coord, o as usize, scale, input as usize, output)
 }
 
-/// Rounds a fractional coordinate to an index in `0..input` (the reference's `round_nearest`).
+/// The reference interpreter's rounding of a coordinate to an index in `0..input`.
 fn resize_round(x: f64, mode: NearestMode, input: u64) -> i64 {
-    let f = x.floor();
-    let r = match mode {
-        NearestMode::RoundPreferFloor if x - f == 0.5 => f,
-        NearestMode::RoundPreferCeil if x - f == 0.5 => f + 1.0,
-        NearestMode::RoundPreferFloor | NearestMode::RoundPreferCeil => x.round(),
-        NearestMode::Floor => f,
-        NearestMode::Ceil => x.ceil(),
-    };
-    r.clamp(0.0, input as f64 - 1.0) as i64
+    crate::reference::spatial::resize::round_nearest(x, mode, input as usize) as i64
 }
 
 fn unreachable_pow() -> String {

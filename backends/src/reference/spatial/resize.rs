@@ -11,7 +11,7 @@ use edgecc_ir::{CoordMode, NearestMode, ResizeMode};
 /// As the ONNX reference (`onnx/reference/ops/op_resize.py`), the modes that divide by the output
 /// length use the *unrounded* length `input * scale`: with `sizes` that is the size itself, with
 /// `scales` it may be fractional (e.g. align_corners `x * (in - 1) / (in * scale - 1)`).
-fn source_coord(coord: CoordMode, o: usize, scale: f64, input: usize, output: f64) -> f64 {
+pub(crate) fn source_coord(coord: CoordMode, o: usize, scale: f64, input: usize, output: f64) -> f64 {
     let o = o as f64;
     match coord {
         CoordMode::HalfPixel => (o + 0.5) / scale - 0.5,
@@ -24,7 +24,7 @@ fn source_coord(coord: CoordMode, o: usize, scale: f64, input: usize, output: f6
 }
 
 /// Rounds a fractional coordinate to an index in `0..input` as `mode` says.
-fn round_nearest(x: f64, mode: NearestMode, input: usize) -> usize {
+pub(crate) fn round_nearest(x: f64, mode: NearestMode, input: usize) -> usize {
     let f = x.floor();
     let r = match mode {
         NearestMode::RoundPreferFloor if x - f == 0.5 => f,
