@@ -30,12 +30,12 @@ For each model:
   gets the reason instead of a time. wonnx picks its adapter with WGPU_ADAPTER_NAME and
   WGPU_BACKEND, which this script sets to the device edgecc uses (llvmpipe for `lavapipe`;
   `--adapter` otherwise).
-- edgecc: `edgecc run model.onnx --target T --input NAME=FILE ... --repeat N --output-dir D`:
+- edgecc: `edgecc run model.onnx --target T --input NAME=FILE ... --iterations N --output-dir D`:
   one warm-up run, then N timed runs with one compiled program and session (upload, dispatches,
-  readback), parsed from its `timing: N runs, mean X ms, min Y ms` line; its outputs are checked
+  readback), parsed from its `timing: N runs, median X ms, min Y ms, ...` line; its outputs are checked
   against onnxruntime's too.
 
-Every figure is the mean wall-clock time of one inference on the stored inputs; the table gives
+Every figure is the median wall-clock time of one inference on the stored inputs; the table gives
 the ratios edgecc/ORT and edgecc/wonnx (below 1: edgecc is faster). The 1-minute load average is
 printed with the results: on a shared machine the figures are only as good as it is quiet.
 
@@ -50,6 +50,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WONNX_VERSION = "0.5.1"
 # Ops wonnx runs by handing on their input buffer.
 WONNX_FORWARDING_OPS = {"Reshape", "Identity", "Flatten", "Squeeze", "Unsqueeze", "Dropout"}
-TIMING_RE = re.compile(r"^timing: (\d+) runs, mean ([0-9.]+) ms, min ([0-9.]+) ms$", re.M)
+TIMING_RE = re.compile(r"^timing: (\d+) runs, median ([0-9.]+) ms, min ([0-9.]+) ms", re.M)
 # Outputs within ATOL + RTOL * |reference| of onnxruntime's count as matching.
 ATOL = 1e-3
 RTOL = 1e-3
@@ -249,7 +250,7 @@ def time_calls(fn, warmup: int, runs: int) -> dict:
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1e3)
-    return {"mean_ms": sum(times) / len(times), "min_ms": min(times), "runs": runs}
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "runs": runs}
 
 
 def run_ort(model_dir: Path, meta: dict, warmup: int, runs: int) -> dict:
@@ -435,7 +436,7 @@ def panic_location(stderr: str) -> str:
 
 def run_edgecc(edgecc: Path, model_dir: Path, meta: dict, args, timeout: float) -> dict:
     with tempfile.TemporaryDirectory() as out_dir:
-        cmd = [str(edgecc), "run", str(model_dir / "model.onnx"), "--target", args.target, "--repeat", str(args.runs)]
+        cmd = [str(edgecc), "run", str(model_dir / "model.onnx"), "--target", args.target, "--iterations", str(args.runs)]
         if args.adapter:
             cmd += ["--adapter", args.adapter]
         if args.precision != "f32":
@@ -455,7 +456,7 @@ def run_edgecc(edgecc: Path, model_dir: Path, meta: dict, args, timeout: float) 
         m = TIMING_RE.search(p.stdout)
         if not m:
             return {"error": f"no `timing:` line in edgecc's output:\n{p.stdout}", "cmd": cmd}
-        result = {"runs": int(m.group(1)), "mean_ms": float(m.group(2)), "min_ms": float(m.group(3))}
+        result = {"runs": int(m.group(1)), "median_ms": float(m.group(2)), "min_ms": float(m.group(3))}
         # One line per output, in graph order, ending in ` -> FILE` (the --output-dir file).
         written = [line.rsplit(" -> ", 1)[1] for line in p.stdout.splitlines() if " -> " in line]
         if len(written) != len(meta["outputs"]):
@@ -502,13 +503,13 @@ def last_line(s: str) -> str:
 
 
 def fmt_ms(r: dict | None) -> str:
-    return f"{r['mean_ms']:.3f}" if r and "mean_ms" in r else "-"
+    return f"{r['median_ms']:.3f}" if r and "median_ms" in r else "-"
 
 
 def ratio(a: dict | None, b: dict | None) -> str:
-    if not (a and b and "mean_ms" in a and "mean_ms" in b) or b["mean_ms"] <= 0:
+    if not (a and b and "median_ms" in a and "median_ms" in b) or b["median_ms"] <= 0:
         return "-"
-    return f"{a['mean_ms'] / b['mean_ms']:.2f}"
+    return f"{a['median_ms'] / b['median_ms']:.2f}"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -517,7 +518,7 @@ def print_table(rows: list[dict]) -> None:
     notes = []
     for r in rows:
         w = r.get("wonnx")
-        wonnx_ok = w is not None and "mean_ms" in w and w.get("matches", False)
+        wonnx_ok = w is not None and "median_ms" in w and w.get("matches", False)
         table.append(
             [
                 r["model"],
@@ -536,9 +537,9 @@ def print_table(rows: list[dict]) -> None:
         if w is not None and not wonnx_ok:
             if "error" in w:
                 notes.append(f"{r['model']}: wonnx cannot run it: {w['error']}")
-            elif "mean_ms" in w:
+            elif "median_ms" in w:
                 notes.append(
-                    f"{r['model']}: wonnx ran it in {w['mean_ms']:.3f} ms but computed wrong outputs "
+                    f"{r['model']}: wonnx ran it in {w['median_ms']:.3f} ms but computed wrong outputs "
                     f"(max abs err {w['max_err']:.3g} against onnxruntime), so it is not compared"
                 )
         if "error" in (r.get("ort") or {}):

@@ -17,9 +17,15 @@ pub enum Error {
         #[source]
         source: edgecc_ir::IrError,
     },
-    #[error("{path}: unknown model format (expected .onnx or a .eir text graph)")]
+    #[error(
+        "{path}: unknown model format (expected .onnx or a .eir text graph; a .edgebin device binary runs \
+         with `edgecc run` and `edgecc bench`)"
+    )]
     UnknownFormat { path: PathBuf },
-    #[error("unknown target `{0}`; available targets: reference, lavapipe, auto, wgsl")]
+    #[error(
+        "unknown target `{0}`; targets: reference (the CPU interpreter), auto or wgsl (the local Vulkan \
+         adapter), or a device profile (`edgecc targets` lists them)"
+    )]
     UnknownTarget(String),
     #[error("bad --shape `{0}`: expected NAME=VALUE with VALUE a positive integer")]
     BadShapeArg(String),
@@ -67,6 +73,49 @@ pub enum Error {
     BadEmit(String),
     #[error("bad --precision `{0}`: expected f32 or f16")]
     BadPrecision(String),
+    #[error("target `{target}` is a {backend} device; the {backend} backend is not built yet (WGSL targets: `edgecc targets`)")]
+    BackendNotBuilt { target: String, backend: String },
+    #[error("no local adapter matches target `{target}` (adapters: {adapters}); pick one with --adapter or use --target auto")]
+    NoDeviceFor { target: String, adapters: String },
+    #[error("{0}")]
+    BadInputs(String),
+    // ---- device binaries (`.edgebin`, src/artifact) ----
+    /// A device binary read from (or written to) a file: `source` says what is wrong with it.
+    #[error("{path}: {source}")]
+    BinaryFile {
+        path: PathBuf,
+        #[source]
+        source: Box<Error>,
+    },
+    #[error("not an edgecc device binary: it does not start with the magic bytes `EDGEBIN\\0` (found {found})")]
+    NotEdgebin { found: String },
+    #[error(
+        "device binary format version {found} is not supported: this edgecc {edgecc} reads format version \
+         {supported}{hint}"
+    )]
+    BinaryVersion {
+        found: u32,
+        supported: u32,
+        edgecc: String,
+        hint: &'static str,
+    },
+    #[error("corrupt or truncated device binary: {message} (at byte offset {offset})")]
+    CorruptBinary { offset: u64, message: String },
+    #[error("invalid device binary: {field}: {message}")]
+    BadManifest { field: String, message: String },
+    #[error(
+        "this binary was compiled for target `{binary}`, but the device is `{device}`; recompile it with \
+         `--target {device}`"
+    )]
+    TargetMismatch { binary: String, device: String },
+    #[error("the binary is not signed, and this device runs only binaries signed by publisher key {expected}; have the publisher sign it")]
+    Unsigned { expected: String },
+    #[error("the binary is signed by key {found}, not by this device's publisher key {expected}")]
+    WrongSigner { found: String, expected: String },
+    #[error("bad signature: {0}")]
+    BadSignature(String),
+    #[error("{path}: {message}")]
+    KeyFile { path: PathBuf, message: String },
 }
 
 impl Error {

@@ -351,21 +351,44 @@ pub fn random_inputs(
                 value: value.name.clone(),
                 msg: format!("shape {shape:?} has too many elements"),
             })?;
-        let mut rng = root.fork(i as u64);
-        let dtype = value.ty.dtype;
-        let data = if dtype.is_float() {
-            TensorData::from_f64(dtype, shape, &rng.uniform_vec(numel, -1.0, 1.0))?
-        } else {
-            let (lo, hi) = match dtype.int_range() {
-                Some((lo, hi)) => (lo.max(0), hi.min(9).saturating_add(1)),
-                None => (0, 2), // bool
-            };
-            let vals: Vec<i64> = (0..numel).map(|_| rng.below(lo, hi)).collect();
-            TensorData::from_i64(dtype, shape, &vals)?
-        };
+        let data = random_tensor(value.ty.dtype, shape, numel, &mut root.fork(i as u64))?;
         out.push(data);
     }
     Ok(out)
+}
+
+/// Seeded random values for tensors of the given dtypes and static shapes, in order: the values
+/// [`random_inputs`] gives a graph whose inputs have these dtypes and shapes.
+pub fn random_tensors(specs: &[(DType, Vec<usize>)], seed: u64) -> Result<Vec<TensorData>, IrError> {
+    let root = Rng::new(seed);
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, (dtype, shape))| {
+            let numel = shape
+                .iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                .ok_or_else(|| IrError::Value {
+                    value: format!("input {i}"),
+                    msg: format!("shape {shape:?} has too many elements"),
+                })?;
+            random_tensor(*dtype, shape.clone(), numel, &mut root.fork(i as u64))
+        })
+        .collect()
+}
+
+/// `numel` seeded values of `dtype`: floats uniform in [-1, 1), integers in [0, 10) (within the
+/// dtype's range), booleans 0 or 1.
+fn random_tensor(dtype: DType, shape: Vec<usize>, numel: usize, rng: &mut Rng) -> Result<TensorData, IrError> {
+    if dtype.is_float() {
+        return Ok(TensorData::from_f64(dtype, shape, &rng.uniform_vec(numel, -1.0, 1.0))?);
+    }
+    let (lo, hi) = match dtype.int_range() {
+        Some((lo, hi)) => (lo.max(0), hi.min(9).saturating_add(1)),
+        None => (0, 2), // bool
+    };
+    let vals: Vec<i64> = (0..numel).map(|_| rng.below(lo, hi)).collect();
+    Ok(TensorData::from_i64(dtype, shape, &vals)?)
 }
 
 #[cfg(test)]

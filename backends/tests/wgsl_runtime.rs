@@ -99,7 +99,7 @@ fn two_step(gpu: &Gpu, w: &[f32]) -> Program {
         ],
         inputs: vec![0],
         outputs: vec![3],
-        weights: vec![(1, TensorData::from_f32(DType::F32, vec![N], w).unwrap())],
+        weights: vec![(1, w.iter().flat_map(|v| v.to_le_bytes()).collect())],
         arena_bytes: y_at + bytes,
         dispatches: vec![
             dispatch("k0_scale", k0, &[(0, false), (2, true)], [groups, 1, 1]),

@@ -13,7 +13,7 @@ use super::anchors;
 use super::error::{Result, WgslError};
 use super::expr::{helper_text, Emitter, Source};
 use super::index::delinearize;
-use super::program::{Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
+use super::program::{to_device_bytes, Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
 use super::stages::{plan_kernel, Store};
 use super::template::{grid, Emitted};
 use super::types::{Elem, Precision};
@@ -124,12 +124,23 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
     for k in &kg.kernels {
         lower_kernel(&mut cx, k)?;
     }
+    // Weights in their device layout, converted once here (an i64 outside the i32 range is an
+    // error naming the weight and the element).
+    let weights = kg
+        .weights
+        .iter()
+        .map(|w| {
+            let i = w.buffer.index();
+            let b = &cx.buffers[i];
+            Ok((i, to_device_bytes(&w.data, b.elem, &format!("weight `{}`", b.name))?))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Program {
         name: kg.name.clone(),
         precision: prec,
         inputs: kg.inputs.iter().map(|b| b.index()).collect(),
         outputs: kg.outputs.iter().map(|b| b.index()).collect(),
-        weights: kg.weights.iter().map(|w| (w.buffer.index(), w.data.clone())).collect(),
+        weights,
         arena_bytes: plan.arena_bytes,
         uses_f16: prec == Precision::F16,
         uses_subgroups: cx.uses_subgroups,

@@ -97,8 +97,9 @@ pub struct Program {
     /// Buffers of the graph inputs and outputs, in order.
     pub inputs: Vec<usize>,
     pub outputs: Vec<usize>,
-    /// Weight data in IR dtype, converted at upload.
-    pub weights: Vec<(usize, TensorData)>,
+    /// Weight data in its device layout ([`to_device_bytes`] of the weight for its buffer's
+    /// element): exactly [`DeviceBuffer::device_bytes`] bytes each, uploaded as they are.
+    pub weights: Vec<(usize, Vec<u8>)>,
     /// Bytes of the activation arena.
     pub arena_bytes: u64,
     pub dispatches: Vec<Dispatch>,

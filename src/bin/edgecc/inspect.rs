@@ -1,11 +1,12 @@
 //! `edgecc inspect`: print the verified graph and a summary; with `--target`, optimize it (the
 //! target's pass pipeline, fusion, memory planning) and print the kernels, statistics, the IR
-//! after a pass or each pass's time.
+//! after a pass or each pass's time, or write the fused kernel graph as Graphviz DOT.
 
-use edgecc::passes::{fuse, pipeline_for, plan, RunOptions, Stats, StatsReport};
+use anyhow::Context;
+use edgecc::passes::{fuse, pipeline_for, plan, KernelGraph, MemoryPlan, PipelineRun, RunOptions, Stats, StatsReport};
 use edgecc::summary::{human_bytes, ops_histogram};
 use edgecc_ir::Graph;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Print a model's verified graph and a summary (nodes by op, weights size); with --target,
@@ -16,9 +17,13 @@ use std::time::Instant;
   edgecc inspect model.onnx --shape seq=16 --summary-only
   edgecc inspect examples/transformer_block.eir --target reference --stats
   edgecc inspect model.onnx --target wgsl --stats --json
-  edgecc inspect examples/mlp.eir --target reference --dump-after const_fold --time-passes")]
+  edgecc inspect examples/mlp.eir --target reference --dump-after const_fold --time-passes
+  edgecc inspect block.edgebin --json
+  edgecc inspect examples/transformer_block.eir --target wgsl --dot kernels.dot
+  edgecc inspect examples/transformer_block.eir --target wgsl --dot - | dot -Tsvg -o kernels.svg")]
 pub struct Args {
-    /// The model file (.onnx or .eir text graph).
+    /// The model file (.onnx or .eir text graph), or a device binary (.edgebin: prints its
+    /// manifest).
     pub model: PathBuf,
     /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable).
     #[arg(long = "shape", value_name = "NAME=VALUE")]
@@ -27,16 +32,19 @@ pub struct Args {
     #[arg(long)]
     pub summary_only: bool,
     /// Optimize for this target (reference | wgsl): its pass pipeline, fusion into kernels and
-    /// memory planning; prints the kernels and the plan unless --stats, --dump-after or
-    /// --time-passes say what to print.
+    /// memory planning; prints the kernels and the plan unless --stats, --dump-after,
+    /// --time-passes or --dot say what to print.
     #[arg(long, value_name = "T")]
     pub target: Option<String>,
     /// Print statistics (nodes, kernels, launches, global-memory bytes, peak activation memory,
     /// weights) for the optimized pipeline against the unfused baseline, with percent changes.
     #[arg(long, requires = "target")]
     pub stats: bool,
-    /// Print the statistics as JSON (implies --stats).
-    #[arg(long, requires = "target", conflicts_with_all = ["dump_after", "time_passes"])]
+    /// Print one JSON document instead of text: without --target the graph summary (inputs,
+    /// outputs, nodes by op, weights); with --target the statistics (`baseline`, `optimized`,
+    /// `change_percent`), the `kernels` and the `memory` plan, and `passes` (--time-passes) and
+    /// `dumps` (--dump-after) when asked.
+    #[arg(long)]
     pub json: bool,
     /// Print the IR after every run of this pass (repeatable).
     #[arg(long, value_name = "PASS", requires = "target")]
@@ -44,18 +52,129 @@ pub struct Args {
     /// Print each pass's wall time (fusion and planning included).
     #[arg(long, requires = "target")]
     pub time_passes: bool,
+    /// Write the fused kernel graph as Graphviz DOT to FILE (`-`: print it): one box per kernel
+    /// with its kind and fused ops, inputs, weights and outputs as nodes of their own, and the
+    /// buffers between kernels as labelled edges. Render with `dot -Tsvg FILE -o kernels.svg`.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub dot: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
+    if args.json && args.dot.as_deref() == Some(Path::new("-")) {
+        anyhow::bail!("--dot - and --json both print to stdout: give --dot a file name");
+    }
+    if crate::run::is_binary(&args.model) {
+        return inspect_binary(&args);
+    }
     let shapes = edgecc::parse_shape_args(&args.shapes)?;
     let g = edgecc::load_model(&args.model, &shapes)?;
     match &args.target {
+        None if args.json => {
+            println!("{}", graph_summary_json(&g));
+            Ok(())
+        }
         None => {
             print_graph_summary(&g, args.summary_only);
             Ok(())
         }
         Some(t) => optimize(&g, t, &args),
     }
+}
+
+/// A device binary: its header and manifest (`--json`: all of it, as stored), after the loader's
+/// checks. Graph options do not apply.
+fn inspect_binary(args: &Args) -> anyhow::Result<()> {
+    if args.target.is_some() || !args.shapes.is_empty() || args.dot.is_some() {
+        anyhow::bail!(
+            "{}: a device binary is already compiled; --target, --shape and --dot apply to model files",
+            args.model.display()
+        );
+    }
+    let a = edgecc::Artifact::read(&args.model)?;
+    if args.json {
+        println!("{}", a.manifest_json());
+        return Ok(());
+    }
+    let m = &a.meta;
+    let p = &a.program;
+    println!(
+        "device binary `{}`: target {}, backend {}, {} precision, written by edgecc {}",
+        p.name,
+        m.target,
+        m.backend,
+        m.precision.name(),
+        m.edgecc_version
+    );
+    let spec = |t: &edgecc::artifact::TensorSpec| -> String {
+        let dims: Vec<String> = t
+            .shape
+            .iter()
+            .map(|d| match d {
+                edgecc::artifact::DimSpec::Static(n) => n.to_string(),
+                edgecc::artifact::DimSpec::Sym { name, value, max } => format!("{name}={value} (<= {max})"),
+            })
+            .collect();
+        format!("{} {}[{}]", t.name, t.dtype, dims.join(", "))
+    };
+    for t in &m.inputs {
+        println!("  input  {}", spec(t));
+    }
+    for t in &m.outputs {
+        println!("  output {}", spec(t));
+    }
+    let r = &m.requirements;
+    println!(
+        "requires: f16 {}, subgroups {}, {} bindings per dispatch, {} bytes per binding, {} workgroups per dim, \
+         {}-byte offset alignment",
+        r.shader_f16,
+        r.subgroups,
+        r.max_bindings,
+        r.max_binding_bytes,
+        r.max_workgroups_per_dim,
+        r.storage_offset_alignment
+    );
+    let weight_bytes: u64 = p.weights.iter().map(|(_, w)| w.len() as u64).sum();
+    println!(
+        "arena {} ({} bytes); weights {} ({weight_bytes} bytes, {} tensors)",
+        human_bytes(p.arena_bytes as usize),
+        p.arena_bytes,
+        human_bytes(weight_bytes as usize),
+        p.weights.len()
+    );
+    println!("dispatches ({}):", p.dispatches.len());
+    for d in &p.dispatches {
+        println!(
+            "  {:<28} workgroups {:?}, {} bindings",
+            d.label,
+            d.workgroups,
+            d.bindings.len()
+        );
+    }
+    match &a.signature {
+        Some(s) => println!("signed by key {}", edgecc::artifact::signing::hex(&s.public_key)),
+        None => println!("not signed"),
+    }
+    Ok(())
+}
+
+fn graph_summary_json(g: &Graph) -> serde_json::Value {
+    let values = |ids: &[edgecc_ir::ValueId]| -> Vec<serde_json::Value> {
+        ids.iter()
+            .map(|&i| {
+                let v = g.value(i);
+                serde_json::json!({ "name": v.name, "type": v.ty.to_string() })
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "model": g.name(),
+        "nodes": g.nodes().len(),
+        "values": g.values().len(),
+        "inputs": values(g.inputs()),
+        "outputs": values(g.outputs()),
+        "ops": ops_histogram(g),
+        "weights": { "constants": g.consts().len(), "bytes": g.weights_bytes() },
+    })
 }
 
 fn print_graph_summary(g: &Graph, summary_only: bool) {
@@ -114,8 +233,31 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
         baseline: Stats::baseline(g),
         optimized: Stats::optimized(g, &run.graph, &kernels, &memory),
     };
+    let dot = args.dot.as_ref().map(|_| edgecc::dot::kernel_graph_dot(&kernels));
+    if let (Some(path), Some(text)) = (&args.dot, &dot) {
+        if path != Path::new("-") {
+            edgecc::fsutil::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
     if args.json {
-        println!("{}", stats.json());
+        let mut doc: serde_json::Value = serde_json::from_str(&stats.json()).context("statistics JSON")?;
+        doc["kernels"] = kernels_json(&kernels);
+        doc["memory"] = memory_json(&memory);
+        if args.time_passes {
+            doc["passes"] = passes_json(&run, fuse_ms, plan_ms);
+        }
+        if !args.dump_after.is_empty() {
+            doc["dumps"] = run
+                .dumps
+                .iter()
+                .map(|d| serde_json::json!({ "pass": d.pass, "index": d.index, "ir": d.ir }))
+                .collect();
+        }
+        if let Some(p) = &args.dot {
+            doc["dot"] = p.display().to_string().into();
+        }
+        println!("{doc}");
         return Ok(());
     }
     for d in &run.dumps {
@@ -131,7 +273,19 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
     if args.stats {
         print!("{}", stats.text());
     }
-    if args.stats || args.time_passes || !args.dump_after.is_empty() {
+    if let (Some(path), Some(text)) = (&args.dot, &dot) {
+        if path == Path::new("-") {
+            print!("{text}");
+        } else {
+            println!(
+                "wrote {}: DOT of {} kernels over {} buffers",
+                path.display(),
+                kernels.kernels.len(),
+                kernels.buffers.len()
+            );
+        }
+    }
+    if args.stats || args.time_passes || !args.dump_after.is_empty() || args.dot.is_some() {
         return Ok(());
     }
     if !args.summary_only {
@@ -164,4 +318,56 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
         memory.weights_bytes
     );
     Ok(())
+}
+
+fn kernels_json(kg: &KernelGraph) -> serde_json::Value {
+    let names =
+        |ids: &[edgecc::passes::BufferId]| -> Vec<&str> { ids.iter().map(|&b| kg.buffer(b).name.as_str()).collect() };
+    kg.kernels
+        .iter()
+        .map(|k| {
+            let ops: Vec<&str> = k
+                .body
+                .nodes()
+                .iter()
+                .map(|n| n.op.name())
+                .filter(|&o| o != "Constant")
+                .collect();
+            serde_json::json!({
+                "name": k.name,
+                "kind": k.kind.name(),
+                "ops": ops,
+                "inputs": names(&k.inputs),
+                "outputs": names(&k.outputs),
+            })
+        })
+        .collect()
+}
+
+fn memory_json(m: &MemoryPlan) -> serde_json::Value {
+    serde_json::json!({
+        "arena_bytes": m.arena_bytes,
+        "alignment": m.alignment,
+        "buffers": m.buffers.len(),
+        "in_place": m.in_place_count(),
+        "weights_bytes": m.weights_bytes,
+    })
+}
+
+fn passes_json(run: &PipelineRun, fuse_ms: f64, plan_ms: f64) -> serde_json::Value {
+    let mut v: Vec<serde_json::Value> = run
+        .timings
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "pass": t.pass,
+                "ms": t.elapsed.as_secs_f64() * 1e3,
+                "nodes_before": t.nodes_before,
+                "nodes_after": t.nodes_after,
+            })
+        })
+        .collect();
+    v.push(serde_json::json!({ "pass": "fuse", "ms": fuse_ms }));
+    v.push(serde_json::json!({ "pass": "plan", "ms": plan_ms }));
+    v.into()
 }

@@ -3,9 +3,16 @@
 //! Exit codes: 0 success, 1 user error (bad file, bad arguments, unsupported model), 2 internal
 //! error (a bug in edgecc: please report it).
 
+mod bench;
+mod compile;
+mod inputs;
 mod inspect;
+mod keygen;
 mod run;
+mod sign;
 mod targets;
+mod timing;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,9 +27,14 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    Inspect(inspect::Args),
+    Compile(compile::Args),
     Run(run::Args),
+    Inspect(inspect::Args),
+    Verify(verify::Args),
+    Bench(bench::Args),
     Targets(targets::Args),
+    Sign(sign::Args),
+    Keygen(keygen::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,10 +46,30 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // `println!` panics when stdout is a closed pipe (`edgecc inspect X --json | head`): that is
+    // the reader's choice, not a bug, so it ends the program quietly like SIGPIPE would.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Compile(a) => compile::main(a),
         Command::Inspect(a) => inspect::main(a),
         Command::Run(a) => run::main(a),
+        Command::Verify(a) => verify::main(a),
+        Command::Bench(a) => bench::main(a),
         Command::Targets(a) => targets::main(a),
+        Command::Sign(a) => sign::main(a),
+        Command::Keygen(a) => keygen::main(a),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -45,7 +77,7 @@ fn main() -> ExitCode {
             let internal = e
                 .downcast_ref::<edgecc::Error>()
                 .is_some_and(edgecc::Error::is_internal);
-            eprintln!("{}: {e:#}", if internal { "internal error" } else { "error" });
+            eprintln!("{}: {}", if internal { "internal error" } else { "error" }, message(&e));
             ExitCode::from(if internal { 2 } else { 1 })
         }
         Err(_) => {
@@ -55,4 +87,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each cause once: many errors already include their cause in their
+/// own text (`FILE: what went wrong`), which a plain chain would print again.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&text);
+        }
+    }
+    msg
 }

@@ -1,37 +1,60 @@
 //! `edgecc run`: run a model on a target; print each output's shape and checksum, and optionally
-//! write the outputs as `.npy` files; with `--repeat N`, time N more runs.
+//! write the outputs as `.npy` files; with `--iterations N`, time N more runs.
+//!
+//! Also home of what `verify` and `bench` share with it: [`load`] (reading the model file) and
+//! [`Executor`] (the model compiled and loaded for a target).
 
+use crate::inputs;
+use crate::timing::{measure, ms_since, print_profile, profile_json, Timing};
 use anyhow::Context;
+use edgecc::backends::wgsl::{KernelTime, Precision, SessionOptions};
 use edgecc::summary::{checksum, stats};
 use edgecc::Error;
-use edgecc_ir::{Dim, Graph, TensorData};
-use std::collections::BTreeMap;
+use edgecc::{Artifact, CompileOptions, Device, Runtime, Session};
+use edgecc_ir::{Graph, TensorData};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Run a model and print each output's shape and a checksum.
+/// Run a model or a device binary and print each output's shape and a checksum.
+///
+/// MODEL is an `.onnx` model or `.eir` text graph (compiled for the target first), or a device
+/// binary from `edgecc compile` (`.edgebin`), which runs on a device of the profile it was
+/// compiled for (its shapes and precision are fixed: --shape and --precision do not apply).
+/// With `--verify-key PUB`, a binary runs only if it is signed with that publisher's key.
 ///
 /// Inputs come from `.npy` files (`--input NAME=FILE.npy`, repeatable) or, for those not given,
 /// from `--random-inputs --seed S`. With `--output-dir DIR`, each graph output is written to
 /// `DIR/NAME.npy` (names that are not safe file names are %-escaped).
 ///
-/// With `--repeat N`, the first run is a warm-up (its outputs are the ones printed); then the model
-/// runs N more times on the same inputs, reusing the compiled program and the device session, and
-/// `timing: N runs, mean X ms, min Y ms` is printed (wall-clock time per run: for a WGSL target
-/// the input upload, every dispatch and the output readback; not the compilation).
+/// With `--iterations N`, the first run is a warm-up (its outputs are the ones printed); then the
+/// model runs N more times on the same inputs, reusing the compiled program and the device
+/// session, and `timing: N runs, median X ms, min Y ms, compile Z ms` is printed (wall-clock time
+/// per run: for a WGSL target the input upload, every dispatch and the output readback). The
+/// compile time is what optimizing, generating the code and creating the device session took
+/// (not opening the device); it is 0 for `--target reference`, which interprets the graph as
+/// loaded (`load_ms` in the JSON is the time to read, import and verify the model).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc run examples/transformer_block.eir --target reference --random-inputs --seed 1
-  edgecc run examples/transformer_block.eir --target lavapipe --random-inputs --repeat 20
-  edgecc run model.onnx --input input_ids=ids.npy --shape seq=16 --output-dir out --json")]
+  edgecc run examples/transformer_block.eir --target lavapipe --random-inputs --iterations 20
+  edgecc run examples/mlp.eir --target lavapipe --random-inputs --iterations 10 --profile --json
+  edgecc run model.onnx --input input_ids=ids.npy --shape seq=16 --output-dir out --json
+  edgecc run block.edgebin --random-inputs --iterations 20
+  edgecc run block.edgebin --verify-key publisher.key.pub --input x=x.npy")]
 pub struct Args {
-    /// The model file (.onnx or .eir text graph).
+    /// The model file (.onnx or .eir text graph) or a device binary (.edgebin).
     pub model: PathBuf,
-    /// Where to run it: `reference` (the CPU interpreter), `lavapipe` (Mesa's software Vulkan
-    /// device), `auto` or `wgsl` (the Vulkan adapter chosen by --adapter, EDGECC_ADAPTER, or the
-    /// first GPU, then any adapter).
-    #[arg(long, default_value = "reference")]
-    pub target: String,
+    /// Where to run it: `reference` (the CPU interpreter; the default for a model file), a
+    /// device profile such as `lavapipe` (Mesa's software Vulkan device; see `edgecc targets`),
+    /// or `auto` or `wgsl` (the Vulkan adapter chosen by --adapter, EDGECC_ADAPTER, or the first
+    /// GPU, then any adapter). A binary runs on the local device of its own target profile by
+    /// default; another target is refused naming both.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Run a device binary only if it is signed with the secret key of this public key file
+    /// (from `edgecc keygen`).
+    #[arg(long, value_name = "PUB")]
+    pub verify_key: Option<PathBuf>,
     /// With a WGSL target: the adapter, as a substring of its name or its index in `edgecc targets`.
     #[arg(long)]
     pub adapter: Option<String>,
@@ -40,14 +63,14 @@ pub struct Args {
     #[arg(long, default_value = "f32")]
     pub precision: String,
     /// With a WGSL target: print each dispatch's GPU time (timestamp queries) after the outputs
-    /// (with --repeat, the mean over the timed runs). Each dispatch then runs in a compute pass of
-    /// its own, which adds a little to the --repeat timing.
+    /// (with --iterations, the mean over the timed runs). Each dispatch then runs in a compute
+    /// pass of its own, which adds a little to the --iterations timing.
     #[arg(long)]
     pub profile: bool,
     /// After one warm-up run, run N more times with the same compiled program and session and
-    /// print `timing: N runs, mean X ms, min Y ms` (0: no timing).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub repeat: u32,
+    /// print the median and minimum time per inference (0: no timing).
+    #[arg(long, value_name = "N", default_value_t = 0, alias = "repeat")]
+    pub iterations: u32,
     /// An input from a numpy file, as NAME=FILE.npy (repeatable).
     #[arg(long = "input", value_name = "NAME=FILE.npy")]
     pub inputs: Vec<String>,
@@ -64,202 +87,321 @@ pub struct Args {
     /// Write each output to DIR/NAME.npy (the directory is created if needed).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// Print the result as JSON.
+    /// Print the result as JSON: `outputs` (name → shape, dtype, checksum, sum, mean_abs, file),
+    /// `load_ms`, `compile_ms`, and with --iterations `iterations`, `median_ms`, `min_ms`,
+    /// `mean_ms` (null without), and with --profile `profile` and `gpu_ms`.
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn main(args: Args) -> anyhow::Result<()> {
-    let wgsl = edgecc::device::is_wgsl_target(&args.target);
-    if args.target != "reference" && !wgsl {
-        return Err(Error::UnknownTarget(args.target).into());
+/// Checks a `--target` for `run`, `verify` and `bench`: true for a WGSL device, false for the
+/// reference interpreter.
+pub fn check_target(target: &str) -> edgecc::Result<bool> {
+    match target {
+        "reference" => Ok(false),
+        _ if edgecc::device::is_wgsl_target(target) => Ok(true),
+        _ => edgecc::Target::profile(target).map(|_| true),
     }
-    let precision = edgecc::device::parse_precision(&args.precision)?;
-    let shapes = edgecc::parse_shape_args(&args.shapes)?;
-    let graph = edgecc::load_model(&args.model, &shapes)?;
-    let given = read_inputs(&graph, &args.inputs)?;
-    let graph = bind_symbols(&graph, &given, args.random_inputs)?;
-    edgecc::budget::check_tensor_sizes(&graph, edgecc::budget::max_tensor_bytes())?;
-    let inputs = gather_inputs(&graph, given, args.random_inputs, args.seed)?;
-    let mut times = Vec::new();
-    let (outputs, timing) = if wgsl {
-        let runner = edgecc::device::WgslRunner::open(&args.target, args.adapter.as_deref())?;
-        let (_, program) = edgecc::device::compile_wgsl(&graph, runner.caps(), precision)?;
-        let mut session = runner.session(
-            &program,
-            edgecc::backends::wgsl::SessionOptions {
-                poison: false,
-                profile: args.profile,
-            },
-        )?;
-        let outputs = session.run(&inputs)?;
-        times = session.last_profile().map(<[_]>::to_vec).unwrap_or_default();
-        let mut profile_sum = vec![0f64; times.len()];
-        let timing = time_runs(args.repeat, || {
-            session.run(&inputs)?;
-            for (sum, t) in profile_sum.iter_mut().zip(session.last_profile().unwrap_or_default()) {
-                *sum += t.ns;
-            }
-            Ok(())
-        })?;
-        if let Some(t) = &timing {
-            for (kt, sum) in times.iter_mut().zip(&profile_sum) {
-                kt.ns = sum / f64::from(t.runs);
-            }
+}
+
+/// Whether `path` names a device binary (`.edgebin`).
+pub fn is_binary(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("edgebin")
+}
+
+/// Reads a device binary; returns it and the time it took (read, hashes, validation) in ms.
+pub fn load_binary(path: &Path) -> edgecc::Result<(Artifact, f64)> {
+    let start = Instant::now();
+    let artifact = Artifact::read(path)?;
+    Ok((artifact, ms_since(start)))
+}
+
+/// Reads the model file with the `--shape` values: the one place `run`, `verify` and `bench`
+/// load a model. Returns the graph and the time it took (read, import, verify) in ms.
+pub fn load(model: &Path, shape_args: &[String]) -> anyhow::Result<(Graph, f64)> {
+    let shapes = edgecc::parse_shape_args(shape_args)?;
+    let start = Instant::now();
+    let graph = edgecc::load_model(model, &shapes)?;
+    Ok((graph, ms_since(start)))
+}
+
+/// A model compiled and loaded for a target, ready to run again and again.
+pub enum Executor {
+    /// The reference interpreter on the graph as loaded.
+    Reference(Box<Graph>),
+    /// A session on a WGSL device.
+    Wgsl {
+        session: Box<Session>,
+        /// The adapter's name.
+        device: String,
+    },
+}
+
+impl Executor {
+    /// Prepares `graph` (static shapes) for `target`: the reference interpreter needs nothing; a
+    /// device target opens the device, compiles the graph for it and loads the binary in memory
+    /// (profiling with `profile`). Returns the executor and the compile time in ms (optimize,
+    /// codegen and session creation, not opening the device; 0 for the reference).
+    pub fn open(
+        target: &str,
+        adapter: Option<&str>,
+        precision: Precision,
+        profile: bool,
+        graph: &Graph,
+    ) -> edgecc::Result<(Executor, f64)> {
+        if !check_target(target)? {
+            return Ok((Executor::Reference(Box::new(graph.clone())), 0.0));
         }
-        (outputs, timing)
+        let device = Device::for_target(target, adapter)?;
+        let start = Instant::now();
+        let options = CompileOptions {
+            precision,
+            shapes: Default::default(),
+        };
+        let artifact = edgecc::compile(graph, &device.target(), &options)?;
+        Executor::load(device, &artifact, profile, None).map(|e| (e, ms_since(start)))
+    }
+
+    /// Loads a device binary on the device of `target` (default: the binary's own target
+    /// profile), requiring a signature by `verify_key` when given. Returns the executor and the
+    /// time it took to create the session in ms.
+    pub fn open_binary(
+        artifact: &Artifact,
+        target: Option<&str>,
+        adapter: Option<&str>,
+        profile: bool,
+        verify_key: Option<&Path>,
+    ) -> edgecc::Result<(Executor, f64)> {
+        let target = target.unwrap_or(&artifact.meta.target);
+        if target == "reference" {
+            return Err(Error::BadInputs(
+                "a device binary runs on a device, not on the reference interpreter; run the model \
+                 file with --target reference, or give the binary's target"
+                    .into(),
+            ));
+        }
+        let key = verify_key
+            .map(edgecc::artifact::signing::read_verifying_key)
+            .transpose()?;
+        let device = match Device::for_target(target, adapter) {
+            Err(Error::NoDeviceFor { adapters, .. }) => {
+                return Err(Error::BadInputs(format!(
+                    "the binary was compiled for target `{}`, and no local adapter is a `{target}` device \
+                     (adapters: {adapters}); compile the model for this machine's device (e.g. --target auto)",
+                    artifact.meta.target
+                )))
+            }
+            other => other?,
+        };
+        let start = Instant::now();
+        Executor::load(device, artifact, profile, key).map(|e| (e, ms_since(start)))
+    }
+
+    fn load(
+        device: Device,
+        artifact: &Artifact,
+        profile: bool,
+        key: Option<ed25519_dalek::VerifyingKey>,
+    ) -> edgecc::Result<Executor> {
+        let name = device.adapter_name().to_string();
+        let mut runtime = Runtime::new(device).with_options(SessionOptions { poison: false, profile });
+        if let Some(k) = key {
+            runtime = runtime.require_signature(k);
+        }
+        let session = runtime.load(artifact)?;
+        Ok(Executor::Wgsl {
+            session: Box::new(session),
+            device: name,
+        })
+    }
+
+    /// Runs once on `inputs` (in graph-input order).
+    pub fn run(&mut self, inputs: &[TensorData]) -> edgecc::Result<Vec<TensorData>> {
+        match self {
+            Executor::Reference(g) => edgecc::run_reference(g, inputs),
+            Executor::Wgsl { session, .. } => session.run(inputs),
+        }
+    }
+
+    /// Each dispatch's GPU time in the last run (profiling WGSL sessions only).
+    pub fn profile(&self) -> Option<&[KernelTime]> {
+        match self {
+            Executor::Reference(_) => None,
+            Executor::Wgsl { session, .. } => session.last_profile(),
+        }
+    }
+
+    /// The adapter's name for a WGSL target.
+    pub fn device(&self) -> Option<&str> {
+        match self {
+            Executor::Reference(_) => None,
+            Executor::Wgsl { device, .. } => Some(device),
+        }
+    }
+}
+
+/// A model or binary loaded and prepared for a target, with its inputs.
+pub struct Prepared {
+    pub exec: Executor,
+    pub inputs: Vec<TensorData>,
+    /// The output names, in order.
+    pub outputs: Vec<String>,
+    /// The model's (or binary's program's) name.
+    pub name: String,
+    /// The target it runs on.
+    pub target: String,
+    /// `f32` or `f16` (what a binary was compiled with).
+    pub precision: String,
+    pub load_ms: f64,
+    pub compile_ms: f64,
+}
+
+/// What [`prepare`] needs from the command line.
+pub struct PrepareArgs<'a> {
+    pub model: &'a Path,
+    pub target: Option<&'a str>,
+    pub adapter: Option<&'a str>,
+    pub precision: &'a str,
+    pub shapes: &'a [String],
+    pub inputs: &'a [String],
+    pub random: bool,
+    pub seed: u64,
+    pub profile: bool,
+    pub verify_key: Option<&'a Path>,
+}
+
+/// Loads a model file or a device binary, its inputs, and an executor on the target (a model
+/// file's default target is `reference`): what `run` and `bench` share.
+pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
+    if is_binary(a.model) {
+        if !a.shapes.is_empty() {
+            anyhow::bail!(
+                "{}: --shape does not apply to a device binary, whose shapes were fixed by `edgecc compile` \
+                 (compile again with --shape)",
+                a.model.display()
+            );
+        }
+        if a.precision != "f32" {
+            anyhow::bail!(
+                "{}: --precision does not apply to a device binary (it was compiled for {})",
+                a.model.display(),
+                "its own precision; compile again with --precision"
+            );
+        }
+        let (artifact, load_ms) = load_binary(a.model)?;
+        let inputs = inputs::prepare_binary(&artifact.meta.inputs, a.inputs, a.random, a.seed)?;
+        let (exec, compile_ms) = Executor::open_binary(&artifact, a.target, a.adapter, a.profile, a.verify_key)?;
+        return Ok(Prepared {
+            exec,
+            inputs,
+            outputs: artifact.meta.outputs.iter().map(|o| o.name.clone()).collect(),
+            name: artifact.program.name.clone(),
+            target: a.target.unwrap_or(&artifact.meta.target).to_string(),
+            precision: artifact.meta.precision.name().to_string(),
+            load_ms,
+            compile_ms,
+        });
+    }
+    if a.verify_key.is_some() {
+        anyhow::bail!("--verify-key applies to device binaries (.edgebin), not to model files");
+    }
+    let target = a.target.unwrap_or("reference");
+    check_target(target)?;
+    let precision = edgecc::device::parse_precision(a.precision)?;
+    let (graph, load_ms) = load(a.model, a.shapes)?;
+    let (graph, inputs) = inputs::prepare(&graph, a.inputs, a.random, a.seed)?;
+    let (exec, compile_ms) = Executor::open(target, a.adapter, precision, a.profile, &graph)?;
+    Ok(Prepared {
+        exec,
+        inputs,
+        outputs: graph.outputs().iter().map(|&o| graph.value(o).name.clone()).collect(),
+        name: graph.name().to_string(),
+        target: target.to_string(),
+        precision: a.precision.to_string(),
+        load_ms,
+        compile_ms,
+    })
+}
+
+pub fn main(args: Args) -> anyhow::Result<()> {
+    let Prepared {
+        mut exec,
+        inputs,
+        outputs: names,
+        target,
+        load_ms,
+        compile_ms,
+        ..
+    } = prepare(&PrepareArgs {
+        model: &args.model,
+        target: args.target.as_deref(),
+        adapter: args.adapter.as_deref(),
+        precision: &args.precision,
+        shapes: &args.shapes,
+        inputs: &args.inputs,
+        random: args.random_inputs,
+        seed: args.seed,
+        profile: args.profile,
+        verify_key: args.verify_key.as_deref(),
+    })?;
+    let outputs = exec.run(&inputs)?;
+    let mut profile = exec.profile().map(<[_]>::to_vec).unwrap_or_default();
+    let timing = if args.iterations > 0 {
+        let m = measure(&mut exec, &inputs, 0, args.iterations)?;
+        if !m.profile.is_empty() {
+            profile = m.profile;
+        }
+        Some(Timing { warmup: 1, ..m.timing })
     } else {
-        let outputs = edgecc::run_reference(&graph, &inputs)?;
-        let timing = time_runs(args.repeat, || edgecc::run_reference(&graph, &inputs).map(drop))?;
-        (outputs, timing)
+        None
     };
     let mut files = Vec::new();
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (&o, t) in graph.outputs().iter().zip(&outputs) {
-            let path = dir.join(format!("{}.npy", edgecc::fsutil::safe_file_stem(&graph.value(o).name)));
+        for (name, t) in names.iter().zip(&outputs) {
+            let path = dir.join(format!("{}.npy", edgecc::fsutil::safe_file_stem(name)));
             edgecc::fsutil::write_atomic(&path, &edgecc::npy::encode_npy(t))
                 .with_context(|| format!("writing {}", path.display()))?;
             files.push(Some(path));
         }
     }
     files.resize(outputs.len(), None);
-    report(&graph, &outputs, &files, timing.as_ref(), args.json);
-    if args.profile && !times.is_empty() {
-        let total: f64 = times.iter().map(|t| t.ns).sum();
-        let over = match &timing {
-            Some(t) => format!(", mean of {} runs", t.runs),
-            None => String::new(),
-        };
-        println!(
-            "profile ({} dispatches, {:.3} ms GPU total{over}):",
-            times.len(),
-            total / 1e6
-        );
-        for t in &times {
-            println!("  {:>10.3} us  {}", t.ns / 1e3, t.label);
-        }
+    let report = Report {
+        names: &names,
+        outputs: &outputs,
+        files: &files,
+        timing: timing.as_ref(),
+        load_ms,
+        compile_ms,
+        profile: &profile,
+    };
+    if args.json {
+        report.json(&target, exec.device());
+    } else {
+        report.text();
     }
     Ok(())
 }
 
-/// Wall-clock times of the `--repeat` runs.
-struct Timing {
-    runs: u32,
-    mean_ms: f64,
-    min_ms: f64,
+/// What `run` prints.
+struct Report<'a> {
+    /// The output names, in order.
+    names: &'a [String],
+    outputs: &'a [TensorData],
+    files: &'a [Option<PathBuf>],
+    timing: Option<&'a Timing>,
+    load_ms: f64,
+    compile_ms: f64,
+    profile: &'a [KernelTime],
 }
 
-/// Runs `once` `runs` times and times each call; `None` for 0 runs.
-fn time_runs(runs: u32, mut once: impl FnMut() -> edgecc::Result<()>) -> edgecc::Result<Option<Timing>> {
-    if runs == 0 {
-        return Ok(None);
-    }
-    let mut total = 0f64;
-    let mut min = f64::INFINITY;
-    for _ in 0..runs {
-        let start = Instant::now();
-        once()?;
-        let ms = start.elapsed().as_secs_f64() * 1e3;
-        total += ms;
-        min = min.min(ms);
-    }
-    Ok(Some(Timing {
-        runs,
-        mean_ms: total / f64::from(runs),
-        min_ms: min,
-    }))
-}
-
-/// Reads the `--input NAME=FILE.npy` files, keyed by input name.
-fn read_inputs(g: &Graph, args: &[String]) -> edgecc::Result<BTreeMap<String, TensorData>> {
-    let mut out = BTreeMap::new();
-    for a in args {
-        let (name, file) = a.split_once('=').ok_or_else(|| Error::BadInputArg(a.clone()))?;
-        if !g.inputs().iter().any(|&i| g.value(i).name == name) {
-            let known = g
-                .inputs()
-                .iter()
-                .map(|&i| g.value(i).name.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(Error::UnknownInput {
-                name: name.to_string(),
-                known,
-            });
-        }
-        let path = Path::new(file);
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let t = edgecc::npy::decode_npy(&bytes).map_err(|e| Error::Npy {
-            path: path.to_path_buf(),
-            msg: e.0,
-        })?;
-        if out.insert(name.to_string(), t).is_some() {
-            return Err(Error::Repeated {
-                flag: "--input",
-                name: name.to_string(),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// Specializes symbolic input dims from the given inputs' shapes; with `fill`, the remaining
-/// symbolic dims take their upper bound (for random inputs).
-fn bind_symbols(g: &Graph, given: &BTreeMap<String, TensorData>, fill: bool) -> edgecc::Result<Graph> {
-    let mut values = BTreeMap::new();
-    for &i in g.inputs() {
-        let v = g.value(i);
-        let Some(t) = given.get(&v.name) else { continue };
-        if t.shape().len() != v.ty.shape.rank() {
-            continue; // the interpreter reports the rank mismatch, naming the input
-        }
-        for (d, &n) in v.ty.shape.dims().iter().zip(t.shape()) {
-            if let Dim::Sym { name, .. } = d {
-                values.entry(name.clone()).or_insert(n as u64);
-            }
-        }
-    }
-    edgecc::specialize(g, &values, fill)
-}
-
-fn gather_inputs(
-    g: &Graph,
-    mut given: BTreeMap<String, TensorData>,
-    random: bool,
-    seed: u64,
-) -> edgecc::Result<Vec<TensorData>> {
-    let mut random_values = if random {
-        edgecc::models::random_inputs(g, seed, &edgecc::models::sym_at_max)?
-            .into_iter()
-            .map(Some)
-            .collect()
-    } else {
-        vec![None; g.inputs().len()]
-    };
-    g.inputs()
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| {
-            let name = &g.value(i).name;
-            given
-                .remove(name)
-                .or_else(|| random_values[k].take())
-                .ok_or_else(|| Error::MissingInput { name: name.clone() })
-        })
-        .collect()
-}
-
-fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], timing: Option<&Timing>, json: bool) {
-    if json {
+impl Report<'_> {
+    fn json(&self, target: &str, device: Option<&str>) {
         let mut map = serde_json::Map::new();
-        for ((&o, t), file) in g.outputs().iter().zip(outputs).zip(files) {
+        for ((name, t), file) in self.names.iter().zip(self.outputs).zip(self.files) {
             let (sum, mean_abs) = stats(t);
             map.insert(
-                g.value(o).name.clone(),
+                name.clone(),
                 serde_json::json!({
                     "shape": t.shape(),
                     "dtype": t.dtype().name(),
@@ -270,31 +412,56 @@ fn report(g: &Graph, outputs: &[TensorData], files: &[Option<PathBuf>], timing: 
                 }),
             );
         }
-        let mut doc = serde_json::json!({ "outputs": map });
-        if let Some(t) = timing {
-            doc["timing"] = serde_json::json!({ "runs": t.runs, "mean_ms": t.mean_ms, "min_ms": t.min_ms });
+        let mut doc = serde_json::Map::new();
+        doc.insert("target".into(), target.into());
+        doc.insert("device".into(), device.into());
+        doc.insert("outputs".into(), map.into());
+        doc.insert("load_ms".into(), self.load_ms.into());
+        doc.insert("compile_ms".into(), self.compile_ms.into());
+        match self.timing {
+            Some(t) => t.json_fields(&mut doc),
+            None => {
+                for k in ["median_ms", "min_ms", "mean_ms"] {
+                    doc.insert(k.into(), serde_json::Value::Null);
+                }
+                doc.insert("iterations".into(), 0.into());
+            }
         }
-        println!("{doc}");
-        return;
+        if !self.profile.is_empty() {
+            doc.insert("profile".into(), profile_json(self.profile));
+            let gpu_ns: f64 = self.profile.iter().map(|t| t.ns).sum();
+            doc.insert("gpu_ms".into(), (gpu_ns / 1e6).into());
+        }
+        println!("{}", serde_json::Value::Object(doc));
     }
-    for ((&o, t), file) in g.outputs().iter().zip(outputs).zip(files) {
-        let (sum, mean_abs) = stats(t);
-        let written = file
-            .as_ref()
-            .map(|p| format!(" -> {}", p.display()))
-            .unwrap_or_default();
-        println!(
-            "{}: {}{:?} checksum={:016x} sum={sum:.6e} mean_abs={mean_abs:.6e}{written}",
-            g.value(o).name,
-            t.dtype(),
-            t.shape(),
-            checksum(t)
-        );
-    }
-    if let Some(t) = timing {
-        println!(
-            "timing: {} runs, mean {:.3} ms, min {:.3} ms",
-            t.runs, t.mean_ms, t.min_ms
-        );
+
+    fn text(&self) {
+        for ((name, t), file) in self.names.iter().zip(self.outputs).zip(self.files) {
+            let (sum, mean_abs) = stats(t);
+            let written = file
+                .as_ref()
+                .map(|p| format!(" -> {}", p.display()))
+                .unwrap_or_default();
+            println!(
+                "{}: {}{:?} checksum={:016x} sum={sum:.6e} mean_abs={mean_abs:.6e}{written}",
+                name,
+                t.dtype(),
+                t.shape(),
+                checksum(t)
+            );
+        }
+        if let Some(t) = self.timing {
+            println!(
+                "timing: {} runs, median {:.3} ms, min {:.3} ms, compile {:.3} ms",
+                t.runs, t.median_ms, t.min_ms, self.compile_ms
+            );
+        }
+        if !self.profile.is_empty() {
+            let over = match self.timing {
+                Some(t) => format!(", mean of {} runs", t.runs),
+                None => String::new(),
+            };
+            print_profile(self.profile, &over);
+        }
     }
 }

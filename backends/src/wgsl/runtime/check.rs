@@ -56,15 +56,16 @@ fn check_indices(p: &Program) -> Result<()> {
                 ),
             ));
         }
-        let want: Vec<usize> = buf.shape.iter().map(|&d| d as usize).collect();
-        if data.shape() != want.as_slice() {
+        if data.len() as u64 != buf.device_bytes() {
             return Err(internal(
                 p,
                 format!(
-                    "weight `{}` has data of shape {:?}, its buffer has shape {:?}",
+                    "weight `{}` has {} bytes of device data, its buffer (shape {:?}, {:?}) needs {}",
                     buf.name,
-                    data.shape(),
-                    want
+                    data.len(),
+                    buf.shape,
+                    buf.elem,
+                    buf.device_bytes()
                 ),
             ));
         }

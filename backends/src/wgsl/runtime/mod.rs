@@ -107,16 +107,6 @@ impl Session {
         } else {
             None
         };
-        // Convert the weights before creating anything, so a range error leaves nothing behind.
-        let weights: Vec<(usize, Vec<u8>)> = program
-            .weights
-            .iter()
-            .map(|(i, t)| {
-                let b = &program.buffers[*i];
-                Ok((*i, to_device_bytes(t, b.elem, &format!("weight `{}`", b.name))?))
-            })
-            .collect::<Result<_>>()?;
-
         let device = &gpu.device;
         let scopes = Scopes::push(device);
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
@@ -141,12 +131,11 @@ impl Session {
                 })
             })
             .collect();
-        for (i, bytes) in &weights {
+        for (i, bytes) in &program.weights {
             if let Some(buf) = &own[*i] {
                 gpu.queue.write_buffer(buf, 0, bytes);
             }
         }
-        drop(weights);
         scopes.pop(&format!("program `{}`: creating buffers", program.name))?;
 
         let mut pipelines: Vec<wgpu::ComputePipeline> = Vec::new();

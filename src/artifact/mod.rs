@@ -1,0 +1,102 @@
+//! The device binary (`.edgebin`): a compiled model that a [`crate::Runtime`] loads and runs with
+//! no compiler, no ONNX file and no network.
+//!
+//! An [`Artifact`] is what [`crate::compile()`] returns: the [`Meta`] (edgecc version, target
+//! profile, precision, device requirements, the model's inputs and outputs with their symbolic
+//! dims) and the compiled WGSL [`Program`] (buffers, arena plan, dispatches with their shaders,
+//! weights in their packed device layout), plus an optional ed25519 [`Signature`].
+//!
+//! The byte format and its checks: [`container`] (layout, hashes), [`manifest`] (the JSON
+//! sections), [`validate`] (a loaded program is executable), [`signing`] (ed25519, key files).
+
+pub mod container;
+mod format;
+pub mod manifest;
+pub mod signing;
+pub mod validate;
+
+pub use container::FORMAT_VERSION;
+pub use signing::{read_signing_key, read_verifying_key, try_generate_key, write_key_pair};
+
+use edgecc_backends::wgsl::{Precision, Program};
+use edgecc_ir::DType;
+
+/// One dim of an input or output: fixed, or a symbolic dim (ONNX `dim_param`) that was bound
+/// to `value` when the model was compiled (programs are compiled for concrete shapes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DimSpec {
+    Static(u64),
+    Sym { name: String, value: u64, max: u64 },
+}
+
+impl DimSpec {
+    /// The extent the program was compiled for.
+    pub fn value(&self) -> u64 {
+        match self {
+            DimSpec::Static(n) => *n,
+            DimSpec::Sym { value, .. } => *value,
+        }
+    }
+}
+
+/// A graph input or output as the binary records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TensorSpec {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Vec<DimSpec>,
+}
+
+impl TensorSpec {
+    /// The concrete shape the program was compiled for.
+    pub fn static_shape(&self) -> Vec<usize> {
+        self.shape.iter().map(|d| d.value() as usize).collect()
+    }
+}
+
+/// What a device must have to run the binary (checked again by the runtime against the real
+/// adapter's limits before anything is created).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirements {
+    pub shader_f16: bool,
+    pub subgroups: bool,
+    /// Most storage bindings any dispatch uses.
+    pub max_bindings: u32,
+    /// Largest binding, in bytes.
+    pub max_binding_bytes: u64,
+    /// Most workgroups along one dimension of any dispatch.
+    pub max_workgroups_per_dim: u32,
+    /// The storage-offset alignment the arena plan was made with.
+    pub storage_offset_alignment: u32,
+}
+
+/// Everything about a binary besides its program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Meta {
+    /// The edgecc version that wrote it (`CARGO_PKG_VERSION`).
+    pub edgecc_version: String,
+    /// The device profile it was compiled for (`lavapipe`, `adreno-740`, ...): a runtime on any
+    /// other device refuses it.
+    pub target: String,
+    /// The backend (`wgsl`).
+    pub backend: String,
+    pub precision: Precision,
+    pub requirements: Requirements,
+    pub inputs: Vec<TensorSpec>,
+    pub outputs: Vec<TensorSpec>,
+}
+
+/// An ed25519 signature over the binary's content digest, with the public key that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    pub public_key: [u8; 32],
+    pub signature: [u8; 64],
+}
+
+/// A compiled model: what `edgecc compile` writes and `edgecc run` loads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Artifact {
+    pub meta: Meta,
+    pub program: Program,
+    pub signature: Option<Signature>,
+}

@@ -1,0 +1,525 @@
+//! Semantic validation of an artifact: whatever a loaded binary says, a [`Artifact`] that passes
+//! [`validate`] is a program the runtime can execute without an index out of range, an
+//! arithmetic overflow, or an invalid shader.
+//!
+//! Checked: the backend; the precision (meta and program agree, every buffer's element is
+//! [`Elem::of`] its dtype); buffer shapes (element and byte counts without overflow, at most
+//! [`MAX_DEVICE_BYTES`]); the arena plan (offsets aligned to the requirements' storage-offset
+//! alignment, every arena buffer inside `arena_bytes`, inputs and weights in buffers of their
+//! own); every index (inputs, outputs, bindings, weights) in range; weights of exactly
+//! [`DeviceBuffer::device_bytes`] each, one per weight buffer; the inputs and outputs against
+//! the meta's specs (dtype and shape; a symbolic dim's value within its bound); the
+//! requirements against those recomputed from the program ([`Requirements::of`]); and every
+//! distinct shader through naga, with the features the requirements grant, an entry point
+//! `main`, and storage bindings `@group(0) @binding(i)` within the dispatch's bindings.
+
+use super::{Artifact, DimSpec, Meta, Requirements, TensorSpec};
+use crate::error::{Error, Result};
+use edgecc_backends::wgsl::{DeviceBuffer, Elem, Placement, Program, Role};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// Largest buffer or arena a binary may ask for (256 TiB): far beyond any device, small enough
+/// that sizes computed from it never overflow.
+pub const MAX_DEVICE_BYTES: u64 = 1 << 48;
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::BadManifest {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// [`DeviceBuffer::device_bytes`] with checked arithmetic: `None` when it overflows or is over
+/// [`MAX_DEVICE_BYTES`].
+pub fn checked_device_bytes(b: &DeviceBuffer) -> Option<u64> {
+    let numel = b.shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d))?;
+    let bytes = numel.checked_mul(b.elem.bytes())?;
+    let dev = bytes.div_ceil(4).max(1).checked_mul(4)?;
+    (dev <= MAX_DEVICE_BYTES).then_some(dev)
+}
+
+impl Requirements {
+    /// What a device must have to run `program`: its features, its largest binding count,
+    /// binding size and workgroup count, and the largest power of two (at most 256, the largest
+    /// storage-offset alignment WebGPU allows) that divides every arena offset.
+    pub fn of(program: &Program) -> Requirements {
+        let mut align = 256u64;
+        for b in &program.buffers {
+            if let Placement::Arena { offset } = b.placement {
+                while align > 1 && !offset.is_multiple_of(align) {
+                    align /= 2;
+                }
+            }
+        }
+        Requirements {
+            shader_f16: program.uses_f16,
+            subgroups: program.uses_subgroups,
+            max_bindings: program
+                .dispatches
+                .iter()
+                .map(|d| u32::try_from(d.bindings.len()).unwrap_or(u32::MAX))
+                .max()
+                .unwrap_or(0),
+            max_binding_bytes: program
+                .buffers
+                .iter()
+                .map(|b| checked_device_bytes(b).unwrap_or(u64::MAX))
+                .max()
+                .unwrap_or(0),
+            max_workgroups_per_dim: program.dispatches.iter().flat_map(|d| d.workgroups).max().unwrap_or(0),
+            storage_offset_alignment: align as u32,
+        }
+    }
+}
+
+/// A shape for a message: `[2, 8]`, cut after 8 dims.
+fn shape_str(shape: &[u64]) -> String {
+    let dims: Vec<String> = shape.iter().take(8).map(u64::to_string).collect();
+    let more = if shape.len() > 8 {
+        format!(", ... ({} dims)", shape.len())
+    } else {
+        String::new()
+    };
+    format!("[{}{more}]", dims.join(", "))
+}
+
+fn buffer_field(p: &Program, i: usize) -> String {
+    match p.buffers.get(i) {
+        Some(b) => format!("program.buffers[{i}] `{}`", b.name),
+        None => format!("program.buffers[{i}]"),
+    }
+}
+
+/// Checks an artifact (see the module docs).
+pub fn validate(a: &Artifact) -> Result<()> {
+    let (meta, p) = (&a.meta, &a.program);
+    check_meta(meta, p)?;
+    check_buffers(meta, p)?;
+    check_interface(meta, p)?;
+    check_weights(p)?;
+    check_dispatches(p)?;
+    check_requirements(meta, p)?;
+    check_shaders(meta, p)
+}
+
+fn check_meta(meta: &Meta, p: &Program) -> Result<()> {
+    if meta.backend != "wgsl" {
+        return Err(bad(
+            "meta.backend",
+            format!(
+                "is `{}`; this edgecc runs binaries of the `wgsl` backend only",
+                meta.backend
+            ),
+        ));
+    }
+    if meta.target.is_empty() {
+        return Err(bad(
+            "meta.target",
+            "is empty; a binary names the device profile it was compiled for",
+        ));
+    }
+    if meta.precision != p.precision {
+        return Err(bad(
+            "program.precision",
+            format!(
+                "is {}, but meta.precision is {}",
+                p.precision.name(),
+                meta.precision.name()
+            ),
+        ));
+    }
+    if p.arena_bytes > MAX_DEVICE_BYTES {
+        return Err(bad(
+            "program.arena_bytes",
+            format!("is {}, over the limit of {MAX_DEVICE_BYTES}", p.arena_bytes),
+        ));
+    }
+    Ok(())
+}
+
+fn check_buffers(meta: &Meta, p: &Program) -> Result<()> {
+    let align = u64::from(meta.requirements.storage_offset_alignment);
+    if !(4..=65536).contains(&align) || !align.is_power_of_two() {
+        return Err(bad(
+            "meta.requirements.storage_offset_alignment",
+            format!("is {align}; it must be a power of two from 4 to 65536"),
+        ));
+    }
+    for (i, b) in p.buffers.iter().enumerate() {
+        let field = || buffer_field(p, i);
+        let want = Elem::of(b.dtype, p.precision);
+        if b.elem != want {
+            return Err(bad(
+                format!("{}.elem", field()),
+                format!(
+                    "is {}, but a {} buffer in {} precision is stored as {}",
+                    b.elem.wgsl(),
+                    b.dtype,
+                    p.precision.name(),
+                    want.wgsl()
+                ),
+            ));
+        }
+        let Some(bytes) = checked_device_bytes(b) else {
+            return Err(bad(
+                format!("{}.shape", field()),
+                format!(
+                    "{} of {} elements needs more than {MAX_DEVICE_BYTES} bytes",
+                    shape_str(&b.shape),
+                    b.elem.wgsl()
+                ),
+            ));
+        };
+        match b.placement {
+            Placement::Arena { offset } => {
+                if matches!(b.role, Role::Input | Role::Weight) {
+                    return Err(bad(
+                        format!("{}.placement", field()),
+                        "is in the activation arena; inputs and weights need buffers of their own",
+                    ));
+                }
+                if !offset.is_multiple_of(align) {
+                    return Err(bad(
+                        format!("{}.placement", field()),
+                        format!("arena offset {offset} is not a multiple of the storage-offset alignment {align}"),
+                    ));
+                }
+                if offset.checked_add(bytes).is_none_or(|end| end > p.arena_bytes) {
+                    return Err(bad(
+                        format!("{}.placement", field()),
+                        format!(
+                            "{bytes} bytes at arena offset {offset} end past the arena ({} bytes)",
+                            p.arena_bytes
+                        ),
+                    ));
+                }
+            }
+            Placement::Own => {}
+        }
+    }
+    Ok(())
+}
+
+/// The program's inputs and outputs against the meta's specs.
+fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
+    let n = p.buffers.len();
+    let mut seen = HashSet::new();
+    for (k, &i) in p.inputs.iter().enumerate() {
+        let Some(b) = p.buffers.get(i) else {
+            return Err(bad(
+                format!("program.inputs[{k}]"),
+                format!("names buffer {i}, but there are {n} buffers"),
+            ));
+        };
+        if b.role != Role::Input {
+            return Err(bad(
+                format!("program.inputs[{k}]"),
+                format!("names buffer {i} `{}`, whose role is {:?}, not Input", b.name, b.role),
+            ));
+        }
+        if !seen.insert(i) {
+            return Err(bad(
+                format!("program.inputs[{k}]"),
+                format!("names buffer {i} `{}` twice", b.name),
+            ));
+        }
+    }
+    for (k, &i) in p.outputs.iter().enumerate() {
+        if i >= n {
+            return Err(bad(
+                format!("program.outputs[{k}]"),
+                format!("names buffer {i}, but there are {n} buffers"),
+            ));
+        }
+    }
+    for (what, specs, ids) in [
+        ("inputs", &meta.inputs, &p.inputs),
+        ("outputs", &meta.outputs, &p.outputs),
+    ] {
+        if specs.len() != ids.len() {
+            return Err(bad(
+                what,
+                format!(
+                    "the binary describes {} {what}, its program has {}",
+                    specs.len(),
+                    ids.len()
+                ),
+            ));
+        }
+        for (k, (spec, &i)) in specs.iter().zip(ids.iter()).enumerate() {
+            // In range: checked above.
+            let Some(b) = p.buffers.get(i) else { continue };
+            check_spec(&format!("{what}[{k}] `{}`", spec.name), spec, b)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer) -> Result<()> {
+    if spec.dtype != b.dtype {
+        return Err(bad(
+            format!("{field}.dtype"),
+            format!("is {}, but its buffer `{}` holds {}", spec.dtype, b.name, b.dtype),
+        ));
+    }
+    let shape: Vec<u64> = spec.shape.iter().map(DimSpec::value).collect();
+    if shape != b.shape {
+        return Err(bad(
+            format!("{field}.shape"),
+            format!(
+                "is {}, but its buffer `{}` has shape {}",
+                shape_str(&shape),
+                b.name,
+                shape_str(&b.shape)
+            ),
+        ));
+    }
+    for (d, dim) in spec.shape.iter().enumerate() {
+        if let DimSpec::Sym { name, value, max } = dim {
+            if name.is_empty() {
+                return Err(bad(format!("{field}.shape[{d}]"), "is a symbolic dim without a name"));
+            }
+            if value > max {
+                return Err(bad(
+                    format!("{field}.shape[{d}]"),
+                    format!("symbolic dim `{name}` = {value} exceeds its bound {max}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_weights(p: &Program) -> Result<()> {
+    let n = p.buffers.len();
+    let mut seen = HashSet::new();
+    for (k, (i, data)) in p.weights.iter().enumerate() {
+        let field = format!("program.weights[{k}]");
+        let Some(b) = p.buffers.get(*i) else {
+            return Err(bad(field, format!("names buffer {i}, but there are {n} buffers")));
+        };
+        if b.role != Role::Weight || b.placement != Placement::Own {
+            return Err(bad(
+                field,
+                format!(
+                    "names buffer {i} `{}` ({:?}, {:?}); weights fill weight buffers of their own",
+                    b.name, b.role, b.placement
+                ),
+            ));
+        }
+        if !seen.insert(*i) {
+            return Err(bad(field, format!("fills buffer {i} `{}` a second time", b.name)));
+        }
+        // Shapes were checked: the size is known.
+        let want = checked_device_bytes(b).unwrap_or(u64::MAX);
+        if data.len() as u64 != want {
+            return Err(bad(
+                field,
+                format!(
+                    "has {} bytes for buffer `{}`, whose device layout ({} of {}) takes {want}",
+                    data.len(),
+                    b.name,
+                    shape_str(&b.shape),
+                    b.elem.wgsl()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_dispatches(p: &Program) -> Result<()> {
+    let n = p.buffers.len();
+    for (k, d) in p.dispatches.iter().enumerate() {
+        for (j, b) in d.bindings.iter().enumerate() {
+            if b.buffer >= n {
+                return Err(bad(
+                    format!("program.dispatches[{k}] `{}`.bindings[{j}]", d.label),
+                    format!("names buffer {}, but there are {n} buffers", b.buffer),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_requirements(meta: &Meta, p: &Program) -> Result<()> {
+    let r = &meta.requirements;
+    let want = Requirements::of(p);
+    let differ = |name: &str, got: String, want: String| {
+        bad(
+            format!("meta.requirements.{name}"),
+            format!("is {got}, but the program needs {want}"),
+        )
+    };
+    if r.shader_f16 != want.shader_f16 {
+        return Err(differ(
+            "shader_f16",
+            r.shader_f16.to_string(),
+            want.shader_f16.to_string(),
+        ));
+    }
+    if r.subgroups != want.subgroups {
+        return Err(differ("subgroups", r.subgroups.to_string(), want.subgroups.to_string()));
+    }
+    if r.max_bindings != want.max_bindings {
+        return Err(differ(
+            "max_bindings",
+            r.max_bindings.to_string(),
+            want.max_bindings.to_string(),
+        ));
+    }
+    if r.max_binding_bytes != want.max_binding_bytes {
+        return Err(differ(
+            "max_binding_bytes",
+            r.max_binding_bytes.to_string(),
+            want.max_binding_bytes.to_string(),
+        ));
+    }
+    if r.max_workgroups_per_dim != want.max_workgroups_per_dim {
+        return Err(differ(
+            "max_workgroups_per_dim",
+            r.max_workgroups_per_dim.to_string(),
+            want.max_workgroups_per_dim.to_string(),
+        ));
+    }
+    // The alignment the plan was made with may be smaller than what the offsets happen to
+    // satisfy; `check_buffers` checked every offset against it.
+    Ok(())
+}
+
+/// What validation needs to know about a shader that naga accepted.
+#[derive(Clone)]
+struct ShaderInfo {
+    /// Whether it has a compute entry point `main`.
+    compute_main: bool,
+    /// Its resource bindings: (name, group, binding, whether a storage buffer).
+    resources: Vec<(String, u32, u32, bool)>,
+}
+
+type Cache = std::collections::HashMap<[u8; 32], ShaderInfo>;
+
+/// Shaders that passed naga validation in this process, by SHA-256 of (features, text): loading
+/// the same binary twice validates each shader once.
+static VALIDATED: Mutex<Option<Cache>> = Mutex::new(None);
+const VALIDATED_MAX: usize = 4096;
+
+fn shader_key(f16: bool, subgroups: bool, wgsl: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update([u8::from(f16), u8::from(subgroups)]);
+    h.update(wgsl.as_bytes());
+    h.finalize().into()
+}
+
+/// Validates `wgsl` with naga (or finds it validated before) and reads off its interface.
+fn shader_info(label: &str, wgsl: &str, caps: &edgecc_autotune::DeviceCaps) -> Result<ShaderInfo, String> {
+    let key = shader_key(caps.shader_f16, caps.has_subgroups(), wgsl);
+    if let Some(info) = VALIDATED
+        .lock()
+        .ok()
+        .and_then(|g| g.as_ref().and_then(|c| c.get(&key).cloned()))
+    {
+        return Ok(info);
+    }
+    // naga reports errors as values; a panic inside it on hostile input is still caught, so
+    // that loading never panics.
+    let validated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        edgecc_backends::wgsl::validate::validate(label, wgsl, caps)
+    }));
+    let module = match validated {
+        Ok(Ok(module)) => module,
+        // A shader of a binary that does not validate is a bad binary, not a code-generator bug.
+        Ok(Err(edgecc_backends::wgsl::WgslError::InvalidShader { message, .. })) => {
+            return Err(format!("is not valid WGSL: {}", clip(&message)));
+        }
+        Ok(Err(other)) => return Err(clip(&other.to_string())),
+        Err(_) => return Err("is not valid WGSL: the WGSL validator (naga) failed on it".into()),
+    };
+    use edgecc_backends::wgsl::naga::{AddressSpace, ShaderStage};
+    let info = ShaderInfo {
+        compute_main: module
+            .entry_points
+            .iter()
+            .any(|e| e.name == "main" && e.stage == ShaderStage::Compute),
+        resources: module
+            .global_variables
+            .iter()
+            .filter_map(|(_, g)| {
+                let rb = g.binding.as_ref()?;
+                Some((
+                    g.name.clone().unwrap_or_else(|| "a resource".into()),
+                    rb.group,
+                    rb.binding,
+                    matches!(g.space, AddressSpace::Storage { .. }),
+                ))
+            })
+            .collect(),
+    };
+    if let Ok(mut g) = VALIDATED.lock() {
+        let cache = g.get_or_insert_with(Cache::new);
+        if cache.len() >= VALIDATED_MAX {
+            cache.clear();
+        }
+        cache.insert(key, info.clone());
+    }
+    Ok(info)
+}
+
+/// `message` cut to a readable length (naga quotes the offending source line, which in a hostile
+/// binary may be megabytes long).
+fn clip(message: &str) -> String {
+    const MAX: usize = 2000;
+    if message.len() <= MAX {
+        return message.to_string();
+    }
+    let mut end = MAX;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} [... {} more bytes]", &message[..end], message.len() - end)
+}
+
+fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
+    let r = &meta.requirements;
+    // Validation reads only the features; any profile gives the rest of the struct.
+    let base = edgecc_autotune::profile(&meta.target)
+        .or_else(|_| edgecc_autotune::profile("lavapipe"))
+        .map_err(|e| {
+            bad(
+                "meta.target",
+                format!("no device profile to validate shaders with: {e}"),
+            )
+        })?;
+    let caps = edgecc_autotune::DeviceCaps {
+        shader_f16: r.shader_f16,
+        subgroup_size: if r.subgroups { base.subgroup_size.max(1) } else { 0 },
+        ..base
+    };
+    let mut checked: HashSet<(&str, usize)> = HashSet::new();
+    for (k, d) in p.dispatches.iter().enumerate() {
+        if !checked.insert((d.wgsl.as_str(), d.bindings.len())) {
+            continue;
+        }
+        let field = || format!("program.dispatches[{k}] `{}`.shader", d.label);
+        let info = shader_info(&d.label, &d.wgsl, &caps).map_err(|e| bad(field(), e))?;
+        if !info.compute_main {
+            return Err(bad(field(), "has no compute entry point `main`"));
+        }
+        let n = d.bindings.len();
+        for (name, group, binding, storage) in &info.resources {
+            if *group != 0 || *binding as usize >= n || !storage {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "declares `{name}` at @group({group}) @binding({binding}); the dispatch binds {n} storage \
+                         buffers, at @group(0) @binding(0) to @binding({})",
+                        n.saturating_sub(1)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

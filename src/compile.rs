@@ -1,0 +1,85 @@
+//! Ahead-of-time compilation: a graph and a [`Target`] in, a device binary ([`Artifact`]) out.
+//!
+//! [`compile`] binds the graph's symbolic dims (from [`CompileOptions::shapes`], the others at
+//! their upper bound: programs are compiled for concrete shapes), runs the target's pass pipeline,
+//! fusion and memory planning ([`crate::optimize()`]), generates and validates one WGSL shader per
+//! dispatch for the target's capabilities, and records what a runtime needs to check before it
+//! runs anything: the target profile, the device requirements and the inputs' and outputs' specs.
+//! No device is needed: a binary for `adreno-740` compiles on any machine.
+
+use crate::artifact::{Artifact, DimSpec, Meta, Requirements, TensorSpec};
+use crate::error::Result;
+use crate::target::Target;
+use edgecc_backends::wgsl::Precision;
+use edgecc_ir::{Dim, Graph, ValueId};
+use std::collections::BTreeMap;
+
+/// How [`compile`] compiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// `F32`, or `F16` (f16 storage and arithmetic, f32 accumulation; the target needs f16).
+    pub precision: Precision,
+    /// Values for symbolic dims (ONNX `dim_param`s); the others take their upper bound.
+    pub shapes: BTreeMap<String, u64>,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            precision: Precision::F32,
+            shapes: BTreeMap::new(),
+        }
+    }
+}
+
+/// Compiles `model` for `target`.
+pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Result<Artifact> {
+    let graph = crate::specialize(model, &options.shapes, true)?;
+    crate::budget::check_tensor_sizes(&graph, crate::budget::max_tensor_bytes())?;
+    let (_, program) = crate::device::compile_wgsl(&graph, target.caps(), options.precision)?;
+    // Specialization keeps the graph's values and ids; only their shapes become concrete.
+    let specs = |ids: &[ValueId]| -> Vec<TensorSpec> { ids.iter().map(|&v| spec(model, v, &graph)).collect() };
+    let meta = Meta {
+        edgecc_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: target.name().to_string(),
+        backend: "wgsl".into(),
+        precision: options.precision,
+        requirements: Requirements::of(&program),
+        inputs: specs(model.inputs()),
+        outputs: specs(model.outputs()),
+    };
+    Ok(Artifact {
+        meta,
+        program,
+        signature: None,
+    })
+}
+
+/// The spec of value `id` of `model`, with its extents in the specialized `graph`: a symbolic
+/// dim keeps its name and bound beside the value it was compiled for.
+fn spec(model: &Graph, id: ValueId, graph: &Graph) -> TensorSpec {
+    let v = model.value(id);
+    let dims = graph.ty(id).shape.dims();
+    let shape =
+        v.ty.shape
+            .dims()
+            .iter()
+            .zip(dims)
+            .map(|(d, b)| {
+                let value = b.as_static().unwrap_or(0);
+                match d {
+                    Dim::Sym { name, max } => DimSpec::Sym {
+                        name: name.clone(),
+                        value,
+                        max: *max,
+                    },
+                    Dim::Static(n) => DimSpec::Static(*n),
+                }
+            })
+            .collect();
+    TensorSpec {
+        name: v.name.clone(),
+        dtype: v.ty.dtype,
+        shape,
+    }
+}
