@@ -31,7 +31,8 @@ pub struct Args {
     /// Print only the summary, not the graph (or, with --target, not the kernels).
     #[arg(long)]
     pub summary_only: bool,
-    /// Optimize for this target (reference | wgsl): its pass pipeline, fusion into kernels and
+    /// Optimize for this target (`reference`, or `wgsl`, `auto` or a WGSL device profile such as
+    /// `lavapipe`, which all use the WGSL pipeline): its pass pipeline, fusion into kernels and
     /// memory planning; prints the kernels and the plan unless --stats, --dump-after,
     /// --time-passes or --dot say what to print.
     #[arg(long, value_name = "T")]
@@ -213,7 +214,13 @@ fn ms(start: Instant) -> f64 {
 }
 
 fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
-    let pipeline = pipeline_for(target)?;
+    // A device target (a profile, `auto`) optimizes with its backend's pipeline.
+    let pipeline_name = match target {
+        "reference" | "wgsl" => target,
+        _ if crate::run::check_target(target)? => "wgsl",
+        _ => target,
+    };
+    let pipeline = pipeline_for(pipeline_name)?;
     let opts = RunOptions {
         verify: false,
         time_passes: args.time_passes,
