@@ -33,18 +33,7 @@ hash_files() {
 }
 
 # --- 0. a Vulkan driver ----------------------------------------------------------------------------
-if ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
-  echo "setup.sh: no Vulkan driver found; installing mesa-vulkan-drivers (lavapipe)"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO="sudo"
-  command -v apt-get >/dev/null 2>&1 ||
-    die "no Vulkan driver and no apt-get: install a Vulkan driver (Mesa's lavapipe) by hand"
-  $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null 2>&1 ||
-    { $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null; } ||
-    die "apt-get install mesa-vulkan-drivers failed"
-else
-  echo "setup.sh: a Vulkan driver is installed"
-fi
+bash scripts/vulkan.sh
 
 # --- 1. the virtual environment -------------------------------------------------------------------
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install Python 3.11 or newer (with venv)"

@@ -8,9 +8,9 @@
 //! No device is needed: a binary for `adreno-740` compiles on any machine.
 
 use crate::artifact::{Artifact, DimSpec, Meta, Requirements, TensorSpec};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::target::Target;
-use edgecc_backends::wgsl::Precision;
+use edgecc_backends::wgsl::{Precision, WgslError};
 use edgecc_ir::{Dim, Graph, ValueId};
 use std::collections::BTreeMap;
 
@@ -48,11 +48,20 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
         inputs: specs(model.inputs()),
         outputs: specs(model.outputs()),
     };
-    Ok(Artifact {
+    let artifact = Artifact {
         meta,
         program,
         signature: None,
-    })
+    };
+    // Debug and test builds check that what was compiled is what a loader accepts.
+    if cfg!(debug_assertions) {
+        artifact.validate().map_err(|e| {
+            Error::Wgsl(WgslError::Internal(format!(
+                "the compiled binary does not validate: {e}"
+            )))
+        })?;
+    }
+    Ok(artifact)
 }
 
 /// The spec of value `id` of `model`, with its extents in the specialized `graph`: a symbolic

@@ -119,7 +119,7 @@ pub fn emit_shaders(program: &Program, caps: &DeviceCaps, format: EmitFormat) ->
     let mut out = Vec::with_capacity(program.dispatches.len());
     for d in &program.dispatches {
         let bytes = match format {
-            EmitFormat::Wgsl => d.wgsl.clone().into_bytes(),
+            EmitFormat::Wgsl => d.wgsl.as_bytes().to_vec(),
             EmitFormat::Spirv => to_spirv(&d.label, &d.wgsl, caps)?
                 .iter()
                 .flat_map(|w| w.to_le_bytes())

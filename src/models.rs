@@ -357,24 +357,17 @@ pub fn random_inputs(
     Ok(out)
 }
 
-/// Seeded random values for tensors of the given dtypes and static shapes, in order: the values
-/// [`random_inputs`] gives a graph whose inputs have these dtypes and shapes.
-pub fn random_tensors(specs: &[(DType, Vec<usize>)], seed: u64) -> Result<Vec<TensorData>, IrError> {
-    let root = Rng::new(seed);
-    specs
+/// The seeded random value [`random_inputs`] gives input number `index` of a graph, for an
+/// input of `dtype` and the static `shape`.
+pub fn random_tensor_at(seed: u64, index: usize, dtype: DType, shape: Vec<usize>) -> Result<TensorData, IrError> {
+    let numel = shape
         .iter()
-        .enumerate()
-        .map(|(i, (dtype, shape))| {
-            let numel = shape
-                .iter()
-                .try_fold(1usize, |a, &d| a.checked_mul(d))
-                .ok_or_else(|| IrError::Value {
-                    value: format!("input {i}"),
-                    msg: format!("shape {shape:?} has too many elements"),
-                })?;
-            random_tensor(*dtype, shape.clone(), numel, &mut root.fork(i as u64))
-        })
-        .collect()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| IrError::Value {
+            value: format!("input {index}"),
+            msg: format!("shape {shape:?} has too many elements"),
+        })?;
+    random_tensor(dtype, shape, numel, &mut Rng::new(seed).fork(index as u64))
 }
 
 /// `numel` seeded values of `dtype`: floats uniform in [-1, 1), integers in [0, 10) (within the

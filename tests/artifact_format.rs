@@ -158,7 +158,7 @@ fn layout_aligns_weights_and_stores_each_shader_once() {
     }
     // Two identical encoder layers: their dispatches share shaders.
     let shaders = manifest["program"]["shaders"].as_array().unwrap().len();
-    let distinct: std::collections::HashSet<&str> = a.program.dispatches.iter().map(|d| d.wgsl.as_str()).collect();
+    let distinct: std::collections::HashSet<&str> = a.program.dispatches.iter().map(|d| &*d.wgsl).collect();
     assert_eq!(shaders, distinct.len());
     assert!(
         shaders < a.program.dispatches.len(),
@@ -583,10 +583,9 @@ fn a_binary_read_back_from_a_file_runs_bit_for_bit_like_the_original() {
         let got = run(&back, &inputs);
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g.shape(), w.shape(), "{name}");
-            let (g, w) = (g.to_f32_vec(), w.to_f32_vec());
+            assert_eq!((g.dtype(), g.shape()), (w.dtype(), w.shape()), "{name}");
             assert!(
-                g.iter().zip(&w).all(|(x, y)| x.to_bits() == y.to_bits()),
+                g.bytes() == w.bytes(),
                 "{name}: outputs differ after the trip through a file"
             );
         }
@@ -599,4 +598,109 @@ fn a_binary_read_back_from_a_file_runs_bit_for_bit_like_the_original() {
     };
     assert!(e.contains("`adreno-740`") && e.contains("`lavapipe`"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The error of loading the small binary after `edit` changed its decoded form (re-encoded,
+/// so every hash is valid: only the semantic checks can refuse it).
+fn edited_error(edit: impl FnOnce(&mut Artifact)) -> String {
+    let mut a = small().0.clone();
+    edit(&mut a);
+    load_error(&a.to_bytes())
+}
+
+/// Replaces, in dispatch 0's shader, the first `from` by `to`.
+fn edit_shader(a: &mut Artifact, from: &str, to: &str) {
+    let d = &mut a.program.dispatches[0];
+    assert!(d.wgsl.contains(from), "{from} not in {}", d.wgsl);
+    d.wgsl = d.wgsl.replacen(from, to, 1).into();
+}
+
+#[test]
+fn shaders_the_runtime_could_not_bind_are_refused_at_load() {
+    // The runtime binds every buffer `read_write`.
+    let e = edited_error(|a| edit_shader(a, "var<storage, read_write>", "var<storage, read>"));
+    assert!(e.contains("dispatches[0]") && e.contains("read_write"), "{e}");
+    // A workgroup over the target's limits.
+    let e = edited_error(|a| {
+        let d = &mut a.program.dispatches[0];
+        let at = d.wgsl.find("@workgroup_size(").unwrap() + "@workgroup_size(".len();
+        let end = at + d.wgsl[at..].find(')').unwrap();
+        d.wgsl = format!("{}4096{}", &d.wgsl[..at], &d.wgsl[end..]).into();
+    });
+    assert!(e.contains("workgroup size [4096, 1, 1]"), "{e}");
+    // A binding whose type needs more bytes than the buffer bound there.
+    let e = edited_error(|a| edit_shader(a, "array<f32>;", "array<f32, 1000000>;"));
+    assert!(e.contains("needs at least 4000000 bytes"), "{e}");
+}
+
+#[test]
+fn names_are_printable_and_inputs_distinct() {
+    let e = edited_error(|a| a.meta.inputs[0].name = "x\u{1b}[31m".into());
+    assert!(e.contains("inputs[0].name") && e.contains("control character"), "{e}");
+    let e = edited_error(|a| a.program.dispatches[0].label = "k\n0".into());
+    assert!(e.contains("dispatches[0].label"), "{e}");
+    let e = edited_error(|a| a.program.name = "n".repeat(5000));
+    assert!(e.contains("program.name") && e.contains("over 1024"), "{e}");
+    let e = edited_error(|a| {
+        let spec = a.meta.outputs[0].clone();
+        a.meta.outputs.push(spec);
+        let o = a.program.outputs[0];
+        a.program.outputs.push(o);
+    });
+    assert!(e.contains("outputs[1].name") && e.contains("names two outputs"), "{e}");
+}
+
+#[test]
+fn a_weight_buffer_without_data_is_refused() {
+    let e = edited_error(|a| {
+        a.program.weights.pop();
+    });
+    assert!(e.contains("has no data"), "{e}");
+}
+
+#[test]
+fn a_required_signature_is_checked_before_the_rest_is_decoded() {
+    let (_, bytes) = small();
+    let key = seeded_key(7);
+    // An unsigned binary whose manifest is broken (hashes valid): the missing signature is
+    // what a device that requires one reports, not the manifest.
+    let mut s = sections_of(bytes);
+    s[1].1 = b"{\"broken\":".to_vec();
+    let broken = assemble(&s);
+    match Artifact::from_bytes_signed_by(&broken, &key.verifying_key()) {
+        Err(Error::Unsigned { .. }) => {}
+        other => panic!("expected Unsigned, got {:?}", other.map(|_| "an artifact")),
+    }
+    // Signed by another key: refused naming both keys, before decoding.
+    let mut a = small().0.clone();
+    a.sign(&seeded_key(8));
+    let e = refused(Artifact::from_bytes_signed_by(&a.to_bytes(), &key.verifying_key()));
+    assert!(matches!(e, Error::WrongSigner { .. }), "{e}");
+    // Signed by the key: accepted, equal to the plain load.
+    a.sign(&key);
+    let b = a.to_bytes();
+    let got = Artifact::from_bytes_signed_by(&b, &key.verifying_key()).unwrap();
+    assert_eq!(got, Artifact::from_bytes(&b).unwrap());
+}
+
+#[test]
+fn identical_shaders_share_one_text_after_loading() {
+    let transformer = edgecc::models::TransformerConfig::tiny();
+    let a = compile(
+        &edgecc::models::bert_encoder(&transformer, 2, 5).unwrap(),
+        "lavapipe",
+        Precision::F32,
+    );
+    let back = Artifact::from_bytes(&a.to_bytes()).unwrap();
+    let ds = &back.program.dispatches;
+    let mut shared = 0;
+    for (i, d) in ds.iter().enumerate() {
+        for e in &ds[..i] {
+            if d.wgsl == e.wgsl {
+                assert!(std::sync::Arc::ptr_eq(&d.wgsl, &e.wgsl), "{} and {}", d.label, e.label);
+                shared += 1;
+            }
+        }
+    }
+    assert!(shared > 0, "the two layers share shaders");
 }

@@ -135,7 +135,18 @@ fn help_lists_subcommands_with_examples() {
     let o = edgecc(&["--help"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    assert!(out.contains("inspect") && out.contains("run"), "{out}");
+    for sub in [
+        "compile", "run", "inspect", "verify", "bench", "targets", "sign", "keygen",
+    ] {
+        assert!(out.contains(&format!("  {sub} ")), "{sub} missing from --help: {out}");
+        let o = edgecc(&[sub, "--help"]);
+        assert!(o.status.success(), "{sub} --help failed");
+        assert!(
+            stdout(&o).contains(&format!("Examples:\n  edgecc {sub}")),
+            "{sub} --help has no examples: {}",
+            stdout(&o)
+        );
+    }
     let o = edgecc(&["run", "--help"]);
     assert!(stdout(&o).contains("--random-inputs"));
     assert!(stdout(&o).contains("Examples:\n  edgecc run "), "{}", stdout(&o));

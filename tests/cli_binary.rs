@@ -620,6 +620,15 @@ fn signed_binaries_run_only_with_their_publishers_key() {
         "run a re-signed binary with the new key",
     );
 
+    // bench enforces the key too.
+    ok(
+        &edgecc(&["bench", s(&signed), "--verify-key", s(&key_pub), "--iterations", "1"]),
+        "bench a signed binary with its key",
+    );
+    let o = edgecc(&["bench", s(&bin), "--verify-key", s(&key_pub), "--iterations", "1"]);
+    let e = user_error(&o, "bench an unsigned binary with --verify-key");
+    assert!(e.contains("not signed"), "{e}");
+
     // Another publisher's key.
     let o = edgecc(&[
         "run",
@@ -1130,4 +1139,20 @@ fn error_messages_say_their_cause_once() {
         let e = user_error(&edgecc(&args), &args.join(" "));
         assert_eq!(e.matches(needle).count(), 1, "`{needle}` repeated:\n{e}");
     }
+}
+
+/// A binary whose inputs or outputs are over the per-tensor memory budget is refused when it is
+/// read, before any input is made.
+#[test]
+fn a_binary_over_the_memory_budget_is_refused_before_anything_is_allocated() {
+    let dir = TempDir::new("budget");
+    let bin = dir.join("mlp.edgebin");
+    compile(&example("mlp.eir"), "lavapipe", &bin, &[]);
+    let o = Command::new(env!("CARGO_BIN_EXE_edgecc"))
+        .args(["run", s(&bin), "--random-inputs"])
+        .env("EDGECC_MAX_TENSOR_BYTES", "16")
+        .output()
+        .expect("edgecc runs");
+    let e = user_error(&o, "run a binary over the budget");
+    assert!(e.contains("over the limit of 16") && e.contains(s(&bin)), "{e}");
 }

@@ -156,7 +156,8 @@ fn poison_shows_elements_a_kernel_does_not_write() {
     // k1 writes only the even elements of y.
     p.dispatches[1].wgsl = p.dispatches[1]
         .wgsl
-        .replace("g.x < arrayLength(&b2)", "g.x < arrayLength(&b2) && g.x % 2u == 0u");
+        .replace("g.x < arrayLength(&b2)", "g.x < arrayLength(&b2) && g.x % 2u == 0u")
+        .into();
     let mut s = Session::new(
         gpu.clone(),
         &p,

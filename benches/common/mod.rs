@@ -78,7 +78,7 @@ pub fn pipeline_times(runner: &WgslRunner, program: &Program) -> Vec<(String, f6
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for d in &program.dispatches {
-        if !seen.insert((d.wgsl.as_str(), d.bindings.len())) {
+        if !seen.insert((&*d.wgsl, d.bindings.len())) {
             continue;
         }
         let start = std::time::Instant::now();

@@ -33,7 +33,30 @@ impl Artifact {
     /// be valid for the key it carries; whether that key is trusted is
     /// [`Artifact::verify_signature`]'s question.
     pub fn from_bytes(bytes: &[u8]) -> Result<Artifact> {
+        Artifact::from_sections(&container::parse(bytes)?)
+    }
+
+    /// [`Artifact::from_bytes`] for a device that runs only its publisher's binaries: right after
+    /// the container's checks (magic, version, hashes, offsets), and before the manifest, the
+    /// shaders or the weights are decoded, the binary must carry a signature by `key` that
+    /// matches its contents.
+    pub fn from_bytes_signed_by(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Result<Artifact> {
         let sections = container::parse(bytes)?;
+        let expected = signing::hex(key.as_bytes());
+        let Some(sig) = sections.get(4) else {
+            return Err(Error::Unsigned { expected });
+        };
+        let s = signing::check_embedded(sig, sections.get(..4).unwrap_or(&[]))?;
+        if &s.public_key != key.as_bytes() {
+            return Err(Error::WrongSigner {
+                found: signing::hex(&s.public_key),
+                expected,
+            });
+        }
+        Artifact::from_sections(&sections)
+    }
+
+    fn from_sections(sections: &[container::Section<'_>]) -> Result<Artifact> {
         let (Some(meta), Some(man), Some(shaders), Some(weights)) =
             (sections.first(), sections.get(1), sections.get(2), sections.get(3))
         else {
@@ -75,14 +98,16 @@ impl Artifact {
     /// Reads and checks the binary at `path`; errors name the file.
     pub fn read(path: impl AsRef<Path>) -> Result<Artifact> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Artifact::from_bytes(&bytes).map_err(|e| Error::BinaryFile {
-            path: path.to_path_buf(),
-            source: Box::new(e),
-        })
+        let bytes = read_file(path)?;
+        Artifact::from_bytes(&bytes).map_err(|e| in_file(path, e))
+    }
+
+    /// [`Artifact::read`] through [`Artifact::from_bytes_signed_by`]: the signature by `key` is
+    /// checked before anything else of the binary is decoded.
+    pub fn read_signed_by(path: impl AsRef<Path>, key: &ed25519_dalek::VerifyingKey) -> Result<Artifact> {
+        let path = path.as_ref();
+        let bytes = read_file(path)?;
+        Artifact::from_bytes_signed_by(&bytes, key).map_err(|e| in_file(path, e))
     }
 
     /// Refuses the binary unless it was compiled for `device_profile` (the profile of the
@@ -130,5 +155,19 @@ impl Artifact {
                 .as_ref()
                 .map(|s| serde_json::json!({ "public_key": signing::hex(&s.public_key) })),
         })
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn in_file(path: &Path, e: Error) -> Error {
+    Error::BinaryFile {
+        path: path.to_path_buf(),
+        source: Box::new(e),
     }
 }

@@ -297,7 +297,7 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
     let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut dispatches = Vec::with_capacity(program.dispatches.len());
     for d in &program.dispatches {
-        let index = *texts.entry(d.wgsl.as_str()).or_insert_with(|| {
+        let index = *texts.entry(&*d.wgsl).or_insert_with(|| {
             shader_table.push(RangeJson {
                 offset: shaders.len() as u64,
                 len: d.wgsl.len() as u64,
@@ -465,7 +465,8 @@ pub(super) fn decode(
     let p = pj.program;
 
     // The shader table: back to back from 0, covering SHADERS exactly, UTF-8, distinct, used.
-    let mut texts: Vec<&str> = Vec::with_capacity(p.shaders.len());
+    let mut texts: Vec<std::sync::Arc<str>> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut next = 0u64;
     for (i, s) in p.shaders.iter().enumerate() {
         let field = || format!("program.shaders[{i}]");
@@ -501,13 +502,13 @@ pub(super) fn decode(
                 .saturating_add(e.valid_up_to() as u64),
             message: format!("shader {i} is not UTF-8 text"),
         })?;
-        if texts.contains(&text) {
+        if !seen.insert(text) {
             return Err(bad(
                 field(),
                 "repeats an earlier shader; each distinct shader is stored once",
             ));
         }
-        texts.push(text);
+        texts.push(text.into());
         next = end;
     }
     if next != shaders_s.bytes.len() as u64 {
@@ -549,7 +550,7 @@ pub(super) fn decode(
         dispatches.push(Dispatch {
             kernel: d.kernel,
             label: d.label,
-            wgsl: text.to_string(),
+            wgsl: text.clone(),
             bindings: d
                 .bindings
                 .iter()

@@ -255,20 +255,17 @@ fn read_key_file(path: &Path, tag: &str) -> Result<[u8; 32]> {
             "a secret key file; give the public key file (`.pub`) to check signatures with",
         )
     };
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if meta.len() > 4096 {
-        return Err(key_error(
-            path,
-            format!("{} bytes is too long for a key file", meta.len()),
-        ));
+    // At most 4 KiB is read, whatever the file is (a FIFO, a device, a huge file).
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4097), &mut bytes))
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() > 4096 {
+        return Err(key_error(path, "is too long for a key file (over 4096 bytes)"));
     }
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let text =
         std::str::from_utf8(&bytes).map_err(|_| key_error(path, format!("not a key file: expected {what} as text")))?;
     let line = text.trim();

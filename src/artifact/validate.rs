@@ -94,6 +94,7 @@ fn buffer_field(p: &Program, i: usize) -> String {
 /// Checks an artifact (see the module docs).
 pub fn validate(a: &Artifact) -> Result<()> {
     let (meta, p) = (&a.meta, &a.program);
+    check_names(meta, p)?;
     check_meta(meta, p)?;
     check_buffers(meta, p)?;
     check_interface(meta, p)?;
@@ -101,6 +102,55 @@ pub fn validate(a: &Artifact) -> Result<()> {
     check_dispatches(p)?;
     check_requirements(meta, p)?;
     check_shaders(meta, p)
+}
+
+/// Longest name (target, buffer, kernel, label, input or output) a binary may carry.
+const MAX_NAME_BYTES: usize = 1024;
+
+/// Every name a binary carries is printed to terminals and used in file names: printable text of
+/// bounded length; input names, and output names, are distinct and not empty.
+fn check_names(meta: &Meta, p: &Program) -> Result<()> {
+    let check = |field: String, name: &str| -> Result<()> {
+        if name.len() > MAX_NAME_BYTES {
+            return Err(bad(
+                field,
+                format!("is {} bytes long, over {MAX_NAME_BYTES}", name.len()),
+            ));
+        }
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            return Err(bad(field, format!("contains the control character {c:?}")));
+        }
+        Ok(())
+    };
+    check("meta.target".into(), &meta.target)?;
+    check("meta.edgecc_version".into(), &meta.edgecc_version)?;
+    check("program.name".into(), &p.name)?;
+    for (i, b) in p.buffers.iter().enumerate() {
+        check(format!("program.buffers[{i}].name"), &b.name)?;
+    }
+    for (i, d) in p.dispatches.iter().enumerate() {
+        check(format!("program.dispatches[{i}].kernel"), &d.kernel)?;
+        check(format!("program.dispatches[{i}].label"), &d.label)?;
+    }
+    for (what, specs) in [("inputs", &meta.inputs), ("outputs", &meta.outputs)] {
+        let mut seen = HashSet::new();
+        for (k, spec) in specs.iter().enumerate() {
+            let field = || format!("{what}[{k}].name");
+            check(field(), &spec.name)?;
+            if spec.name.is_empty() {
+                return Err(bad(field(), "is empty"));
+            }
+            if !seen.insert(spec.name.as_str()) {
+                return Err(bad(field(), format!("`{}` names two {what}", spec.name)));
+            }
+            for (d, dim) in spec.shape.iter().enumerate() {
+                if let DimSpec::Sym { name, .. } = dim {
+                    check(format!("{what}[{k}].shape[{d}]"), name)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_meta(meta: &Meta, p: &Program) -> Result<()> {
@@ -251,6 +301,18 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
             // In range: checked above.
             let Some(b) = p.buffers.get(i) else { continue };
             check_spec(&format!("{what}[{k}] `{}`", spec.name), spec, b)?;
+            // The host holds inputs and outputs in memory: the same per-tensor budget as
+            // every other tensor edgecc makes on the host.
+            let bytes = b.numel().saturating_mul(spec.dtype.bits() as u64).div_ceil(8);
+            let max = crate::budget::max_tensor_bytes();
+            if bytes > max {
+                return Err(Error::TooLarge {
+                    value: spec.name.clone(),
+                    ty: format!("{} {}", spec.dtype, shape_str(&b.shape)),
+                    bytes,
+                    max,
+                });
+            }
         }
     }
     Ok(())
@@ -294,6 +356,14 @@ fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer) -> Result<()> {
 fn check_weights(p: &Program) -> Result<()> {
     let n = p.buffers.len();
     let mut seen = HashSet::new();
+    for (i, b) in p.buffers.iter().enumerate() {
+        if b.role == Role::Weight && !p.weights.iter().any(|(w, _)| *w == i) {
+            return Err(bad(
+                format!("program.buffers[{i}]"),
+                format!("is weight `{}`, but the binary has no data for it", b.name),
+            ));
+        }
+    }
     for (k, (i, data)) in p.weights.iter().enumerate() {
         let field = format!("program.weights[{k}]");
         let Some(b) = p.buffers.get(*i) else {
@@ -392,10 +462,24 @@ fn check_requirements(meta: &Meta, p: &Program) -> Result<()> {
 /// What validation needs to know about a shader that naga accepted.
 #[derive(Clone)]
 struct ShaderInfo {
-    /// Whether it has a compute entry point `main`.
-    compute_main: bool,
-    /// Its resource bindings: (name, group, binding, whether a storage buffer).
-    resources: Vec<(String, u32, u32, bool)>,
+    /// The workgroup size of its compute entry point `main` (`None`: there is none).
+    compute_main: Option<[u32; 3]>,
+    /// Its resource bindings.
+    resources: Vec<Resource>,
+    /// Bytes of workgroup (shared) memory it declares.
+    workgroup_bytes: u64,
+}
+
+/// One resource binding of a shader.
+#[derive(Clone)]
+struct Resource {
+    name: String,
+    group: u32,
+    binding: u32,
+    /// A `var<storage, read_write>`: what the runtime's layout binds (anything else is refused).
+    storage_read_write: bool,
+    /// The smallest buffer its type fits in (one element of a runtime-sized array).
+    min_bytes: u64,
 }
 
 type Cache = std::collections::HashMap<[u8; 32], ShaderInfo>;
@@ -437,25 +521,44 @@ fn shader_info(label: &str, wgsl: &str, caps: &edgecc_autotune::DeviceCaps) -> R
         Ok(Err(other)) => return Err(clip(&other.to_string())),
         Err(_) => return Err("is not valid WGSL: the WGSL validator (naga) failed on it".into()),
     };
-    use edgecc_backends::wgsl::naga::{AddressSpace, ShaderStage};
+    use edgecc_backends::wgsl::naga::{AddressSpace, ShaderStage, StorageAccess};
+    let ctx = module.to_ctx();
+    let size = |ty| {
+        module
+            .types
+            .get_handle(ty)
+            .map(|t| u64::from(t.inner.size(ctx)))
+            .unwrap_or(0)
+    };
     let info = ShaderInfo {
         compute_main: module
             .entry_points
             .iter()
-            .any(|e| e.name == "main" && e.stage == ShaderStage::Compute),
+            .find(|e| e.name == "main" && e.stage == ShaderStage::Compute)
+            .map(|e| e.workgroup_size),
         resources: module
             .global_variables
             .iter()
             .filter_map(|(_, g)| {
                 let rb = g.binding.as_ref()?;
-                Some((
-                    g.name.clone().unwrap_or_else(|| "a resource".into()),
-                    rb.group,
-                    rb.binding,
-                    matches!(g.space, AddressSpace::Storage { .. }),
-                ))
+                Some(Resource {
+                    name: g.name.clone().unwrap_or_else(|| "a resource".into()),
+                    group: rb.group,
+                    binding: rb.binding,
+                    storage_read_write: matches!(
+                        g.space,
+                        AddressSpace::Storage { access } if access == StorageAccess::LOAD | StorageAccess::STORE
+                    ),
+                    min_bytes: size(g.ty),
+                })
             })
             .collect(),
+        workgroup_bytes: module
+            .global_variables
+            .iter()
+            .filter(|(_, g)| g.space == AddressSpace::WorkGroup)
+            .map(|(_, g)| size(g.ty))
+            .sum(),
     };
     if let Ok(mut g) = VALIDATED.lock() {
         let cache = g.get_or_insert_with(Cache::new);
@@ -492,30 +595,76 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
                 format!("no device profile to validate shaders with: {e}"),
             )
         })?;
+    // Workgroup limits are the profile's; a binary for a local adapter that matches no profile
+    // (`--target auto`) has its limits checked by the runtime on that adapter.
+    let limits = edgecc_autotune::profile(&meta.target).is_ok();
     let caps = edgecc_autotune::DeviceCaps {
         shader_f16: r.shader_f16,
         subgroup_size: if r.subgroups { base.subgroup_size.max(1) } else { 0 },
         ..base
     };
-    let mut checked: HashSet<(&str, usize)> = HashSet::new();
     for (k, d) in p.dispatches.iter().enumerate() {
-        if !checked.insert((d.wgsl.as_str(), d.bindings.len())) {
-            continue;
-        }
         let field = || format!("program.dispatches[{k}] `{}`.shader", d.label);
+        // Validated once per distinct text (cached by `shader_info`).
         let info = shader_info(&d.label, &d.wgsl, &caps).map_err(|e| bad(field(), e))?;
-        if !info.compute_main {
+        let Some(size) = info.compute_main else {
             return Err(bad(field(), "has no compute entry point `main`"));
+        };
+        let invocations = size.iter().map(|&n| u64::from(n)).product::<u64>();
+        if limits
+            && (size[0] > caps.max_workgroup_size_x
+                || size[1] > caps.max_workgroup_size_x
+                || invocations > u64::from(caps.max_workgroup_invocations))
+        {
+            return Err(bad(
+                field(),
+                format!(
+                    "has workgroup size {size:?}, over the target's limits ({} per dimension, {} invocations)",
+                    caps.max_workgroup_size_x, caps.max_workgroup_invocations
+                ),
+            ));
+        }
+        if limits && info.workgroup_bytes > u64::from(caps.shared_memory_bytes) {
+            return Err(bad(
+                field(),
+                format!(
+                    "declares {} bytes of workgroup memory, over the target's {}",
+                    info.workgroup_bytes, caps.shared_memory_bytes
+                ),
+            ));
         }
         let n = d.bindings.len();
-        for (name, group, binding, storage) in &info.resources {
-            if *group != 0 || *binding as usize >= n || !storage {
+        for r in &info.resources {
+            let Some(bound) = (r.group == 0).then(|| d.bindings.get(r.binding as usize)).flatten() else {
                 return Err(bad(
                     field(),
                     format!(
-                        "declares `{name}` at @group({group}) @binding({binding}); the dispatch binds {n} storage \
-                         buffers, at @group(0) @binding(0) to @binding({})",
+                        "declares `{}` at @group({}) @binding({}); the dispatch binds {n} storage buffers, at \
+                         @group(0) @binding(0) to @binding({})",
+                        r.name,
+                        r.group,
+                        r.binding,
                         n.saturating_sub(1)
+                    ),
+                ));
+            };
+            if !r.storage_read_write {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "declares `{}` as other than `var<storage, read_write>`, the only binding type the runtime makes",
+                        r.name
+                    ),
+                ));
+            }
+            // In range: the bindings were checked against the buffers.
+            let bytes = p.buffers.get(bound.buffer).and_then(checked_device_bytes).unwrap_or(0);
+            if r.min_bytes > bytes {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "needs at least {} bytes for `{}`, but binding {} is a buffer of {bytes}",
+                        r.min_bytes, r.name, r.binding
                     ),
                 ));
             }

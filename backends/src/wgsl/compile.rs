@@ -313,8 +313,15 @@ pub(crate) fn finish(
             writes: writes.contains(&b),
         });
     }
-    let wgsl = format!("{head}\n{body}");
-    validate(&label, &wgsl, cx.caps)?;
+    let text = format!("{head}\n{body}");
+    // Identical shaders (the layers of a transformer) share one text, validated once.
+    let wgsl: std::sync::Arc<str> = match cx.dispatches.iter().find(|d| *d.wgsl == *text) {
+        Some(d) => d.wgsl.clone(),
+        None => {
+            validate(&label, &text, cx.caps)?;
+            text.into()
+        }
+    };
     cx.uses_subgroups |= emitted.uses_subgroups;
     cx.dispatches.push(Dispatch {
         kernel: kc.kernel.name.clone(),

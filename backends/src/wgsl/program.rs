@@ -80,7 +80,7 @@ pub struct Dispatch {
     /// Unique label: the kernel name, with `.N` for the second and later dispatches of a kernel.
     pub label: String,
     /// The shader (entry point `main`), validated by naga.
-    pub wgsl: String,
+    pub wgsl: std::sync::Arc<str>,
     /// `bindings[i]` is `@group(0) @binding(i)`.
     pub bindings: Vec<Binding>,
     /// Workgroup counts (x, y, z), each within the device's per-dimension limit.

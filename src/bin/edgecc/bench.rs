@@ -53,6 +53,10 @@ pub struct Args {
     /// values.
     #[arg(long = "input", value_name = "NAME=FILE.npy")]
     pub inputs: Vec<String>,
+    /// Run a device binary only if it is signed with the secret key of this public key file
+    /// (from `edgecc keygen`); the signature is checked before the binary is decoded.
+    #[arg(long, value_name = "PUB")]
+    pub verify_key: Option<PathBuf>,
     /// Seed of the random inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -90,7 +94,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         random: true,
         seed: args.seed,
         profile: args.profile,
-        verify_key: None,
+        verify_key: args.verify_key.as_deref(),
     })?;
     let wgsl = exec.device().is_some();
     let m = measure(&mut exec, &inputs, args.warmup, args.iterations)?;

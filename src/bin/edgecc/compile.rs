@@ -74,7 +74,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         .output
         .clone()
         .unwrap_or_else(|| args.model.with_extension("edgebin"));
-    if output.extension().and_then(|e| e.to_str()) != Some("edgebin") && output.is_dir() {
+    if output.is_dir() {
         anyhow::bail!("-o {}: is a directory; give a file name", output.display());
     }
 
@@ -151,7 +151,7 @@ fn write_shaders(dir: &Path, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<Ve
 
 fn report(a: &Artifact, output: &Path, bytes: u64, compile_ms: f64, emitted: &[PathBuf], json: bool) {
     let p = &a.program;
-    let mut shaders: Vec<&str> = p.dispatches.iter().map(|d| d.wgsl.as_str()).collect();
+    let mut shaders: Vec<&str> = p.dispatches.iter().map(|d| &*d.wgsl).collect();
     shaders.sort_unstable();
     shaders.dedup();
     let weight_bytes: u64 = p.weights.iter().map(|(_, w)| w.len() as u64).sum();

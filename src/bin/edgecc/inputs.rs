@@ -30,23 +30,20 @@ pub fn prepare_binary(
 ) -> edgecc::Result<Vec<TensorData>> {
     let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let mut given = read_named(&names, input_args)?;
-    let mut random_values: Vec<Option<TensorData>> = if random {
-        let shapes: Vec<_> = specs.iter().map(|s| (s.dtype, s.static_shape())).collect();
-        edgecc::models::random_tensors(&shapes, seed)?
-            .into_iter()
-            .map(Some)
-            .collect()
-    } else {
-        vec![None; specs.len()]
-    };
-    names
+    specs
         .iter()
         .enumerate()
-        .map(|(k, name)| {
-            given
-                .remove(name)
-                .or_else(|| random_values[k].take())
-                .ok_or_else(|| Error::MissingInput { name: name.clone() })
+        .map(|(k, spec)| match given.remove(&spec.name) {
+            Some(t) => Ok(t),
+            None if random => Ok(edgecc::models::random_tensor_at(
+                seed,
+                k,
+                spec.dtype,
+                spec.static_shape(),
+            )?),
+            None => Err(Error::MissingInput {
+                name: spec.name.clone(),
+            }),
         })
         .collect()
 }

@@ -9,8 +9,11 @@ use edgecc_ir::Graph;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Print a model's verified graph and a summary (nodes by op, weights size); with --target,
-/// optimize it for that target and print the fused kernels and the memory plan.
+/// Print a model's graph and summary, its fused kernels for a target, or a binary's manifest.
+///
+/// Without --target: the verified graph and a summary (nodes by op, weights size). With
+/// --target: the model optimized for that target, with its fused kernels and memory plan. A
+/// device binary (.edgebin): its target, inputs, outputs, requirements and dispatches.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc inspect examples/mlp.eir

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-/// Make an ed25519 key pair for signing device binaries: the secret key in KEY (readable by its
-/// owner only), the public key in KEY.pub (copy it to the devices). An existing secret key is
-/// never overwritten.
+/// Make an ed25519 key pair for signing device binaries.
+///
+/// The secret key goes to KEY (readable by its owner only), the public key to KEY.pub (copy it to
+/// the devices: `edgecc run --verify-key KEY.pub`). An existing secret key is never overwritten.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc keygen publisher.key

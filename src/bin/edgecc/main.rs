@@ -77,7 +77,15 @@ fn main() -> ExitCode {
             let internal = e
                 .downcast_ref::<edgecc::Error>()
                 .is_some_and(edgecc::Error::is_internal);
-            eprintln!("{}: {}", if internal { "internal error" } else { "error" }, message(&e));
+            let msg = message(&e);
+            if internal {
+                eprintln!(
+                    "internal error: {}",
+                    msg.strip_prefix("internal error: ").unwrap_or(&msg)
+                );
+            } else {
+                eprintln!("error: {msg}");
+            }
             ExitCode::from(if internal { 2 } else { 1 })
         }
         Err(_) => {

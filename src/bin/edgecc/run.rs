@@ -109,13 +109,6 @@ pub fn is_binary(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()) == Some("edgebin")
 }
 
-/// Reads a device binary; returns it and the time it took (read, hashes, validation) in ms.
-pub fn load_binary(path: &Path) -> edgecc::Result<(Artifact, f64)> {
-    let start = Instant::now();
-    let artifact = Artifact::read(path)?;
-    Ok((artifact, ms_since(start)))
-}
-
 /// Reads the model file with the `--shape` values: the one place `run`, `verify` and `bench`
 /// load a model. Returns the graph and the time it took (read, import, verify) in ms.
 pub fn load(model: &Path, shape_args: &[String]) -> anyhow::Result<(Graph, f64)> {
@@ -159,18 +152,18 @@ impl Executor {
             shapes: Default::default(),
         };
         let artifact = edgecc::compile(graph, &device.target(), &options)?;
-        Executor::load(device, &artifact, profile, None).map(|e| (e, ms_since(start)))
+        Executor::load(device, &artifact, profile).map(|e| (e, ms_since(start)))
     }
 
-    /// Loads a device binary on the device of `target` (default: the binary's own target
-    /// profile), requiring a signature by `verify_key` when given. Returns the executor and the
-    /// time it took to create the session in ms.
+    /// Loads a device binary on the device of `target` (default: the binary's own target: its
+    /// profile's local adapter, or for a binary compiled with `--target auto` on an adapter that
+    /// matches no profile, that adapter). The runtime refuses a binary for another device, naming
+    /// both. Returns the executor and the time it took to create the session in ms.
     pub fn open_binary(
         artifact: &Artifact,
         target: Option<&str>,
         adapter: Option<&str>,
         profile: bool,
-        verify_key: Option<&Path>,
     ) -> edgecc::Result<(Executor, f64)> {
         let target = target.unwrap_or(&artifact.meta.target);
         if target == "reference" {
@@ -180,10 +173,14 @@ impl Executor {
                     .into(),
             ));
         }
-        let key = verify_key
-            .map(edgecc::artifact::signing::read_verifying_key)
-            .transpose()?;
-        let device = match Device::for_target(target, adapter) {
+        let is_profile = edgecc::device::is_wgsl_target(target) || edgecc_autotune::profile(target).is_ok();
+        let device = if is_profile {
+            Device::for_target(target, adapter)
+        } else {
+            // Not a profile: the adapter name a binary compiled with `--target auto` carries.
+            Device::open(adapter.or(Some(target)))
+        };
+        let device = match device {
             Err(Error::NoDeviceFor { adapters, .. }) => {
                 return Err(Error::BadInputs(format!(
                     "the binary was compiled for target `{}`, and no local adapter is a `{target}` device \
@@ -194,20 +191,12 @@ impl Executor {
             other => other?,
         };
         let start = Instant::now();
-        Executor::load(device, artifact, profile, key).map(|e| (e, ms_since(start)))
+        Executor::load(device, artifact, profile).map(|e| (e, ms_since(start)))
     }
 
-    fn load(
-        device: Device,
-        artifact: &Artifact,
-        profile: bool,
-        key: Option<ed25519_dalek::VerifyingKey>,
-    ) -> edgecc::Result<Executor> {
+    fn load(device: Device, artifact: &Artifact, profile: bool) -> edgecc::Result<Executor> {
         let name = device.adapter_name().to_string();
-        let mut runtime = Runtime::new(device).with_options(SessionOptions { poison: false, profile });
-        if let Some(k) = key {
-            runtime = runtime.require_signature(k);
-        }
+        let runtime = Runtime::new(device).with_options(SessionOptions { poison: false, profile });
         let session = runtime.load(artifact)?;
         Ok(Executor::Wgsl {
             session: Box::new(session),
@@ -283,14 +272,25 @@ pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
         }
         if a.precision != "f32" {
             anyhow::bail!(
-                "{}: --precision does not apply to a device binary (it was compiled for {})",
-                a.model.display(),
-                "its own precision; compile again with --precision"
+                "{}: --precision does not apply to a device binary, which keeps the precision it was compiled \
+                 with (`edgecc inspect` shows it); compile again with --precision",
+                a.model.display()
             );
         }
-        let (artifact, load_ms) = load_binary(a.model)?;
+        // A device that runs only its publisher's binaries checks the signature before it
+        // decodes anything else of the file.
+        let key = a
+            .verify_key
+            .map(edgecc::artifact::signing::read_verifying_key)
+            .transpose()?;
+        let start = Instant::now();
+        let artifact = match &key {
+            Some(k) => Artifact::read_signed_by(a.model, k)?,
+            None => Artifact::read(a.model)?,
+        };
+        let load_ms = ms_since(start);
+        let (exec, compile_ms) = Executor::open_binary(&artifact, a.target, a.adapter, a.profile)?;
         let inputs = inputs::prepare_binary(&artifact.meta.inputs, a.inputs, a.random, a.seed)?;
-        let (exec, compile_ms) = Executor::open_binary(&artifact, a.target, a.adapter, a.profile, a.verify_key)?;
         return Ok(Prepared {
             exec,
             inputs,

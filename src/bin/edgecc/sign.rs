@@ -9,9 +9,10 @@ use std::path::PathBuf;
 /// SHA-256; signing again replaces the signature. The file is rewritten atomically.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
-  edgecc keygen publisher.key
   edgecc sign block.edgebin --key publisher.key
-  edgecc run block.edgebin --verify-key publisher.key.pub --random-inputs")]
+  edgecc sign block.edgebin --key publisher.key -o block.signed.edgebin
+  edgecc run block.edgebin --verify-key publisher.key.pub --random-inputs   # on the device
+  (make the key pair with `edgecc keygen publisher.key`)")]
 pub struct Args {
     /// The binary to sign.
     pub file: PathBuf,

@@ -68,7 +68,7 @@ pub fn measure(exec: &mut Executor, inputs: &[TensorData], warmup: u32, runs: u3
     for _ in 0..warmup {
         outputs = exec.run(inputs)?;
     }
-    let mut samples = Vec::with_capacity(runs as usize);
+    let mut samples = Vec::with_capacity(runs.min(1 << 16) as usize);
     let mut profile: Vec<KernelTime> = Vec::new();
     for _ in 0..runs.max(1) {
         let start = Instant::now();

@@ -29,8 +29,9 @@ use std::path::PathBuf;
 pub struct Args {
     /// The model file (.onnx or .eir text graph).
     pub model: PathBuf,
-    /// The device target to check: `lavapipe` (Mesa's software Vulkan device), `auto` or `wgsl`
-    /// (the Vulkan adapter chosen by --adapter, EDGECC_ADAPTER, or the first GPU).
+    /// The device target to check: a device profile such as `lavapipe` (Mesa's software Vulkan
+    /// device; see `edgecc targets`), or `auto` or `wgsl` (the Vulkan adapter chosen by
+    /// --adapter, EDGECC_ADAPTER, or the first GPU).
     #[arg(long)]
     pub target: String,
     /// The adapter, as a substring of its name or its index in `edgecc targets`.

@@ -143,7 +143,7 @@ impl Session {
         let mut bind_groups = Vec::with_capacity(program.dispatches.len());
         let mut made: HashMap<(&str, usize), usize> = HashMap::new();
         for d in &program.dispatches {
-            let key = (d.wgsl.as_str(), d.bindings.len());
+            let key = (&*d.wgsl, d.bindings.len());
             let p = match made.get(&key) {
                 Some(&p) => p,
                 None => {
