@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/vulkan.sh
-cargo build --release --quiet
-edgecc=target/release/edgecc
-"$edgecc" compile examples/transformer_block.eir --target auto -o target/transformer_block.edgebin
-"$edgecc" run target/transformer_block.edgebin --random-inputs --seed 1 "$@"
+edgecc() { cargo run --release --quiet -- "$@"; }
+mkdir -p target
+edgecc compile examples/transformer_block.eir --target auto -o target/transformer_block.edgebin
+edgecc run target/transformer_block.edgebin --random-inputs --seed 1 "$@"

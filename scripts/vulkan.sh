@@ -15,9 +15,13 @@ if compgen -G "/usr/share/vulkan/icd.d/*.json" >/dev/null || compgen -G "/etc/vu
 fi
 echo "vulkan.sh: no Vulkan driver found; installing mesa-vulkan-drivers (lavapipe)"
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || die "no Vulkan driver, and installing one needs root (or sudo)"
+  SUDO="sudo"
+fi
 command -v apt-get >/dev/null 2>&1 ||
   die "no Vulkan driver and no apt-get: install a Vulkan driver (Mesa's lavapipe) by hand"
+export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null 2>&1 ||
   { $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q mesa-vulkan-drivers >/dev/null; } ||
   die "apt-get install mesa-vulkan-drivers failed"

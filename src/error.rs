@@ -79,6 +79,15 @@ pub enum Error {
     NoDeviceFor { target: String, adapters: String },
     #[error("{0}")]
     BadInputs(String),
+    #[error(
+        "device `{device}` refused the shader of dispatch `{dispatch}`: {message}; the binary does not fit this \
+         device (compile the model for it: --target auto)"
+    )]
+    DoesNotFit {
+        device: String,
+        dispatch: String,
+        message: String,
+    },
     // ---- device binaries (`.edgebin`, src/artifact) ----
     /// A device binary read from (or written to) a file: `source` says what is wrong with it.
     #[error("{path}: {source}")]

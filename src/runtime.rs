@@ -9,7 +9,7 @@
 use crate::artifact::{Artifact, TensorSpec};
 use crate::error::{Error, Result};
 use crate::target::Device;
-use edgecc_backends::wgsl::{KernelTime, SessionOptions};
+use edgecc_backends::wgsl::{KernelTime, SessionOptions, WgslError};
 use edgecc_ir::TensorData;
 
 /// Loads binaries on one device.
@@ -51,16 +51,51 @@ impl Runtime {
     /// Checks `artifact` (target, signature) and loads it on the device: buffers, weights
     /// (uploaded once), pipelines and bind groups.
     pub fn load(&self, artifact: &Artifact) -> Result<Session> {
-        artifact.check_target(self.device.profile())?;
-        if let Some(key) = &self.verify_key {
-            artifact.verify_signature(key)?;
-        }
-        let inner = edgecc_backends::wgsl::Session::new(self.device.gpu().clone(), &artifact.program, self.options)?;
+        self.check(artifact)?;
+        let inner = edgecc_backends::wgsl::Session::new(self.device.gpu().clone(), &artifact.program, self.options)
+            .map_err(|e| self.refused(e))?;
         Ok(Session {
             inner,
             inputs: artifact.meta.inputs.clone(),
             outputs: artifact.meta.outputs.clone(),
         })
+    }
+
+    /// [`Runtime::load`] taking the artifact by value: its program (weights included) moves into
+    /// the session instead of being copied, which halves the host memory a large model needs
+    /// while it loads.
+    pub fn load_owned(&self, artifact: Artifact) -> Result<Session> {
+        self.check(&artifact)?;
+        let Artifact { meta, program, .. } = artifact;
+        let inner = edgecc_backends::wgsl::Session::from_program(self.device.gpu().clone(), program, self.options)
+            .map_err(|e| self.refused(e))?;
+        Ok(Session {
+            inner,
+            inputs: meta.inputs,
+            outputs: meta.outputs,
+        })
+    }
+
+    /// A shader the device refuses when its pipeline is created (a workgroup or memory limit the
+    /// loader's checks could not know) means the binary does not fit this device.
+    fn refused(&self, e: WgslError) -> Error {
+        match e {
+            WgslError::InvalidShader { kernel, message } => Error::DoesNotFit {
+                device: self.device.adapter_name().to_string(),
+                dispatch: kernel,
+                message,
+            },
+            other => other.into(),
+        }
+    }
+
+    /// The checks before loading: the target, then the signature when one is required.
+    fn check(&self, artifact: &Artifact) -> Result<()> {
+        artifact.check_target(self.device.profile())?;
+        if let Some(key) = &self.verify_key {
+            artifact.verify_signature(key)?;
+        }
+        Ok(())
     }
 }
 

@@ -295,16 +295,27 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
     let mut shaders = Vec::new();
     let mut shader_table: Vec<RangeJson> = Vec::new();
     let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Dispatches usually share their text (`Arc`): looking it up by pointer first hashes each
+    // distinct text once, not once per dispatch.
+    let mut by_ptr: std::collections::HashMap<*const u8, usize> = std::collections::HashMap::new();
     let mut dispatches = Vec::with_capacity(program.dispatches.len());
     for d in &program.dispatches {
-        let index = *texts.entry(&*d.wgsl).or_insert_with(|| {
-            shader_table.push(RangeJson {
-                offset: shaders.len() as u64,
-                len: d.wgsl.len() as u64,
-            });
-            shaders.extend_from_slice(d.wgsl.as_bytes());
-            shader_table.len() - 1
-        });
+        let ptr = std::sync::Arc::as_ptr(&d.wgsl) as *const u8;
+        let index = match by_ptr.get(&ptr) {
+            Some(&i) => i,
+            None => {
+                let i = *texts.entry(&*d.wgsl).or_insert_with(|| {
+                    shader_table.push(RangeJson {
+                        offset: shaders.len() as u64,
+                        len: d.wgsl.len() as u64,
+                    });
+                    shaders.extend_from_slice(d.wgsl.as_bytes());
+                    shader_table.len() - 1
+                });
+                by_ptr.insert(ptr, i);
+                i
+            }
+        };
         dispatches.push(DispatchJson {
             kernel: d.kernel.clone(),
             label: d.label.clone(),

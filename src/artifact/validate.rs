@@ -104,6 +104,9 @@ pub fn validate(a: &Artifact) -> Result<()> {
     check_shaders(meta, p)
 }
 
+/// All inputs and outputs together may take this many times the per-tensor budget.
+const TOTAL_IO_TENSORS: u64 = 4;
+
 /// Longest name (target, buffer, kernel, label, input or output) a binary may carry.
 const MAX_NAME_BYTES: usize = 1024;
 
@@ -117,7 +120,10 @@ fn check_names(meta: &Meta, p: &Program) -> Result<()> {
                 format!("is {} bytes long, over {MAX_NAME_BYTES}", name.len()),
             ));
         }
-        if let Some(c) = name.chars().find(|c| c.is_control()) {
+        // Control characters, and the invisible ones that reorder or hide text (bidi
+        // overrides and isolates, zero-width characters).
+        let hidden = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
+        if let Some(c) = name.chars().find(|&c| c.is_control() || hidden(c)) {
             return Err(bad(field, format!("contains the control character {c:?}")));
         }
         Ok(())
@@ -275,6 +281,7 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
             ));
         }
     }
+    let mut seen = HashSet::new();
     for (k, &i) in p.outputs.iter().enumerate() {
         if i >= n {
             return Err(bad(
@@ -282,7 +289,11 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
                 format!("names buffer {i}, but there are {n} buffers"),
             ));
         }
+        if !seen.insert(i) {
+            return Err(bad(format!("program.outputs[{k}]"), format!("names buffer {i} twice")));
+        }
     }
+    let mut total = 0u64;
     for (what, specs, ids) in [
         ("inputs", &meta.inputs, &p.inputs),
         ("outputs", &meta.outputs, &p.outputs),
@@ -301,9 +312,10 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
             // In range: checked above.
             let Some(b) = p.buffers.get(i) else { continue };
             check_spec(&format!("{what}[{k}] `{}`", spec.name), spec, b)?;
-            // The host holds inputs and outputs in memory: the same per-tensor budget as
-            // every other tensor edgecc makes on the host.
-            let bytes = b.numel().saturating_mul(spec.dtype.bits() as u64).div_ceil(8);
+            // The host holds inputs and outputs in memory, in its layout and in the device's:
+            // the per-tensor budget of every tensor edgecc makes on the host, and a total.
+            let host = b.numel().saturating_mul(spec.dtype.bits() as u64).div_ceil(8);
+            let bytes = host.max(checked_device_bytes(b).unwrap_or(u64::MAX));
             let max = crate::budget::max_tensor_bytes();
             if bytes > max {
                 return Err(Error::TooLarge {
@@ -312,6 +324,17 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
                     bytes,
                     max,
                 });
+            }
+            total = total.saturating_add(bytes);
+            let max_total = max.saturating_mul(TOTAL_IO_TENSORS);
+            if total > max_total {
+                return Err(bad(
+                    what,
+                    format!(
+                        "take {total} bytes or more on the host, over the limit of {max_total} for all inputs and \
+                         outputs ({TOTAL_IO_TENSORS} times EDGECC_MAX_TENSOR_BYTES)"
+                    ),
+                ));
             }
         }
     }
@@ -356,8 +379,9 @@ fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer) -> Result<()> {
 fn check_weights(p: &Program) -> Result<()> {
     let n = p.buffers.len();
     let mut seen = HashSet::new();
+    let filled: HashSet<usize> = p.weights.iter().map(|(w, _)| *w).collect();
     for (i, b) in p.buffers.iter().enumerate() {
-        if b.role == Role::Weight && !p.weights.iter().any(|(w, _)| *w == i) {
+        if b.role == Role::Weight && !filled.contains(&i) {
             return Err(bad(
                 format!("program.buffers[{i}]"),
                 format!("is weight `{}`, but the binary has no data for it", b.name),
@@ -557,7 +581,7 @@ fn shader_info(label: &str, wgsl: &str, caps: &edgecc_autotune::DeviceCaps) -> R
             .global_variables
             .iter()
             .filter(|(_, g)| g.space == AddressSpace::WorkGroup)
-            .map(|(_, g)| size(g.ty))
+            .map(|(_, g)| size(g.ty).div_ceil(16) * 16) // WebGPU rounds each variable up to 16
             .sum(),
     };
     if let Ok(mut g) = VALIDATED.lock() {
@@ -596,21 +620,46 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
             )
         })?;
     // Workgroup limits are the profile's; a binary for a local adapter that matches no profile
-    // (`--target auto`) has its limits checked by the runtime on that adapter.
+    // (`--target auto`) meets that adapter's limits when its pipelines are created (a refusal
+    // there is reported as a binary that does not fit the device).
     let limits = edgecc_autotune::profile(&meta.target).is_ok();
     let caps = edgecc_autotune::DeviceCaps {
         shader_f16: r.shader_f16,
         subgroup_size: if r.subgroups { base.subgroup_size.max(1) } else { 0 },
         ..base
     };
+    // Dispatches of one distinct shader share its text (`Arc`): each is validated (or found in
+    // the process-wide cache, which hashes the text) once per call, not once per dispatch.
+    let mut infos: std::collections::HashMap<*const u8, ShaderInfo> = std::collections::HashMap::new();
     for (k, d) in p.dispatches.iter().enumerate() {
         let field = || format!("program.dispatches[{k}] `{}`.shader", d.label);
-        // Validated once per distinct text (cached by `shader_info`).
-        let info = shader_info(&d.label, &d.wgsl, &caps).map_err(|e| bad(field(), e))?;
+        let key = std::sync::Arc::as_ptr(&d.wgsl) as *const u8;
+        let info = match infos.get(&key) {
+            Some(i) => i.clone(),
+            None => {
+                let i = shader_info(&d.label, &d.wgsl, &caps).map_err(|e| bad(field(), e))?;
+                infos.insert(key, i.clone());
+                i
+            }
+        };
         let Some(size) = info.compute_main else {
             return Err(bad(field(), "has no compute entry point `main`"));
         };
+        if size.contains(&0) {
+            return Err(bad(
+                field(),
+                format!("has workgroup size {size:?}: a size set by an override is not supported"),
+            ));
+        }
         let invocations = size.iter().map(|&n| u64::from(n)).product::<u64>();
+        // WebGPU guarantees 256 along y and 64 along z on every device; x and the total are the
+        // profile's.
+        if size[1] > 256 || size[2] > 64 {
+            return Err(bad(
+                field(),
+                format!("has workgroup size {size:?}, over the 256 along y and 64 along z every device allows"),
+            ));
+        }
         if limits
             && (size[0] > caps.max_workgroup_size_x
                 || size[1] > caps.max_workgroup_size_x

@@ -43,6 +43,8 @@ pub(crate) struct Ctx<'a> {
     pub prec: Precision,
     pub buffers: Vec<DeviceBuffer>,
     pub dispatches: Vec<Dispatch>,
+    /// The distinct shader texts so far (dispatches with the same text share it).
+    pub shaders: std::collections::HashSet<std::sync::Arc<str>>,
     pub uses_subgroups: bool,
 }
 
@@ -119,6 +121,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         prec,
         buffers,
         dispatches: Vec::new(),
+        shaders: Default::default(),
         uses_subgroups: false,
     };
     for k in &kg.kernels {
@@ -315,11 +318,13 @@ pub(crate) fn finish(
     }
     let text = format!("{head}\n{body}");
     // Identical shaders (the layers of a transformer) share one text, validated once.
-    let wgsl: std::sync::Arc<str> = match cx.dispatches.iter().find(|d| *d.wgsl == *text) {
-        Some(d) => d.wgsl.clone(),
+    let wgsl: std::sync::Arc<str> = match cx.shaders.get(text.as_str()) {
+        Some(w) => w.clone(),
         None => {
             validate(&label, &text, cx.caps)?;
-            text.into()
+            let w: std::sync::Arc<str> = text.into();
+            cx.shaders.insert(w.clone());
+            w
         }
     };
     cx.uses_subgroups |= emitted.uses_subgroups;

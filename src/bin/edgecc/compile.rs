@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 /// The binary holds the model's inputs and outputs, every kernel's shader, the arena plan and the
 /// weights in their device layout, with a SHA-256 of every section. `edgecc run FILE.edgebin`
 /// loads it on a device of its target profile; no model file or compiler is needed there.
-/// Compiling needs no device: a binary for `adreno-740` compiles on any machine.
+/// Compiling needs no device: a binary for `adreno-740` compiles on any machine. Tile sizes come
+/// from the target's device profile (tuned schedules, `--tuning-db`, come with the autotuner).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc compile examples/transformer_block.eir --target lavapipe -o block.edgebin

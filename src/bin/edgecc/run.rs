@@ -152,7 +152,12 @@ impl Executor {
             shapes: Default::default(),
         };
         let artifact = edgecc::compile(graph, &device.target(), &options)?;
-        Executor::load(device, &artifact, profile).map(|e| (e, ms_since(start)))
+        // What edgecc just compiled for this very device must fit it: a refusal is a bug.
+        let exec = Executor::load(device, artifact, profile).map_err(|e| match e {
+            Error::DoesNotFit { .. } => Error::Wgsl(edgecc::backends::wgsl::WgslError::Internal(e.to_string())),
+            other => other,
+        })?;
+        Ok((exec, ms_since(start)))
     }
 
     /// Loads a device binary on the device of `target` (default: the binary's own target: its
@@ -160,12 +165,14 @@ impl Executor {
     /// matches no profile, that adapter). The runtime refuses a binary for another device, naming
     /// both. Returns the executor and the time it took to create the session in ms.
     pub fn open_binary(
-        artifact: &Artifact,
+        artifact: Artifact,
         target: Option<&str>,
         adapter: Option<&str>,
         profile: bool,
     ) -> edgecc::Result<(Executor, f64)> {
-        let target = target.unwrap_or(&artifact.meta.target);
+        let from_binary = target.is_none();
+        let target = target.unwrap_or(&artifact.meta.target).to_string();
+        let target = target.as_str();
         if target == "reference" {
             return Err(Error::BadInputs(
                 "a device binary runs on a device, not on the reference interpreter; run the model \
@@ -176,9 +183,12 @@ impl Executor {
         let is_profile = edgecc::device::is_wgsl_target(target) || edgecc_autotune::profile(target).is_ok();
         let device = if is_profile {
             Device::for_target(target, adapter)
-        } else {
-            // Not a profile: the adapter name a binary compiled with `--target auto` carries.
+        } else if from_binary {
+            // Not a profile: the adapter name a binary compiled with `--target auto` carries (the
+            // runtime then checks the opened adapter has exactly that name).
             Device::open(adapter.or(Some(target)))
+        } else {
+            Err(Error::UnknownTarget(target.to_string()))
         };
         let device = match device {
             Err(Error::NoDeviceFor { adapters, .. }) => {
@@ -194,10 +204,10 @@ impl Executor {
         Executor::load(device, artifact, profile).map(|e| (e, ms_since(start)))
     }
 
-    fn load(device: Device, artifact: &Artifact, profile: bool) -> edgecc::Result<Executor> {
+    fn load(device: Device, artifact: Artifact, profile: bool) -> edgecc::Result<Executor> {
         let name = device.adapter_name().to_string();
         let runtime = Runtime::new(device).with_options(SessionOptions { poison: false, profile });
-        let session = runtime.load(artifact)?;
+        let session = runtime.load_owned(artifact)?;
         Ok(Executor::Wgsl {
             session: Box::new(session),
             device: name,
@@ -289,15 +299,21 @@ pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
             None => Artifact::read(a.model)?,
         };
         let load_ms = ms_since(start);
-        let (exec, compile_ms) = Executor::open_binary(&artifact, a.target, a.adapter, a.profile)?;
-        let inputs = inputs::prepare_binary(&artifact.meta.inputs, a.inputs, a.random, a.seed)?;
+        let specs = artifact.meta.inputs.clone();
+        let outputs = artifact.meta.outputs.iter().map(|o| o.name.clone()).collect();
+        let name = artifact.program.name.clone();
+        let target = a.target.unwrap_or(&artifact.meta.target).to_string();
+        let precision = artifact.meta.precision.name().to_string();
+        // Input errors (a missing or malformed file) come before the device is opened.
+        let inputs = inputs::prepare_binary(&specs, a.inputs, a.random, a.seed)?;
+        let (exec, compile_ms) = Executor::open_binary(artifact, a.target, a.adapter, a.profile)?;
         return Ok(Prepared {
             exec,
             inputs,
-            outputs: artifact.meta.outputs.iter().map(|o| o.name.clone()).collect(),
-            name: artifact.program.name.clone(),
-            target: a.target.unwrap_or(&artifact.meta.target).to_string(),
-            precision: artifact.meta.precision.name().to_string(),
+            outputs,
+            name,
+            target,
+            precision,
             load_ms,
             compile_ms,
         });

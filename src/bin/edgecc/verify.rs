@@ -107,6 +107,9 @@ pub struct Comparison {
     /// The worst element's flat index and its (expected, actual) values; `None` for an empty
     /// tensor or a mismatch.
     pub worst: Option<(usize, f64, f64)>,
+    /// Reference elements that are NaN or infinite (where they match, the comparison says
+    /// little: the inputs may be outside the model's domain).
+    pub nonfinite_expected: usize,
 }
 
 impl Comparison {
@@ -165,6 +168,7 @@ impl Comparison {
             "max_abs_err": self.mismatch.is_none().then(|| num(self.max_abs_err)),
             "max_rel_err": self.mismatch.is_none().then(|| num(self.max_rel_err)),
             "mismatches": self.failures,
+            "nonfinite_expected": self.nonfinite_expected,
             "elements": self.shape.iter().product::<usize>(),
             "worst_index": self.worst_index(),
             "worst_flat_index": flat,
@@ -212,6 +216,7 @@ pub fn compare(name: &str, expected: &TensorData, actual: &TensorData, tol: Tole
         max_rel_err: 0.0,
         failures: 0,
         worst: None,
+        nonfinite_expected: 0,
     };
     if expected.dtype() != actual.dtype() || expected.shape() != actual.shape() {
         c.mismatch = Some(format!(
@@ -265,6 +270,9 @@ pub fn compare(name: &str, expected: &TensorData, actual: &TensorData, tol: Tole
         };
         if !pass {
             c.failures += 1;
+        }
+        if !e.is_finite() {
+            c.nonfinite_expected += 1;
         }
         c.max_abs_err = c.max_abs_err.max(diff);
         if e != 0.0 && !e.is_nan() {
@@ -391,6 +399,14 @@ fn print_text(c: &Comparison) {
     );
     if let Some(w) = c.worst_text() {
         println!("  worst element {w}");
+    }
+    if c.nonfinite_expected > 0 {
+        println!(
+            "  note: {} of {} reference elements are NaN or infinite; the inputs may be outside the model's \
+             domain (random integers are in [0, 10): give masks and token ids with --input)",
+            c.nonfinite_expected,
+            c.shape.iter().product::<usize>()
+        );
     }
 }
 

@@ -142,9 +142,13 @@ impl Session {
         let mut pipeline_of = Vec::with_capacity(program.dispatches.len());
         let mut bind_groups = Vec::with_capacity(program.dispatches.len());
         let mut made: HashMap<(&str, usize), usize> = HashMap::new();
+        // Dispatches usually share their text (`Arc`): by pointer first, so each distinct text
+        // is hashed once.
+        let mut by_ptr: HashMap<(*const u8, usize), usize> = HashMap::new();
         for d in &program.dispatches {
+            let ptr = (Arc::as_ptr(&d.wgsl) as *const u8, d.bindings.len());
             let key = (&*d.wgsl, d.bindings.len());
-            let p = match made.get(&key) {
+            let p = match by_ptr.get(&ptr).or_else(|| made.get(&key)) {
                 Some(&p) => p,
                 None => {
                     pipelines.push(gpu.pipeline(&d.label, &d.wgsl, d.bindings.len())?);
@@ -152,6 +156,7 @@ impl Session {
                     pipelines.len() - 1
                 }
             };
+            by_ptr.insert(ptr, p);
             let scopes = Scopes::push(device);
             let layout = pipelines[p].get_bind_group_layout(0);
             let entries: Vec<wgpu::BindGroupEntry> = d
