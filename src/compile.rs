@@ -34,6 +34,19 @@ impl Default for CompileOptions {
 
 /// Compiles `model` for `target`.
 pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Result<Artifact> {
+    // A binary names its inputs and outputs: each name once.
+    for (what, ids) in [("input", model.inputs()), ("output", model.outputs())] {
+        let mut seen = std::collections::HashSet::new();
+        for &v in ids {
+            let name = &model.value(v).name;
+            if !seen.insert(name) {
+                return Err(Error::BadInputs(format!(
+                    "graph `{}` has two {what}s named `{name}`; a device binary names each {what} once",
+                    model.name()
+                )));
+            }
+        }
+    }
     let graph = crate::specialize(model, &options.shapes, true)?;
     crate::budget::check_tensor_sizes(&graph, crate::budget::max_tensor_bytes())?;
     let (_, program) = crate::device::compile_wgsl(&graph, target.caps(), options.precision)?;
@@ -90,5 +103,54 @@ fn spec(model: &Graph, id: ValueId, graph: &Graph) -> TensorSpec {
         name: v.name.clone(),
         dtype: v.ty.dtype,
         shape,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgecc_ir::{Builder, DType, Shape};
+
+    #[test]
+    fn a_graph_listing_one_value_as_two_outputs_is_refused_naming_it() {
+        let mut b = Builder::new("twice");
+        let x = b.input("x", DType::F32, Shape::of(&[4])).unwrap();
+        let y = b.relu(x).unwrap();
+        b.output(y).unwrap();
+        b.output(y).unwrap();
+        let g = b.finish().unwrap();
+        let target = Target::profile("lavapipe").unwrap();
+        let e = compile(&g, &target, &CompileOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("two outputs named") && e.contains(&g.value(y).name), "{e}");
+    }
+
+    #[test]
+    fn symbolic_dims_are_recorded_with_the_value_compiled_for() {
+        let mut b = Builder::new("sym");
+        let x = b
+            .input("x", DType::F32, Shape(vec![Dim::sym("n", 8), Dim::Static(4)]))
+            .unwrap();
+        let y = b.relu(x).unwrap();
+        b.output(y).unwrap();
+        let g = b.finish().unwrap();
+        let target = Target::profile("lavapipe").unwrap();
+        let opts = CompileOptions {
+            shapes: [("n".to_string(), 3)].into(),
+            ..CompileOptions::default()
+        };
+        let a = compile(&g, &target, &opts).unwrap();
+        let want = vec![
+            crate::artifact::DimSpec::Sym {
+                name: "n".into(),
+                value: 3,
+                max: 8,
+            },
+            crate::artifact::DimSpec::Static(4),
+        ];
+        assert_eq!(a.meta.inputs[0].shape, want);
+        assert_eq!(a.meta.inputs[0].static_shape(), vec![3, 4]);
+        assert_eq!(a.meta.target, "lavapipe");
     }
 }

@@ -182,8 +182,9 @@ fn key_error(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-/// Writes `bytes` to `path` atomically, readable by its owner only (on Unix).
-fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to the new file `path` (an existing file is never replaced), complete or not at
+/// all, readable by its owner only (on Unix).
+fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -207,7 +208,10 @@ fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        // A hard link fails when `path` exists (a key created since the caller checked), where a
+        // rename would replace it; the temporary name is removed after.
+        std::fs::hard_link(&tmp, path)?;
+        let _ = std::fs::remove_file(&tmp);
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
         }
@@ -230,7 +234,7 @@ pub fn write_key_pair(secret_path: &Path, key: &SigningKey) -> Result<()> {
         ));
     }
     let secret = format!("{SECRET_TAG} {}\n", hex(&key.to_bytes()));
-    write_private_atomic(secret_path, secret.as_bytes()).map_err(|source| Error::Io {
+    write_private_new(secret_path, secret.as_bytes()).map_err(|source| Error::Io {
         path: secret_path.to_path_buf(),
         source,
     })?;
