@@ -27,9 +27,9 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use edgecc::backends::wgsl::{Precision, SessionOptions};
-use edgecc::device::WgslRunner;
 use edgecc::ir::{Graph, TensorData};
 use edgecc::models::{bert_encoder, TransformerConfig};
+use edgecc::Device;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ fn models() -> Vec<(String, Graph, Vec<TensorData>)> {
     out
 }
 
-fn report_gpu_time(runner: &WgslRunner, name: &str, program: &edgecc::backends::wgsl::Program, inputs: &[TensorData]) {
+fn report_gpu_time(runner: &Device, name: &str, program: &edgecc::backends::wgsl::Program, inputs: &[TensorData]) {
     let Some(t) = common::gpu_time(runner, program, inputs, 10) else {
         return;
     };

@@ -1,6 +1,7 @@
-//! Running on a WGSL device from the facade: [`compile_wgsl`] optimizes a graph with the `wgsl`
-//! pass pipeline, fuses it and generates a [`Program`]; [`WgslRunner`] opens the device named by
-//! a target (`lavapipe`, `auto`, `wgsl`) and runs programs on it.
+//! WGSL helpers of the facade: [`compile_wgsl`] optimizes a graph with the `wgsl` pass pipeline,
+//! fuses it and generates a [`Program`] (what [`crate::compile()`] wraps into a device binary);
+//! [`emit_shaders`] writes a program's shaders as WGSL, SPIR-V or MSL. Programs run on a
+//! [`crate::Device`].
 //!
 //! Programs are compiled for concrete shapes: symbolic dims are bound from the inputs before
 //! compiling (see `edgecc run`).
@@ -8,12 +9,9 @@
 use crate::error::{Error, Result};
 use crate::optimize::{optimize, Optimized};
 use edgecc_autotune::DeviceCaps;
-use edgecc_backends::wgsl::{
-    compile::compile, compile::CompileOptions, Gpu, KernelTime, Precision, Program, Session, SessionOptions,
-};
-use edgecc_ir::{Graph, TensorData};
+use edgecc_backends::wgsl::{compile::compile, compile::CompileOptions, Precision, Program};
+use edgecc_ir::Graph;
 use edgecc_passes::RunOptions;
-use std::sync::Arc;
 
 /// The targets that run on a WGSL device.
 pub const WGSL_TARGETS: [&str; 3] = ["lavapipe", "auto", "wgsl"];
@@ -37,50 +35,6 @@ pub fn compile_wgsl(graph: &Graph, caps: &DeviceCaps, precision: Precision) -> R
     let opt = optimize(graph, "wgsl", &RunOptions::default()).map_err(Error::Pass)?;
     let program = compile(&opt.kernels, caps, &CompileOptions { precision })?;
     Ok((opt, program))
-}
-
-/// An opened WGSL device.
-pub struct WgslRunner {
-    pub gpu: Arc<Gpu>,
-}
-
-impl WgslRunner {
-    /// Opens the device for `target`: `lavapipe` insists on Mesa's software device, `auto` and
-    /// `wgsl` take `adapter` (a name substring or index), `EDGECC_ADAPTER`, or the default.
-    pub fn open(target: &str, adapter: Option<&str>) -> Result<WgslRunner> {
-        let selector = match (target, adapter) {
-            (_, Some(a)) => Some(a),
-            ("lavapipe", None) => Some("llvmpipe"),
-            _ => None,
-        };
-        let gpu = Gpu::open(selector)?;
-        Ok(WgslRunner { gpu: Arc::new(gpu) })
-    }
-
-    pub fn caps(&self) -> &DeviceCaps {
-        &self.gpu.caps
-    }
-
-    /// Loads `program` on this device: a [`Session`] that runs it again and again without
-    /// re-creating buffers, pipelines or bind groups, nor re-uploading the weights (what
-    /// `edgecc run --repeat` and the benches time).
-    pub fn session(&self, program: &Program, opts: SessionOptions) -> Result<Session> {
-        Ok(Session::new(self.gpu.clone(), program, opts)?)
-    }
-
-    /// Runs `program` once on `inputs` in a session of its own; with `profile`, also returns
-    /// per-dispatch GPU times. To run a program more than once, keep a [`WgslRunner::session`].
-    pub fn run(
-        &self,
-        program: &Program,
-        inputs: &[TensorData],
-        profile: bool,
-    ) -> Result<(Vec<TensorData>, Vec<KernelTime>)> {
-        let mut session = self.session(program, SessionOptions { poison: false, profile })?;
-        let out = session.run(inputs)?;
-        let times = session.last_profile().map(|t| t.to_vec()).unwrap_or_default();
-        Ok((out, times))
-    }
 }
 
 /// A shader format `--emit` writes.

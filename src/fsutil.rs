@@ -9,6 +9,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// exclusively, so a planted file or symlink is never followed), flushed and synced, then renamed
 /// over `path`, and the directory synced. A failure leaves no half-written file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+/// Writes `bytes` to the new file `path`, complete or not at all, readable by its owner only (on
+/// Unix): like [`write_atomic`], but the temporary file is hard-linked into place, which fails
+/// when `path` exists (a file created since the caller looked is never replaced). For secrets.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_via_temp(path, bytes, true)
+}
+
+/// The temporary-file write behind [`write_atomic`] (`private_new` false: rename over `path`)
+/// and [`write_new_private`] (true: mode 0600, hard link to a new `path`).
+fn write_via_temp(path: &Path, bytes: &[u8], private_new: bool) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -29,11 +42,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     );
     let tmp = dir.join(format!(".{name}.{unique}.tmp"));
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        if private_new {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not every platform can open a directory, so best effort.
+        if private_new {
+            std::fs::hard_link(&tmp, path)?;
+            let _ = std::fs::remove_file(&tmp);
+        } else {
+            std::fs::rename(&tmp, path)?;
+        }
+        // Make the new name durable; not every platform can open a directory, so best effort.
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
         }
@@ -88,6 +113,25 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
         assert_eq!(leftovers.len(), 1);
         assert!(write_atomic(&dir.join("no/such/dir/x.bin"), b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_new_private_file_never_replaces_one_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("edgecc-fsutil-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("secret");
+        write_new_private(&p, b"one").unwrap();
+        let e = write_new_private(&p, b"two").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+        assert_eq!(leftovers.len(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -80,7 +80,7 @@ pub use edgecc_onnx as onnx;
 pub use edgecc_passes as passes;
 pub use error::{Error, Result};
 pub use fold::ReferenceFolder;
-pub use load::{load_model, parse_shape_args, specialize};
+pub use load::{load_model, parse_shape_args, specialize, symbol_values};
 pub use optimize::{optimize, Optimized};
 pub use runtime::{Runtime, Session};
 pub use target::{Device, Target};
@@ -91,17 +91,7 @@ use edgecc_ir::{Graph, TensorData};
 /// take their extents from the inputs; a graph with a tensor over [`budget::max_tensor_bytes`] is
 /// refused before anything is allocated.
 pub fn run_reference(graph: &Graph, inputs: &[TensorData]) -> Result<Vec<TensorData>> {
-    let mut values = std::collections::BTreeMap::new();
-    for (&i, t) in graph.inputs().iter().zip(inputs) {
-        let dims = graph.ty(i).shape.dims();
-        if dims.len() == t.shape().len() {
-            for (d, &n) in dims.iter().zip(t.shape()) {
-                if let edgecc_ir::Dim::Sym { name, .. } = d {
-                    values.entry(name.clone()).or_insert(n as u64);
-                }
-            }
-        }
-    }
+    let values = symbol_values(graph, inputs);
     // Binding can fail (an extent above its bound, or inconsistent inputs): the interpreter then
     // reports it naming the input, so only the size check uses the specialized graph.
     let sized = specialize(graph, &values, false).unwrap_or_else(|_| graph.clone());

@@ -102,3 +102,21 @@ pub fn specialize(g: &Graph, values: &BTreeMap<String, u64>, fill_bounds: bool) 
     }
     Ok(g.specialize(&chosen)?)
 }
+
+/// The extents that `inputs` (in graph-input order) give the symbolic dims of `g`'s inputs; an
+/// input of another rank gives none (running reports the mismatch, naming the input), and the
+/// first input to give a dim decides it.
+pub fn symbol_values(g: &Graph, inputs: &[edgecc_ir::TensorData]) -> BTreeMap<String, u64> {
+    let mut values = BTreeMap::new();
+    for (&i, t) in g.inputs().iter().zip(inputs) {
+        let dims = g.ty(i).shape.dims();
+        if dims.len() == t.shape().len() {
+            for (d, &n) in dims.iter().zip(t.shape()) {
+                if let Dim::Sym { name, .. } = d {
+                    values.entry(name.clone()).or_insert(n as u64);
+                }
+            }
+        }
+    }
+    values
+}

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use edgecc_autotune::{Backend, DeviceCaps};
-use edgecc_backends::wgsl::Gpu;
+use edgecc_backends::wgsl::{Gpu, Program, Session, SessionOptions};
 use std::sync::Arc;
 
 /// What code is generated for: a device's capabilities, named by its profile.
@@ -135,6 +135,18 @@ impl Device {
     /// The opened device.
     pub fn gpu(&self) -> &Arc<Gpu> {
         &self.gpu
+    }
+
+    /// The capabilities code generation reads for this device (its profile's figures with the
+    /// adapter's limits).
+    pub fn caps(&self) -> &DeviceCaps {
+        &self.gpu.caps
+    }
+
+    /// Loads a compiled program (not a device binary: no target or signature check) in a
+    /// session of its own: what tests and benches of the WGSL backend use.
+    pub fn session(&self, program: &Program, options: SessionOptions) -> Result<Session> {
+        Ok(Session::new(self.gpu.clone(), program, options)?)
     }
 }
 

@@ -1,31 +1,9 @@
 //! CLI integration tests: `edgecc inspect` and `edgecc run`, success and error paths.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edgecc-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let p = dir.join(name);
-    std::fs::write(&p, contents).expect("write temp file");
-    p
-}
+use common::{edgecc, edgecc_env, s, stderr, stdout, TempDir};
+use std::path::Path;
 
 #[test]
 fn inspect_prints_graph_and_summary() {
@@ -95,18 +73,18 @@ fn user_errors_exit_1_with_a_message() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no/such/file.eir"), "{}", stderr(&o));
 
-    let bad = temp_file(
+    let dir = TempDir::new("errors");
+    let bad = dir.write(
         "bad.eir",
         "graph g {\n  input %x: f32[2]\n  %y: f32[2] = Frobnicate(%x)\n  output %y\n}\n",
     );
-    let o = edgecc(&["inspect", bad.to_str().expect("utf-8 path")]);
+    let o = edgecc(&["inspect", s(&bad)]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("line 3") && e.contains("Frobnicate"), "{e}");
 
-    let latin1 = std::env::temp_dir().join(format!("edgecc-cli-{}-latin1.eir", std::process::id()));
-    std::fs::write(&latin1, b"graph g {\n  ; caf\xe9\n}\n").expect("write");
-    let o = edgecc(&["inspect", latin1.to_str().expect("utf-8 path")]);
+    let latin1 = dir.write("latin1.eir", b"graph g {\n  ; caf\xe9\n}\n");
+    let o = edgecc(&["inspect", s(&latin1)]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("not UTF-8") && stderr(&o).contains("offset 17"),
@@ -155,12 +133,10 @@ fn help_lists_subcommands_with_examples() {
 
 #[test]
 fn tensors_over_the_memory_budget_are_refused_before_running() {
-    let o = Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(["run", "examples/mlp.eir", "--random-inputs"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("EDGECC_MAX_TENSOR_BYTES", "64")
-        .output()
-        .expect("edgecc runs");
+    let o = edgecc_env(
+        &["run", "examples/mlp.eir", "--random-inputs"],
+        &[("EDGECC_MAX_TENSOR_BYTES", "64")],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("over the limit of 64") && e.contains("--shape"), "{e}");

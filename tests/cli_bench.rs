@@ -2,28 +2,9 @@
 //! device, installed by `scripts/setup.sh`) and on the reference interpreter: the JSON fields
 //! (`median_ms`, `min_ms`, `compile_ms`, `outputs`, ...), the readable block, and bad flags.
 
-use std::process::{Command, Output};
+mod common;
 
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "{}", stderr(o));
-    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("one JSON document ({e}):\n{}", stdout(o)))
-}
+use common::{edgecc, json, stderr, stdout};
 
 fn num(doc: &serde_json::Value, key: &str) -> f64 {
     doc[key]
@@ -54,7 +35,7 @@ fn bench_json_on_lavapipe_with_profile() {
         "--profile",
         "--json",
     ]);
-    let doc = json(&o);
+    let doc = json(&o, "bench --target lavapipe --profile --json");
     check_timing(&doc, 5);
     assert_eq!(doc["warmup"], 1, "{doc}");
     assert!(num(&doc, "compile_ms") > 0.0, "WGSL compiles: {doc}");
@@ -77,7 +58,7 @@ fn bench_json_on_lavapipe_with_profile() {
 #[test]
 fn bench_json_on_the_reference_reports_no_compile_time() {
     let o = edgecc(&["bench", "examples/mlp.eir", "--target", "reference", "--json"]);
-    let doc = json(&o);
+    let doc = json(&o, "bench --target reference --json");
     check_timing(&doc, 20);
     assert_eq!(doc["warmup"], 3, "{doc}");
     assert_eq!(doc["compile_ms"].as_f64(), Some(0.0), "{doc}");
@@ -165,7 +146,7 @@ fn run_iterations_json_on_lavapipe() {
         "--profile",
         "--json",
     ]);
-    let doc = json(&o);
+    let doc = json(&o, "run --target lavapipe --iterations 3 --json");
     check_timing(&doc, 3);
     assert_eq!(doc["warmup"], 1, "the first run is the warm-up: {doc}");
     assert!(num(&doc, "compile_ms") > 0.0, "{doc}");
@@ -181,7 +162,7 @@ fn run_iterations_json_on_lavapipe() {
 
     // Without --iterations the timing fields are there, and null.
     let o = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--json"]);
-    let doc = json(&o);
+    let doc = json(&o, "run --json");
     assert!(doc["median_ms"].is_null() && doc["min_ms"].is_null(), "{doc}");
     assert_eq!(doc["iterations"], 0, "{doc}");
     assert_eq!(doc["compile_ms"].as_f64(), Some(0.0), "{doc}");

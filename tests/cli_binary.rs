@@ -8,53 +8,21 @@
 //! WGSL runs use Mesa's lavapipe Vulkan device (installed by `scripts/setup.sh`, present in CI):
 //! these tests fail, not skip, when there is no adapter.
 
+mod common;
 #[path = "cli_binary/layout.rs"]
 mod layout;
 #[path = "cli_binary/onnx.rs"]
 mod onnx;
 
+use common::{edgecc, edgecc_env, json, ok, s, stderr, stdout, TempDir};
 use edgecc_ir::{DType, TensorData};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// stderr without Mesa's harmless `XDG_RUNTIME_DIR` line.
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .filter(|l| !l.contains("XDG_RUNTIME_DIR"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Asserts success and returns stdout.
-#[track_caller]
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what}: exit {:?} (is a Vulkan driver installed? run `bash scripts/setup.sh`)\nstderr:\n{}\nstdout:\n{}",
-        o.status.code(),
-        stderr(o),
-        stdout(o)
-    );
-    stdout(o)
-}
 
 /// Asserts a user error: exit code 1, an `error: ` message, no panic and no internal error.
 /// Returns stderr.
@@ -73,39 +41,6 @@ fn user_error(o: &Output, what: &str) -> String {
     );
     assert!(e.contains("error"), "{what}: no error message:\n{e}");
     e
-}
-
-/// Parses stdout as one JSON document.
-#[track_caller]
-fn json(o: &Output, what: &str) -> serde_json::Value {
-    let out = ok(o, what);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{what}: stdout is not one JSON document ({e}):\n{out}"))
-}
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let d = std::env::temp_dir().join(format!("edgecc-cli-binary-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("temp dir");
-        TempDir(d)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
 }
 
 fn example(name: &str) -> PathBuf {
@@ -883,13 +818,13 @@ fn compile_errors_exit_1_naming_the_problem() {
     let e = user_error(&compile_args(&mlp, &["--emit", "hlsl"]), "--emit hlsl");
     assert!(e.contains("hlsl"), "{e}");
     // -o naming a directory.
-    let o = edgecc(&["compile", s(&mlp), "--target", "lavapipe", "-o", s(&dir.0)]);
+    let o = edgecc(&["compile", s(&mlp), "--target", "lavapipe", "-o", s(dir.path())]);
     let e = user_error(&o, "compile -o DIR");
     assert!(e.contains("directory"), "{e}");
     // None of these wrote anything besides the inputs.
     assert!(!out.exists(), "a failed compile wrote {}", out.display());
     assert_eq!(
-        names_in(&dir.0),
+        names_in(dir.path()),
         ["cut.onnx", "junk.onnx", "model.txt", "unsupported.onnx"],
         "stray files after failed compiles"
     );
@@ -1082,7 +1017,7 @@ fn compile_writes_atomically_and_a_failed_compile_leaves_nothing() {
     ok(&edgecc(&["keygen", s(&key)]), "keygen");
     ok(&edgecc(&["sign", s(&out), "--key", s(&key)]), "sign in place");
     assert_eq!(names_in(&out_dir), ["block.edgebin"], "stray files after sign");
-    assert!(stray_temp_files(&dir.0).is_empty(), "{:?}", names_in(&dir.0));
+    assert!(stray_temp_files(dir.path()).is_empty(), "{:?}", names_in(dir.path()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1112,7 +1047,7 @@ fn a_compile_that_fails_at_emit_writes_no_binary() {
     let e = user_error(&o, "compile with an --emit-dir that is a file");
     assert!(e.contains(s(&blocker)), "{e}");
     assert!(!out.exists(), "compile exited 1 but wrote {}", out.display());
-    assert!(stray_temp_files(&dir.0).is_empty(), "{:?}", names_in(&dir.0));
+    assert!(stray_temp_files(dir.path()).is_empty(), "{:?}", names_in(dir.path()));
 }
 
 /// Each error message says its cause once.
@@ -1148,11 +1083,10 @@ fn a_binary_over_the_memory_budget_is_refused_before_anything_is_allocated() {
     let dir = TempDir::new("budget");
     let bin = dir.join("mlp.edgebin");
     compile(&example("mlp.eir"), "lavapipe", &bin, &[]);
-    let o = Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(["run", s(&bin), "--random-inputs"])
-        .env("EDGECC_MAX_TENSOR_BYTES", "16")
-        .output()
-        .expect("edgecc runs");
+    let o = edgecc_env(
+        &["run", s(&bin), "--random-inputs"],
+        &[("EDGECC_MAX_TENSOR_BYTES", "16")],
+    );
     let e = user_error(&o, "run a binary over the budget");
     assert!(e.contains("over the limit of 16") && e.contains(s(&bin)), "{e}");
 }

@@ -3,32 +3,11 @@
 //! between declared nodes, kernel-to-kernel edges labelled with their buffer) against the kernels
 //! `inspect --json` reports; `--dot -`; the error paths; and `inspect --json` in every mode.
 
+mod common;
+
+use common::{edgecc, s, stderr, stdout, TempDir};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edgecc-cli-dot-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use std::process::Command;
 
 const MODEL: &str = "examples/transformer_block.eir";
 
@@ -98,20 +77,17 @@ fn parse_dot(text: &str) -> Vec<Stmt> {
 
 #[test]
 fn dot_file_has_one_node_per_kernel_and_edges_between_declared_nodes() {
-    let dir = temp_dir("file");
+    let dir = TempDir::new("file");
     let file = dir.join("kernels.dot");
-    let o = edgecc(&[
-        "inspect",
-        MODEL,
-        "--target",
-        "wgsl",
-        "--dot",
-        file.to_str().expect("utf-8"),
-    ]);
+    let o = edgecc(&["inspect", MODEL, "--target", "wgsl", "--dot", s(&file)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("wrote "), "{}", stdout(&o));
     let text = std::fs::read_to_string(&file).expect("the DOT file is written");
-    assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 1, "no temp files left");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no temp files left"
+    );
 
     let o = edgecc(&["inspect", MODEL, "--target", "wgsl", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -181,10 +157,7 @@ fn dot_file_has_one_node_per_kernel_and_edges_between_declared_nodes() {
     assert_eq!(stdout(&o), text);
 
     // Graphviz itself, where it is installed.
-    if let Ok(out) = Command::new("dot")
-        .args(["-Tsvg", file.to_str().expect("utf-8")])
-        .output()
-    {
+    if let Ok(out) = Command::new("dot").args(["-Tsvg", s(&file)]).output() {
         assert!(
             out.status.success(),
             "dot -Tsvg: {}",
@@ -192,7 +165,6 @@ fn dot_file_has_one_node_per_kernel_and_edges_between_declared_nodes() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -225,7 +197,7 @@ fn inspect_json_in_every_mode() {
     assert!(doc["weights"]["bytes"].as_u64().is_some_and(|b| b > 0), "{doc}");
 
     // With a target, pass timings, dumps and a DOT file: one document with all of them.
-    let dir = temp_dir("json");
+    let dir = TempDir::new("json");
     let file = dir.join("k.dot");
     let o = edgecc(&[
         "inspect",
@@ -237,7 +209,7 @@ fn inspect_json_in_every_mode() {
         "dce",
         "--stats",
         "--dot",
-        file.to_str().expect("utf-8"),
+        s(&file),
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -263,5 +235,4 @@ fn inspect_json_in_every_mode() {
         "{doc}"
     );
     assert!(std::fs::read_to_string(&file).is_ok_and(|t| t.starts_with("digraph ")));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,23 +1,9 @@
 //! `edgecc inspect --target`: the optimized kernels, `--stats` (text and JSON), `--dump-after`
 //! and `--time-passes`, and their error paths.
 
-use std::process::{Command, Output};
+mod common;
 
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{edgecc, stderr, stdout};
 
 const MODEL: &str = "examples/transformer_block.eir";
 

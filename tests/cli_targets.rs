@@ -1,25 +1,15 @@
 //! CLI: `edgecc targets`, and `edgecc run` on the local Vulkan device (lavapipe in CI): outputs
 //! match the reference target, and bad device arguments are clear errors (exit 1).
 
-use std::process::{Command, Output};
+mod common;
 
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{edgecc, s, stderr, stdout, TempDir};
 
 #[test]
 fn targets_lists_profiles_and_an_adapter() {
     let o = edgecc(&["targets"]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
     assert!(out.contains("lavapipe") && out.contains("orin-nano"), "{out}");
     assert!(
         out.contains("0: "),
@@ -41,7 +31,7 @@ fn sums(out: &str) -> Vec<f64> {
 #[test]
 fn run_on_the_local_device_matches_the_reference() {
     let reference = edgecc(&["run", "examples/mlp.eir", "--random-inputs", "--seed", "4"]);
-    assert!(reference.status.success(), "{}", text(&reference.stderr));
+    assert!(reference.status.success(), "{}", stderr(&reference));
     for target in ["lavapipe", "auto"] {
         let o = edgecc(&[
             "run",
@@ -53,9 +43,9 @@ fn run_on_the_local_device_matches_the_reference() {
             "4",
             "--profile",
         ]);
-        assert!(o.status.success(), "{target}: {}", text(&o.stderr));
-        let out = text(&o.stdout);
-        let (a, b) = (sums(&text(&reference.stdout)), sums(&out));
+        assert!(o.status.success(), "{target}: {}", stderr(&o));
+        let out = stdout(&o);
+        let (a, b) = (sums(&stdout(&reference)), sums(&out));
         assert_eq!(a.len(), b.len(), "{out}");
         for (x, y) in a.iter().zip(&b) {
             assert!(
@@ -85,34 +75,23 @@ fn bad_device_arguments_are_errors() {
         let mut args = vec!["run", "examples/mlp.eir", "--random-inputs"];
         args.extend_from_slice(extra);
         let o = edgecc(&args);
-        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", text(&o.stderr));
-        assert!(text(&o.stderr).contains(want), "{extra:?}: {}", text(&o.stderr));
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
     }
 }
 
 #[test]
 fn i64_input_outside_i32_is_a_range_error() {
-    let dir = std::env::temp_dir().join(format!("edgecc-cli-targets-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let model = dir.join("ids.eir");
-    std::fs::write(
-        &model,
+    let dir = TempDir::new("ids");
+    let model = dir.write(
+        "ids.eir",
         "graph g {\n  input %ids: i64[3]\n  %y: i64[3] = Neg(%ids)\n  output %y\n}\n",
-    )
-    .unwrap();
+    );
     let ids = edgecc_ir::TensorData::from_i64(edgecc_ir::DType::I64, vec![3], &[1, 5_000_000_000, 2]).unwrap();
-    let npy = dir.join("ids.npy");
-    std::fs::write(&npy, edgecc::npy::encode_npy(&ids)).unwrap();
+    let npy = dir.write("ids.npy", edgecc::npy::encode_npy(&ids));
     let input = format!("ids={}", npy.display());
-    let o = edgecc(&[
-        "run",
-        model.to_str().unwrap(),
-        "--target",
-        "lavapipe",
-        "--input",
-        &input,
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
-    let err = text(&o.stderr);
+    let o = edgecc(&["run", s(&model), "--target", "lavapipe", "--input", &input]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
     assert!(err.contains("element 1 is 5000000000") && err.contains("ids"), "{err}");
 }

@@ -3,42 +3,11 @@
 //! report, a failing comparison (exit 1), and the user-error paths of `verify`, `run` and `bench`
 //! (missing or malformed model files, unsupported ops, bad flags, missing inputs, unknown targets).
 
+mod common;
+
+use common::{edgecc, encode_model, float_input, node, s, stderr, stdout, stdout_json, untyped_output, TempDir};
 use edgecc_ir::{DType, TensorData};
-use edgecc_onnx::proto::tensor_proto::DataType;
-use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
-use edgecc_onnx::proto::{
-    type_proto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto, ValueInfoProto,
-};
-use prost::Message;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edgecc-cli-verify-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("one JSON document ({e}):\n{}", stdout(o)))
-}
+use edgecc_onnx::proto::GraphProto;
 
 const MODELS: [&str; 2] = ["examples/transformer_block.eir", "examples/mlp.eir"];
 
@@ -63,7 +32,7 @@ fn examples_verify_on_lavapipe_at_f32_and_f16() {
                 stdout(&o),
                 stderr(&o)
             );
-            let doc = json(&o);
+            let doc = stdout_json(&o);
             assert_eq!(doc["ok"], true, "{doc}");
             assert_eq!(doc["precision"], precision, "{doc}");
             let outputs = doc["outputs"].as_object().expect("outputs by name");
@@ -141,7 +110,7 @@ fn out_of_tolerance_exits_1_naming_the_output_and_worst_element() {
 
     let o = edgecc(&[&args[..], &["--json"]].concat());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let doc = json(&o);
+    let doc = stdout_json(&o);
     assert_eq!(doc["ok"], false, "{doc}");
     let out = &doc["outputs"]["softmax"];
     assert_eq!(out["ok"], false, "{doc}");
@@ -152,11 +121,10 @@ fn out_of_tolerance_exits_1_naming_the_output_and_worst_element() {
 
 #[test]
 fn verify_reads_npy_inputs_and_binds_symbolic_dims() {
-    let dir = temp_dir("npy");
+    let dir = TempDir::new("npy");
     let xs: Vec<f32> = (0..16).map(|i| (i as f32 - 7.5) * 0.2).collect();
     let x = TensorData::from_f32(DType::F32, vec![2, 8], &xs).expect("x");
-    let file = dir.join("x.npy");
-    std::fs::write(&file, edgecc::npy::encode_npy(&x)).expect("write x.npy");
+    let file = dir.write("x.npy", edgecc::npy::encode_npy(&x));
     let input = format!("x={}", file.display());
     let o = edgecc(&[
         "verify",
@@ -168,7 +136,7 @@ fn verify_reads_npy_inputs_and_binds_symbolic_dims() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let doc = json(&o);
+    let doc = stdout_json(&o);
     assert_eq!(doc["outputs"]["softmax"]["shape"], serde_json::json!([2, 4]), "{doc}");
     // --shape alone (random inputs of that size).
     let o = edgecc(&[
@@ -181,60 +149,21 @@ fn verify_reads_npy_inputs_and_binds_symbolic_dims() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(json(&o)["outputs"]["softmax"]["shape"], serde_json::json!([3, 4]));
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn float_input(name: &str, dims: &[i64]) -> ValueInfoProto {
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            denotation: None,
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(DataType::Float as i32),
-                shape: Some(TensorShapeProto {
-                    dim: dims
-                        .iter()
-                        .map(|&d| Dimension {
-                            denotation: None,
-                            value: Some(dimension::Value::DimValue(d)),
-                        })
-                        .collect(),
-                }),
-            })),
-        }),
-        ..Default::default()
-    }
+    assert_eq!(
+        stdout_json(&o)["outputs"]["softmax"]["shape"],
+        serde_json::json!([3, 4])
+    );
 }
 
 /// A well-formed ONNX model whose only node is an op the importer refuses.
 fn unsupported_model() -> Vec<u8> {
-    let graph = GraphProto {
+    encode_model(GraphProto {
         name: Some("unsupported".into()),
-        node: vec![NodeProto {
-            op_type: Some("NonZero".into()),
-            name: Some("nz".into()),
-            input: vec!["x".into()],
-            output: vec!["y".into()],
-            ..Default::default()
-        }],
-        input: vec![float_input("x", &[2, 3])],
-        output: vec![ValueInfoProto {
-            name: Some("y".into()),
-            ..Default::default()
-        }],
+        node: vec![node("NonZero", "nz", &["x"], &["y"])],
+        input: vec![float_input("x", &[Ok(2), Ok(3)])],
+        output: vec![untyped_output("y")],
         ..Default::default()
-    };
-    ModelProto {
-        ir_version: Some(8),
-        opset_import: vec![OperatorSetIdProto {
-            domain: Some(String::new()),
-            version: Some(17),
-        }],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    })
 }
 
 /// Runs `args` and checks exit status 1 with every one of `needles` in stderr.
@@ -255,13 +184,14 @@ fn user_error(args: &[&str], needles: &[&str]) {
 
 #[test]
 fn user_errors_exit_1_naming_the_file_input_or_flag() {
-    let dir = temp_dir("errors");
-    let garbage = dir.join("garbage.onnx");
-    std::fs::write(&garbage, b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01not a model").expect("write");
-    let garbage = garbage.to_str().expect("utf-8 path").to_string();
-    let unsupported = dir.join("unsupported.onnx");
-    std::fs::write(&unsupported, unsupported_model()).expect("write");
-    let unsupported = unsupported.to_str().expect("utf-8 path").to_string();
+    let dir = TempDir::new("errors");
+    let garbage = dir.write(
+        "garbage.onnx",
+        b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01not a model",
+    );
+    let garbage = s(&garbage);
+    let unsupported = dir.write("unsupported.onnx", unsupported_model());
+    let unsupported = s(&unsupported);
     let mlp = "examples/mlp.eir";
     let lava = ["--target", "lavapipe"];
 
@@ -283,8 +213,8 @@ fn user_errors_exit_1_naming_the_file_input_or_flag() {
             &["/no/such/model.onnx", "--target", "lavapipe"],
             &["/no/such/model.onnx"],
         );
-        check(&[&garbage, "--target", "lavapipe"], &[&garbage]);
-        check(&[&unsupported, "--target", "lavapipe"], &[&unsupported, "NonZero"]);
+        check(&[garbage, "--target", "lavapipe"], &[garbage]);
+        check(&[unsupported, "--target", "lavapipe"], &[unsupported, "NonZero"]);
         check(
             &[mlp, "--target", "lavapipe", "--shape", "batch=zero"],
             &["bad --shape", "batch=zero"],
@@ -324,7 +254,6 @@ fn user_errors_exit_1_naming_the_file_input_or_flag() {
         &["run", mlp, "--target", "lavapipe"],
         &["input `x` is not given", "--random-inputs"],
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

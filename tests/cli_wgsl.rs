@@ -2,31 +2,10 @@
 //! software Vulkan device, installed by `scripts/setup.sh`) and on the reference interpreter: the
 //! timing line's format, and outputs that match the reference target's.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn edgecc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgecc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("edgecc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("edgecc-cli-wgsl-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{edgecc, s, stderr, stdout, TempDir};
+use std::path::Path;
 
 /// Parses `timing: N runs, median X ms, min Y ms, compile Z ms` (the one line that starts with
 /// `timing:`) into (N, X, Y); panics naming the output when it is missing or malformed.
@@ -68,13 +47,13 @@ fn read_npy(path: &Path) -> Vec<f64> {
 #[test]
 fn repeat_on_lavapipe_times_runs_and_matches_the_reference() {
     let model = "examples/transformer_block.eir";
-    let out_gpu = temp_dir("lavapipe");
-    let out_ref = temp_dir("reference");
+    let out_gpu = TempDir::new("lavapipe");
+    let out_ref = TempDir::new("reference");
     let common = ["run", model, "--random-inputs", "--seed", "3", "--output-dir"];
     let gpu = edgecc(
         &[
             &common[..],
-            &[out_gpu.to_str().unwrap(), "--target", "lavapipe", "--iterations", "3"],
+            &[s(out_gpu.path()), "--target", "lavapipe", "--iterations", "3"],
         ]
         .concat(),
     );
@@ -86,7 +65,7 @@ fn repeat_on_lavapipe_times_runs_and_matches_the_reference() {
     let (n, _, _) = timing_line(&stdout(&gpu));
     assert_eq!(n, 3);
 
-    let reference = edgecc(&[&common[..], &[out_ref.to_str().unwrap(), "--target", "reference"]].concat());
+    let reference = edgecc(&[&common[..], &[s(out_ref.path()), "--target", "reference"]].concat());
     assert!(reference.status.success(), "{}", stderr(&reference));
     assert!(
         !stdout(&reference).contains("timing:"),
@@ -95,10 +74,10 @@ fn repeat_on_lavapipe_times_runs_and_matches_the_reference() {
     );
 
     let mut compared = 0;
-    for entry in std::fs::read_dir(&out_ref).expect("reference outputs") {
+    for entry in std::fs::read_dir(out_ref.path()).expect("reference outputs") {
         let path = entry.expect("dir entry").path();
         let want = read_npy(&path);
-        let got = read_npy(&out_gpu.join(path.file_name().expect("a file name")));
+        let got = read_npy(&out_gpu.path().join(path.file_name().expect("a file name")));
         assert_eq!(got.len(), want.len(), "{}", path.display());
         for (k, (g, w)) in got.iter().zip(&want).enumerate() {
             assert!(
@@ -110,8 +89,6 @@ fn repeat_on_lavapipe_times_runs_and_matches_the_reference() {
         compared += 1;
     }
     assert!(compared > 0, "the reference run wrote no outputs");
-    let _ = std::fs::remove_dir_all(&out_gpu);
-    let _ = std::fs::remove_dir_all(&out_ref);
 }
 
 #[test]

@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use edgecc::backends::wgsl::{Precision, Session, SessionOptions};
+use edgecc::backends::wgsl::{Precision, SessionOptions};
 use edgecc::ir::{Graph, TensorData};
 use edgecc::ReferenceFolder;
 use edgecc_onnx::import::OPSETS;
@@ -931,22 +931,6 @@ fn onnx_backend_node_tests() {
     });
 }
 
-/// The symbolic dims of `g`'s inputs, with their extents in `inputs`.
-fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
-    let mut values = BTreeMap::new();
-    for (&i, t) in g.inputs().iter().zip(inputs) {
-        let dims = g.ty(i).shape.dims();
-        if dims.len() == t.shape().len() {
-            for (d, &n) in dims.iter().zip(t.shape()) {
-                if let edgecc::ir::Dim::Sym { name, .. } = d {
-                    values.entry(name.clone()).or_insert(n as u64);
-                }
-            }
-        }
-    }
-    values
-}
-
 /// The cases through WGSL: each data set's graph specialized to its shapes, compiled for the
 /// device (f32), and run in a session that poisons its buffers (so an element a kernel forgets to
 /// write shows). Failures beyond the reference run's are listed in
@@ -954,13 +938,14 @@ fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
 /// `tests/onnx/tolerances.txt`. No Vulkan adapter is a failure, never a skip.
 #[test]
 fn onnx_backend_node_tests_wgsl() {
-    let device = edgecc::device::WgslRunner::open("wgsl", None)
+    let device = edgecc::Device::open(None)
         .unwrap_or_else(|e| panic!("the WGSL conformance run needs a Vulkan adapter (lavapipe in CI): {e}"));
-    println!("onnx conformance (wgsl): adapter `{}`", device.gpu.adapter.name);
+    println!("onnx conformance (wgsl): adapter `{}`", device.adapter_name());
     // Programs run, and those without a dispatch (every output folded to a constant at import).
     let (programs, no_dispatch) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let runner = |g: &Graph, inputs: &[TensorData]| -> Result<Vec<TensorData>, String> {
-        let g = edgecc::specialize(g, &symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
+        let g =
+            edgecc::specialize(g, &edgecc::symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
         let (_, program) =
             edgecc::device::compile_wgsl(&g, device.caps(), Precision::F32).map_err(|e| format!("compile: {e}"))?;
         programs.fetch_add(1, Ordering::Relaxed);
@@ -971,7 +956,7 @@ fn onnx_backend_node_tests_wgsl() {
             poison: true,
             profile: false,
         };
-        let mut session = Session::new(device.gpu.clone(), &program, opts).map_err(|e| format!("session: {e}"))?;
+        let mut session = device.session(&program, opts).map_err(|e| format!("session: {e}"))?;
         session.run(inputs).map_err(|e| format!("run: {e}"))
     };
     run_suite(&Suite {

@@ -1,19 +1,16 @@
 //! Malformed ONNX through the whole import path (decode, tensors, op mapping, folding, verify):
 //! truncations and random mutations of valid models give an error or a valid graph, never a panic.
 
+mod common;
+
+use common::{encode_model, float_input, untyped_output};
 use edgecc::ReferenceFolder;
 use edgecc_ir::{DType, TensorData};
 use edgecc_onnx::proto::attribute_proto::AttributeType;
-use edgecc_onnx::proto::tensor_proto::DataType;
-use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
-use edgecc_onnx::proto::{
-    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto,
-    ValueInfoProto,
-};
+use edgecc_onnx::proto::{AttributeProto, GraphProto, NodeProto};
 use edgecc_onnx::tensor::data_to_tensor;
 use edgecc_onnx::{import_bytes, ImportOptions};
 use proptest::prelude::*;
-use prost::Message;
 use std::sync::OnceLock;
 
 fn node(op: &str, inputs: &[&str], outputs: &[&str], attribute: Vec<AttributeProto>) -> NodeProto {
@@ -52,28 +49,7 @@ fn sample() -> &'static [u8] {
             )
         };
         let idx0 = data_to_tensor("idx0", &TensorData::from_i64(DType::I64, vec![], &[0]).expect("scalar"));
-        let x = ValueInfoProto {
-            name: Some("x".into()),
-            r#type: Some(TypeProto {
-                denotation: None,
-                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                    elem_type: Some(DataType::Float as i32),
-                    shape: Some(TensorShapeProto {
-                        dim: [Ok(2), Err("seq"), Ok(8)]
-                            .iter()
-                            .map(|d: &Result<i64, &str>| Dimension {
-                                denotation: None,
-                                value: Some(match d {
-                                    Ok(v) => dimension::Value::DimValue(*v),
-                                    Err(p) => dimension::Value::DimParam(p.to_string()),
-                                }),
-                            })
-                            .collect(),
-                    }),
-                })),
-            }),
-            ..Default::default()
-        };
+        let x = float_input("x", &[Ok(2), Err("seq"), Ok(8)]);
         let graph = GraphProto {
             name: Some("sample".into()),
             node: vec![
@@ -88,10 +64,7 @@ fn sample() -> &'static [u8] {
                 node("Softmax", &["t"], &["y"], vec![]),
             ],
             input: vec![x],
-            output: vec![ValueInfoProto {
-                name: Some("y".into()),
-                ..Default::default()
-            }],
+            output: vec![untyped_output("y")],
             initializer: vec![
                 f("W", vec![8, 8], 64),
                 f("g", vec![8], 8),
@@ -110,16 +83,7 @@ fn sample() -> &'static [u8] {
             i: Some(0),
             ..Default::default()
         }];
-        ModelProto {
-            ir_version: Some(8),
-            opset_import: vec![OperatorSetIdProto {
-                domain: Some(String::new()),
-                version: Some(17),
-            }],
-            graph: Some(concat_axis),
-            ..Default::default()
-        }
-        .encode_to_vec()
+        encode_model(concat_axis)
     })
 }
 

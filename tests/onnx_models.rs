@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use edgecc::backends::wgsl::{Precision, Session, SessionOptions};
+use edgecc::backends::wgsl::{Precision, SessionOptions};
 use edgecc::ir::{Graph, TensorData};
 
 /// Max abs error against onnxruntime in f32 (the reference interpreter, WGSL f32).
@@ -233,42 +233,27 @@ fn exported_models_match_onnxruntime() {
     );
 }
 
-/// The symbolic dims of `g`'s inputs, with their extents in `inputs`.
-fn symbol_values(g: &Graph, inputs: &[TensorData]) -> BTreeMap<String, u64> {
-    let mut values = BTreeMap::new();
-    for (&i, t) in g.inputs().iter().zip(inputs) {
-        let dims = g.ty(i).shape.dims();
-        if dims.len() == t.shape().len() {
-            for (d, &n) in dims.iter().zip(t.shape()) {
-                if let edgecc::ir::Dim::Sym { name, .. } = d {
-                    values.entry(name.clone()).or_insert(n as u64);
-                }
-            }
-        }
-    }
-    values
-}
-
 /// The same models through WGSL (the Vulkan adapter `EDGECC_ADAPTER` or the default picks;
 /// lavapipe in CI), specialized to the inputs' shapes, in f32 (within [`MAX_ABS_ERR`]) and f16
 /// (`Precision::F16`: f16 storage and arithmetic, within [`MAX_ABS_ERR_F16`]). No Vulkan adapter
 /// is a failure, never a skip.
 #[test]
 fn exported_models_match_onnxruntime_wgsl() {
-    let device = edgecc::device::WgslRunner::open("wgsl", None)
+    let device = edgecc::Device::open(None)
         .unwrap_or_else(|e| panic!("the WGSL model tests need a Vulkan adapter (lavapipe in CI): {e}"));
-    report(&format!("onnx models (wgsl): adapter `{}`", device.gpu.adapter.name));
+    report(&format!("onnx models (wgsl): adapter `{}`", device.adapter_name()));
     let mut failures = Vec::new();
     for (precision, max_err) in [(Precision::F32, MAX_ABS_ERR), (Precision::F16, MAX_ABS_ERR_F16)] {
         let runner = |g: &Graph, inputs: &[TensorData]| -> Result<Vec<TensorData>, String> {
-            let g = edgecc::specialize(g, &symbol_values(g, inputs), false).map_err(|e| format!("specialize: {e}"))?;
+            let g = edgecc::specialize(g, &edgecc::symbol_values(g, inputs), false)
+                .map_err(|e| format!("specialize: {e}"))?;
             let (_, program) =
                 edgecc::device::compile_wgsl(&g, device.caps(), precision).map_err(|e| format!("compile: {e}"))?;
             let opts = SessionOptions {
                 poison: true,
                 profile: false,
             };
-            let mut session = Session::new(device.gpu.clone(), &program, opts).map_err(|e| format!("session: {e}"))?;
+            let mut session = device.session(&program, opts).map_err(|e| format!("session: {e}"))?;
             session.run(inputs).map_err(|e| format!("run: {e}"))
         };
         failures.extend(run_models(&format!("wgsl {}", precision.name()), max_err, &runner));

@@ -3,18 +3,18 @@
 #![allow(dead_code)] // each bench uses a part
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
-use edgecc::device::WgslRunner;
 use edgecc::ir::{Dim, Graph, TensorData};
+use edgecc::Device;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Opens the device `auto` picks (`--adapter`'s `EDGECC_ADAPTER`, else the first GPU, else any
 /// adapter such as lavapipe) and prints which it is.
-pub fn open_device() -> WgslRunner {
-    let runner = WgslRunner::open("auto", None).unwrap_or_else(|e| {
+pub fn open_device() -> Device {
+    let runner = Device::open(None).unwrap_or_else(|e| {
         panic!("no WGSL device: {e} (install a Vulkan driver, e.g. `bash scripts/setup.sh` installs lavapipe)")
     });
-    let a = &runner.gpu.adapter;
+    let a = &runner.gpu().adapter;
     println!(
         "device: {} ({}, {}, driver {})",
         a.name, a.backend, a.device_type, a.driver
@@ -34,7 +34,7 @@ pub struct GpuTime {
 
 /// Runs `program` `runs` times (after one warm-up run) in a profiling session and collects the
 /// GPU times; `None` (with the reason printed) when the device has no timestamp queries.
-pub fn gpu_time(runner: &WgslRunner, program: &Program, inputs: &[TensorData], runs: usize) -> Option<GpuTime> {
+pub fn gpu_time(runner: &Device, program: &Program, inputs: &[TensorData], runs: usize) -> Option<GpuTime> {
     let opts = SessionOptions {
         poison: false,
         profile: true,
@@ -74,7 +74,7 @@ pub fn gpu_time(runner: &WgslRunner, program: &Program, inputs: &[TensorData], r
 /// driver's compile) and times each: (label of its first dispatch, milliseconds), slowest first.
 /// Drivers cache compiled shaders (Mesa: `~/.cache/mesa_shader_cache`, off with
 /// `MESA_SHADER_CACHE_DISABLE=true`), so only a first run, or one without the cache, is cold.
-pub fn pipeline_times(runner: &WgslRunner, program: &Program) -> Vec<(String, f64)> {
+pub fn pipeline_times(runner: &Device, program: &Program) -> Vec<(String, f64)> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for d in &program.dispatches {
@@ -83,7 +83,7 @@ pub fn pipeline_times(runner: &WgslRunner, program: &Program) -> Vec<(String, f6
         }
         let start = std::time::Instant::now();
         runner
-            .gpu
+            .gpu()
             .pipeline(&d.label, &d.wgsl, d.bindings.len())
             .expect("the pipeline is created");
         out.push((d.label.clone(), start.elapsed().as_secs_f64() * 1e3));

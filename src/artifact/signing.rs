@@ -182,47 +182,6 @@ fn key_error(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-/// Writes `bytes` to the new file `path` (an existing file is never replaced), complete or not at
-/// all, readable by its owner only (on Unix).
-fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "key".into());
-    let mut nonce = [0u8; 8];
-    let _ = getrandom::fill(&mut nonce);
-    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), hex(&nonce)));
-    let result = (|| {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        // A hard link fails when `path` exists (a key created since the caller checked), where a
-        // rename would replace it; the temporary name is removed after.
-        std::fs::hard_link(&tmp, path)?;
-        let _ = std::fs::remove_file(&tmp);
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// Writes the key pair of `key`: the secret key to `secret_path` (mode 0600 on Unix) and the
 /// public key to [`public_key_path`]`(secret_path)`, each atomically. An existing secret key
 /// file is never overwritten (it would be lost): remove it first.
@@ -234,7 +193,7 @@ pub fn write_key_pair(secret_path: &Path, key: &SigningKey) -> Result<()> {
         ));
     }
     let secret = format!("{SECRET_TAG} {}\n", hex(&key.to_bytes()));
-    write_private_new(secret_path, secret.as_bytes()).map_err(|source| Error::Io {
+    crate::fsutil::write_new_private(secret_path, secret.as_bytes()).map_err(|source| Error::Io {
         path: secret_path.to_path_buf(),
         source,
     })?;

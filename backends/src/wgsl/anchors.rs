@@ -617,16 +617,6 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         };
         funcs += &func(&mut em, "mask_s(b: i32, i: i32, j: i32) -> f32", Some(&ret));
     }
-    em.begin();
-    let mut oi = delinearize("b", &batch);
-    oi.push("i".into());
-    oi.push("c".into());
-    let oreg = em.reg(out);
-    em.stmt(&format!("let ov: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
-    em.bind(out, oi.clone(), "ov");
-    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
-    em.unbind_all();
-    funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
     let spec = AttnSpec {
         batch: batch.iter().product(),
         lq,
@@ -639,9 +629,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         score_fn: false,
         ft,
     };
-    let sched = default_attention_schedule(cx.caps, &spec);
-    let emitted = tmpl(kc, emit_attention(&spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    finish_attention(cx, kc, em, funcs, stage, out, &batch, &spec)
 }
 
 /// A decomposed attention (see [`crate::wgsl::stages::AttentionChain`]) as one attention
@@ -684,16 +672,6 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         "score_s(b: i32, i: i32, j: i32, s: f32) -> f32",
         Some(&Emitter::convert(&logit, lreg, "f32")),
     );
-    em.begin();
-    let mut oi = delinearize("b", &batch);
-    oi.push("i".into());
-    oi.push("c".into());
-    let oreg = em.reg(out);
-    em.stmt(&format!("let ov: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
-    em.bind(out, oi.clone(), "ov");
-    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
-    em.unbind_all();
-    funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
     let spec = AttnSpec {
         batch: batch.iter().product(),
         lq,
@@ -706,8 +684,35 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         score_fn: true,
         ft,
     };
-    let sched = default_attention_schedule(cx.caps, &spec);
-    let emitted = tmpl(kc, emit_attention(&spec, &sched, cx.caps))?;
+    finish_attention(cx, kc, em, funcs, stage, out, &batch, &spec)
+}
+
+/// What both attention lowerings end with: `store_o` (the output `out`, at batch index `b`, row
+/// `i`, column `c`, through the stage's stores and epilogue), the attention template for `spec`,
+/// and the dispatch.
+#[allow(clippy::too_many_arguments)]
+fn finish_attention(
+    cx: &mut Ctx,
+    kc: &mut KernelCx,
+    mut em: Emitter,
+    mut funcs: String,
+    stage: &Stage,
+    out: ValueId,
+    batch: &[u64],
+    spec: &AttnSpec,
+) -> Result<()> {
+    em.begin();
+    let mut oi = delinearize("b", batch);
+    oi.push("i".into());
+    oi.push("c".into());
+    let oreg = em.reg(out);
+    em.stmt(&format!("let ov: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
+    em.bind(out, oi.clone(), "ov");
+    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
+    em.unbind_all();
+    funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
+    let sched = default_attention_schedule(cx.caps, spec);
+    let emitted = tmpl(kc, emit_attention(spec, &sched, cx.caps))?;
     finish(cx, kc, &em, &funcs, &emitted, &writes)
 }
 
