@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/vulkan.sh
+# shellcheck source=scripts/runtime_dir.sh
+. scripts/runtime_dir.sh
 edgecc() { cargo run --release --quiet -- "$@"; }
 mkdir -p target
 edgecc compile examples/transformer_block.eir --target auto -o target/transformer_block.edgebin

@@ -16,6 +16,10 @@ graph is a supported op type of the default domain. Cases of supported op types 
 (an expansion that uses an op edgecc lacks, a sequence/optional input) are listed, with the reason,
 in OUT_DIR/EXCLUDED.tsv, so nothing disappears silently.
 
+Cases of the older opset versions of ops whose semantics changed inside the opsets edgecc maps
+(7 to 24), and of LRN, come from scripts/old_opset_cases.py: one-node models at that opset with
+onnxruntime CPU's outputs, named `edgecc_<op>_opset<N>_<variant>`, in the same layout.
+
 OUT_DIR/MANIFEST.tsv lists the written cases: `case<TAB>op_type<TAB>opset<TAB>data_sets`. The Rust
 test (tests/onnx_conformance.rs) checks that the case folders and the manifest agree.
 
@@ -153,6 +157,17 @@ def main() -> int:
         )
         write_case(c, os.path.join(tmp_dir, c.name))
         manifest.append((c.name, op, str(opset), str(len(c.data_sets))))
+
+    # Older-opset versions of the ops whose semantics changed, and LRN (scripts/old_opset_cases.py;
+    # onnxruntime's outputs), for the ops in the supported list.
+    sys.path.insert(0, here)
+    import old_opset_cases
+
+    for c in old_opset_cases.cases():
+        if c.op not in supported:
+            continue
+        write_case(c, os.path.join(tmp_dir, c.name))
+        manifest.append((c.name, c.op, str(c.opset), str(len(c.data_sets))))
 
     with open(os.path.join(tmp_dir, "MANIFEST.tsv"), "w", encoding="utf-8") as f:
         f.write("# case\top_type\topset\tdata_sets\n")

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=scripts/runtime_dir.sh
+. scripts/runtime_dir.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

@@ -27,7 +27,7 @@ pub enum Error {
          adapter), or a device profile (`edgecc targets` lists them)"
     )]
     UnknownTarget(String),
-    #[error("bad --shape `{0}`: expected NAME=VALUE with VALUE a positive integer")]
+    #[error("bad --shape `{0}`: expected NAME=VALUE with VALUE a non-negative integer")]
     BadShapeArg(String),
     #[error("--shape names `{name}`, which is not a symbolic dim of any graph input (symbolic dims: {known})")]
     UnknownSymbol { name: String, known: String },

@@ -70,19 +70,42 @@ fn write_via_temp(path: &Path, bytes: &[u8], private_new: bool) -> std::io::Resu
     result
 }
 
-/// A file name for a tensor name: ASCII letters, digits, `-` and `_` are kept, every other byte
-/// becomes `%XX`, so the name can never leave its directory (`/`, `..`) or collide after escaping.
+/// Longest stem [`safe_file_stem`] returns, in bytes (file systems hold 255 per name).
+const MAX_STEM: usize = 200;
+
+/// A file name for a tensor name, escaping only what a file name cannot hold: `/`, `\`, `%`
+/// itself, NUL and other control characters, the characters Windows refuses (`: * ? " < > |`),
+/// and a leading `.` (so no name is `.`, `..` or hidden) become `%XX` (one per UTF-8 byte);
+/// letters, digits, `.`, `_`, `-`, spaces and other printable characters stay
+/// (`present.0.key` → `present.0.key`, `/logits` → `%2Flogits`, `..` → `%2E.`). The empty name
+/// is `%`. A stem that would be longer than 200 bytes is cut and ends in `%~` and a hash of the
+/// whole name. So a name never leaves its directory, and distinct names stay distinct.
 pub fn safe_file_stem(name: &str) -> String {
     if name.is_empty() {
         return "%".to_string();
     }
     let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            out.push(b as char);
+    for (i, c) in name.char_indices() {
+        let escape = c.is_control() || "/\\%:*?\"<>|".contains(c) || (i == 0 && c == '.');
+        if escape {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push(c);
         }
+    }
+    if out.len() > MAX_STEM {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut cut = MAX_STEM - 18;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str(&format!("%~{hash:016x}"));
     }
     out
 }
@@ -94,11 +117,22 @@ mod tests {
     #[test]
     fn names_never_escape_and_stay_distinct() {
         assert_eq!(safe_file_stem("logits"), "logits");
-        assert_eq!(safe_file_stem("../etc/passwd"), "%2E%2E%2Fetc%2Fpasswd");
-        assert_eq!(safe_file_stem("/layer.0/Add_output_0"), "%2Flayer%2E0%2FAdd_output_0");
-        assert_eq!(safe_file_stem(".."), "%2E%2E");
+        assert_eq!(safe_file_stem("present.0.key"), "present.0.key");
+        assert_eq!(safe_file_stem("../etc/passwd"), "%2E.%2Fetc%2Fpasswd");
+        assert_eq!(safe_file_stem("/layer.0/Add_output_0"), "%2Flayer.0%2FAdd_output_0");
+        assert_eq!(safe_file_stem(".."), "%2E.");
+        assert_eq!(safe_file_stem("."), "%2E");
+        assert_eq!(safe_file_stem(".hidden"), "%2Ehidden");
         assert_eq!(safe_file_stem(""), "%");
+        assert_eq!(safe_file_stem("100%"), "100%25");
+        assert_eq!(safe_file_stem("a\0b\nc"), "a%00b%0Ac");
+        assert_eq!(safe_file_stem("логиты x"), "логиты x");
         assert_ne!(safe_file_stem("a/b"), safe_file_stem("a%2Fb"));
+        assert_ne!(safe_file_stem("%2E."), safe_file_stem(".."));
+        let long = "x".repeat(300);
+        let stem = safe_file_stem(&long);
+        assert!(stem.len() <= MAX_STEM, "{stem}");
+        assert_ne!(stem, safe_file_stem(&format!("{long}y")));
         assert!(!safe_file_stem("a\\b:c").contains(['\\', ':', '/']));
     }
 

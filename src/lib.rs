@@ -51,7 +51,10 @@
 //! runs a target's pass pipeline, fusion and memory planning; [`device`] holds the lower-level
 //! WGSL helpers (shader emission as WGSL, SPIR-V or MSL); [`npy`] reads and writes numpy
 //! files; [`models`] builds seeded reference models (MLP, GPT-2 block, BERT encoder) and [`rng`]
-//! is the deterministic generator behind them and behind `--random-inputs`.
+//! is the deterministic generator behind them and behind `--random-inputs`; [`realistic`] draws
+//! those inputs the way a model reads them (token ids, masks, positions); [`dims`] binds a model's
+//! symbolic dims from the shapes of its inputs ([`load_model_for_inputs`], [`ModelFile`]);
+//! [`runtime_dir`] keeps Mesa's Vulkan loader quiet.
 
 #![forbid(unsafe_code)]
 
@@ -59,6 +62,7 @@ pub mod artifact;
 pub mod budget;
 pub mod compile;
 pub mod device;
+pub mod dims;
 pub mod dot;
 pub mod error;
 pub mod fold;
@@ -67,8 +71,10 @@ pub mod load;
 pub mod models;
 pub mod npy;
 pub mod optimize;
+pub mod realistic;
 pub mod rng;
 pub mod runtime;
+pub mod runtime_dir;
 pub mod summary;
 pub mod target;
 
@@ -80,7 +86,7 @@ pub use edgecc_onnx as onnx;
 pub use edgecc_passes as passes;
 pub use error::{Error, Result};
 pub use fold::ReferenceFolder;
-pub use load::{load_model, parse_shape_args, specialize, symbol_values};
+pub use load::{load_model, load_model_for_inputs, parse_shape_args, specialize, symbol_values, ModelFile};
 pub use optimize::{optimize, Optimized};
 pub use runtime::{Runtime, Session};
 pub use target::{Device, Target};

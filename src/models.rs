@@ -305,19 +305,43 @@ pub fn sym_at_max(_name: &str, max: u64) -> u64 {
 /// - integer inputs: uniform in `[0, 10)`, narrowed to the dtype's range (`i4`: `[0, 8)`);
 /// - bool inputs: `true` or `false` with equal odds.
 ///
+/// (The CLI's `--random-inputs` draws indices, masks and positions as a model's users feed them:
+/// [`crate::realistic`].)
+///
 /// A symbolic dim `name<=max` takes the extent `sym_value(name, max)` ([`sym_at_max`] takes the
-/// bound); the same name gets the same extent in every input. An extent of 0 or above the bound
-/// is an error naming the input. Each input draws from its own stream (derived from `seed` and its
-/// position), so the values of one input do not depend on the shapes of the others.
+/// bound); the same name gets the same extent in every input. An extent above the bound is an
+/// error naming the input; 0 is an extent like any other (an empty tensor). Each input draws from
+/// its own stream (derived from `seed` and its position), so the values of one input do not
+/// depend on the shapes of the others.
 pub fn random_inputs(
     graph: &Graph,
     seed: u64,
     sym_value: &dyn Fn(&str, u64) -> u64,
 ) -> Result<Vec<TensorData>, IrError> {
     let root = Rng::new(seed);
+    let shapes = input_shapes(graph, sym_value)?;
+    let mut out = Vec::with_capacity(graph.inputs().len());
+    for (i, (&v, shape)) in graph.inputs().iter().zip(shapes).enumerate() {
+        let value = graph.value(v);
+        let numel = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| IrError::Value {
+                value: value.name.clone(),
+                msg: format!("shape {shape:?} has too many elements"),
+            })?;
+        let data = random_tensor(value.ty.dtype, shape, numel, &mut root.fork(i as u64))?;
+        out.push(data);
+    }
+    Ok(out)
+}
+
+/// The static shape of every input of `graph`, with each symbolic dim `name<=max` taking
+/// `sym_value(name, max)` (the same for every use of the name; above the bound is an error).
+pub fn input_shapes(graph: &Graph, sym_value: &dyn Fn(&str, u64) -> u64) -> Result<Vec<Vec<usize>>, IrError> {
     let mut chosen: Vec<(String, u64)> = Vec::new();
     let mut out = Vec::with_capacity(graph.inputs().len());
-    for (i, &v) in graph.inputs().iter().enumerate() {
+    for &v in graph.inputs() {
         let value = graph.value(v);
         let mut shape = Vec::with_capacity(value.ty.shape.rank());
         for d in value.ty.shape.dims() {
@@ -327,7 +351,7 @@ pub fn random_inputs(
                     Some((_, n)) => *n,
                     None => {
                         let n = sym_value(name, *max);
-                        if n == 0 || n > *max {
+                        if n > *max {
                             return Err(IrError::Value {
                                 value: value.name.clone(),
                                 msg: format!("symbolic dim `{name}<={max}` cannot take the extent {n}"),
@@ -344,15 +368,7 @@ pub fn random_inputs(
             })?;
             shape.push(n);
         }
-        let numel = shape
-            .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .ok_or_else(|| IrError::Value {
-                value: value.name.clone(),
-                msg: format!("shape {shape:?} has too many elements"),
-            })?;
-        let data = random_tensor(value.ty.dtype, shape, numel, &mut root.fork(i as u64))?;
-        out.push(data);
+        out.push(shape);
     }
     Ok(out)
 }
@@ -372,7 +388,12 @@ pub fn random_tensor_at(seed: u64, index: usize, dtype: DType, shape: Vec<usize>
 
 /// `numel` seeded values of `dtype`: floats uniform in [-1, 1), integers in [0, 10) (within the
 /// dtype's range), booleans 0 or 1.
-fn random_tensor(dtype: DType, shape: Vec<usize>, numel: usize, rng: &mut Rng) -> Result<TensorData, IrError> {
+pub(crate) fn random_tensor(
+    dtype: DType,
+    shape: Vec<usize>,
+    numel: usize,
+    rng: &mut Rng,
+) -> Result<TensorData, IrError> {
     if dtype.is_float() {
         return Ok(TensorData::from_f64(dtype, shape, &rng.uniform_vec(numel, -1.0, 1.0))?);
     }
@@ -463,7 +484,11 @@ mod tests {
         assert_ne!(xs, random_inputs(&g, 10, &|_, _| 3).unwrap());
         assert_eq!(random_inputs(&g, 9, &sym_at_max).unwrap()[0].shape(), &[4, 8]);
         assert!(random_inputs(&g, 9, &|_, _| 5).is_err());
-        assert!(random_inputs(&g, 9, &|_, _| 0).is_err());
+        assert_eq!(
+            random_inputs(&g, 9, &|_, _| 0).unwrap()[0].shape(),
+            &[0, 8],
+            "an empty batch"
+        );
 
         let mut b = Builder::new("ints");
         let n = Dim::sym("n", 6);

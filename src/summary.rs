@@ -46,7 +46,8 @@ pub fn checksum(t: &TensorData) -> u64 {
 /// Sum and mean absolute value of a tensor's elements (in f64).
 pub fn stats(t: &TensorData) -> (f64, f64) {
     let v = t.to_f64_vec();
-    let sum: f64 = v.iter().sum();
+    // From +0.0: an empty tensor sums to 0, not to the -0.0 of `Iterator::sum`.
+    let sum: f64 = v.iter().fold(0.0, |a, b| a + b);
     let mean_abs = if v.is_empty() {
         0.0
     } else {

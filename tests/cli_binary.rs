@@ -796,7 +796,6 @@ fn compile_errors_exit_1_naming_the_problem() {
     // Bad --shape values.
     for (shape, needle) in [
         ("batch", "bad --shape `batch`"),
-        ("batch=0", "bad --shape `batch=0`"),
         ("batch=two", "bad --shape `batch=two`"),
         ("=2", "bad --shape `=2`"),
         ("nosuch=2", "`nosuch`"),

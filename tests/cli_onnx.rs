@@ -117,3 +117,44 @@ fn onnx_error_paths_exit_1_naming_the_problem() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/no/such/model.onnx"), "{}", stderr(&o));
 }
+
+/// `inspect` on an .onnx file prints the model's opset imports, producer and node domains (also
+/// when the import then fails), and puts them under `onnx` in `--json`.
+#[test]
+fn inspect_onnx_prints_opsets_producer_and_domains() {
+    use edgecc_onnx::proto::{ModelProto, OperatorSetIdProto};
+    use prost::Message;
+    let dir = TempDir::new("inspect-info");
+    let mut model = ModelProto::decode(good_model().as_slice()).expect("decode");
+    model.producer_name = Some("onnxruntime-genai".into());
+    model.producer_version = Some("0.9.0".into());
+    model.opset_import.push(OperatorSetIdProto {
+        domain: Some("com.microsoft".into()),
+        version: Some(1),
+    });
+    let m = dir.write("meta.onnx", model.encode_to_vec());
+    let o = edgecc(&["inspect", s(&m), "--summary-only"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("producer onnxruntime-genai 0.9.0"), "{out}");
+    assert!(out.contains("opset imports: ai.onnx 17, com.microsoft 1"), "{out}");
+    assert!(out.contains("node domains: ai.onnx"), "{out}");
+    let o = edgecc(&["inspect", s(&m), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(json["onnx"]["opset_imports"]["ai.onnx"], 17);
+    assert_eq!(json["onnx"]["opset_imports"]["com.microsoft"], 1);
+    assert_eq!(json["onnx"]["producer_name"], "onnxruntime-genai");
+    assert_eq!(json["onnx"]["node_domains"], serde_json::json!(["ai.onnx"]));
+    // An opset edgecc does not map: the metadata still prints, then the import error.
+    model.opset_import[0].version = Some(6);
+    let old = dir.write("old.onnx", model.encode_to_vec());
+    let o = edgecc(&["inspect", s(&old)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("opset imports: ai.onnx 6"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("opset 6") && stderr(&o).contains("7 through 24"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -297,6 +297,7 @@ const PARAMETER_INPUTS: &[(&str, &[usize])] = &[
     ("TopK", &[1]),
     ("Trilu", &[1]),
     ("Unsqueeze", &[1]),
+    ("Upsample", &[1]),
 ];
 
 /// The graph inputs (by index) that feed a parameter slot of [`PARAMETER_INPUTS`].

@@ -29,5 +29,5 @@ pub use infer::{broadcast_shapes, infer, slice_len};
 pub use op::{BinaryOp, CoordMode, NearestMode, Op, PadMode, ReduceOp, ResizeMode, UnaryOp};
 pub use shape::{normalize_axis, Dim, Shape};
 pub use tensor::{TensorData, TensorError};
-pub use text::parse;
+pub use text::{parse, parse_inputs, parse_specialized};
 pub use verify::verify;

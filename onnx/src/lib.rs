@@ -1,7 +1,7 @@
 //! `edgecc-onnx`: ONNX import.
 //!
 //! Decodes ONNX protobuf (prost types generated from the vendored `proto/onnx.proto`), maps
-//! opsets 11 through 23 of the ops the IR supports, folds the shape-computation subgraphs that
+//! opsets 7 through 24 of the ops the IR supports, folds the shape-computation subgraphs that
 //! exporters emit, and builds a verified `edgecc_ir::Graph`.
 //!
 //! - [`decode`]: bytes → [`proto::ModelProto`], with malformed input reported at its byte offset
@@ -17,10 +17,14 @@
 pub mod decode;
 pub mod error;
 pub mod import;
+pub mod info;
+pub mod inputs;
 pub mod proto;
 pub mod tensor;
 
 pub use decode::{decode_model, decode_tensor_proto, Limits};
 pub use error::{OnnxError, UnsupportedOp};
-pub use import::{import_bytes, import_file, supported_ops, Folder, ImportOptions};
+pub use import::{contrib_ops, domain_ops, import_bytes, import_file, supported_ops, Folder, ImportOptions};
+pub use info::{model_info, model_info_file, ModelInfo};
+pub use inputs::{graph_inputs, DimDecl, GraphInput};
 pub use tensor::decode_tensor;

@@ -2,8 +2,8 @@
 //!
 //! Float sums, means and softmax denominators accumulate in f64; integer sums and products wrap
 //! in i64 (then to the dtype's width). The empty reduction gives Sum 0, Prod 1, Max -inf / Min
-//! +inf for floats (the dtype's minimum / maximum for integers), Mean NaN for floats (0 for
-//! integers).
+//! +inf for floats (the dtype's minimum / maximum for integers), Mean 0 (what onnxruntime
+//! gives: the ONNX spec leaves it undefined).
 
 use super::broadcast::for_each_row;
 use super::tensor::{strides, Data, Tensor};
@@ -105,7 +105,8 @@ pub fn reduce(op: ReduceOp, x: &Tensor, axes: &[i64], keepdims: bool) -> Result<
                     }
                 }),
             }
-            if op == ReduceOp::Mean {
+            // The empty mean is 0, as in onnxruntime (the sum's identity, not 0 / 0).
+            if op == ReduceOp::Mean && count > 0 {
                 acc.iter_mut().for_each(|a| *a /= count as f64);
             }
             Ok(Tensor::from_f32(
@@ -136,7 +137,7 @@ fn reduce_ints(op: ReduceOp, v: &[i64], x: &Tensor, mask: &[bool], n_out: usize,
         ReduceOp::Mean => {
             let mut acc = vec![0i128; n_out];
             for_each_reduced(&x.shape, mask, |i, o| acc[o] += v[i] as i128);
-            // An empty integer mean has no value; it is defined here as 0.
+            // The empty mean is 0, as for floats.
             acc.into_iter()
                 .map(|s| if count == 0 { 0 } else { (s / count as i128) as i64 })
                 .collect()

@@ -124,7 +124,8 @@ impl ConvSpec<'_> {
 fn decode(w: &mut String, flat: &str, dims: &[u64], names: &[String], outer: &str) {
     let mut rest = flat.to_string();
     for (i, &d) in dims.iter().enumerate().rev() {
-        if d == 1 {
+        // Extent 0: the output is empty and never decoded (`% 0` would not validate).
+        if d <= 1 {
             let _ = writeln!(w, "  let {} = 0;", names[i]);
             continue;
         }

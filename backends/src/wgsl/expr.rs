@@ -336,6 +336,10 @@ impl<'g> Emitter<'g> {
                 if data.numel() == 1 {
                     let x = data.to_f64_vec()[0];
                     Ok(literal(reg, x))
+                } else if data.numel() == 0 {
+                    // An empty constant (inlined by fusion, like a scalar) has no element to
+                    // read: whatever reads it covers no element of it at run time.
+                    Ok(literal(reg, 0.0))
                 } else {
                     Err(self.internal(format!("constant `{}` is not a buffer", self.g.value(v).name)))
                 }
@@ -447,7 +451,8 @@ impl<'g> Emitter<'g> {
                 let iidx: Vec<String> = idx
                     .iter()
                     .zip(&in_shape)
-                    .map(|(e, &d)| if d == 1 { "0".into() } else { format!("({e} % {d})") })
+                    // An empty input (extent 0) gives an empty output, never indexed.
+                    .map(|(e, &d)| if d <= 1 { "0".into() } else { format!("({e} % {d})") })
                     .collect();
                 self.value_at(ins[0], &iidx)
             }

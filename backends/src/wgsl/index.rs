@@ -54,7 +54,13 @@ pub fn delinearize(lin: &str, shape: &[u64]) -> Vec<String> {
                 format!("({lin} / {stride})")
             };
             let is_outer = shape[..i].iter().all(|&x| x == 1);
-            out[i] = if is_outer { div } else { format!("({div} % {d})") };
+            // An extent of 0 makes the tensor empty (never indexed); `% 1` keeps the shader
+            // valid where `% 0` would not be (naga refuses a constant division by zero).
+            out[i] = if is_outer {
+                div
+            } else {
+                format!("({div} % {})", d.max(1))
+            };
         }
         stride = stride.saturating_mul(d.max(1));
     }

@@ -10,8 +10,8 @@
 //!
 //! Semantics follow the reference interpreter (`reference/reduce.rs`, `reference/norm.rs`):
 //!
-//! - empty rows: Sum 0, Prod 1, Max -inf, Min +inf, Mean NaN; ArgMax/ArgMin of an empty row is an
-//!   error; Softmax/norms of an empty row store nothing (the dispatch is empty);
+//! - empty rows: Sum 0, Prod 1, Max -inf, Min +inf, Mean 0 (as onnxruntime); ArgMax/ArgMin of an
+//!   empty row is an error; Softmax/norms of an empty row store nothing (the dispatch is empty);
 //! - Max/Min propagate NaN; ArgMax/ArgMin treat NaN as the extremum (numpy: the first NaN, or the
 //!   last with `select_last`); ties take the first index (the last with `select_last`);
 //! - Softmax subtracts the row maximum (NaN ignored for the maximum, so a NaN anywhere makes the
@@ -535,7 +535,8 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
             body += &walk.each(&format!("            t_acc = {};\n", op.comb("t_acc", "t_x")));
             body += &format!("    let t_r = {};\n", red.scalar_call(op, "t_acc"));
             let fin = match spec.op {
-                RowOp::Mean if len == 0 => NAN.to_string(),
+                // The empty mean is 0, as in onnxruntime and the reference.
+                RowOp::Mean if len == 0 => "0.0".to_string(),
                 RowOp::Mean => format!("t_r / {lenf}"),
                 _ => "t_r".to_string(),
             };

@@ -57,7 +57,7 @@ mod lex;
 mod parse;
 mod print;
 
-pub use parse::parse;
+pub use parse::{parse, parse_inputs, parse_specialized};
 pub use print::{fmt_f32, fmt_f64};
 
 use crate::graph::Graph;

@@ -10,17 +10,26 @@ use crate::graph::{ConstId, Graph, TensorType, ValueId};
 use crate::op::Op;
 use crate::shape::{Dim, Shape};
 use crate::tensor::TensorData;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Parses a graph in the text format. Errors are [`IrError::Parse`] with a 1-based line and column.
 pub fn parse(src: &str) -> Result<Graph, IrError> {
-    let toks = lex(src)?;
-    let mut p = Parser {
-        toks,
-        i: 0,
-        consts: HashMap::new(),
-    };
-    p.graph()
+    Parser::new(src, BTreeMap::new(), false)?.graph()
+}
+
+/// Parses a graph with its symbolic dims named in `dims` read as those static extents (0
+/// included), in every type of the text: a graph whose shapes need the values to infer (a
+/// `Concat` of a symbolic `past<=64` and a static 4 along one axis) parses once they are given.
+/// A value above the dim's bound is an error at the dim.
+pub fn parse_specialized(src: &str, dims: &BTreeMap<String, u64>) -> Result<Graph, IrError> {
+    Parser::new(src, dims.clone(), false)?.graph()
+}
+
+/// Parses only the inputs (and constants) of a graph in the text format: its nodes are read for
+/// their syntax but not built, and its outputs are skipped. For finding the symbolic dims of a
+/// graph that [`parse`] cannot infer before they are given (see [`parse_specialized`]).
+pub fn parse_inputs(src: &str) -> Result<Graph, IrError> {
+    Parser::new(src, BTreeMap::new(), true)?.graph()
 }
 
 struct Parser {
@@ -28,6 +37,10 @@ struct Parser {
     i: usize,
     /// Constant name → ids of the constants with that name.
     consts: HashMap<String, Vec<ConstId>>,
+    /// Symbolic dims read as static extents.
+    dims: BTreeMap<String, u64>,
+    /// Build the inputs and constants only (nodes and outputs are skipped).
+    inputs_only: bool,
 }
 
 /// A declared node result: name, position, and the declared type with its position.
@@ -47,6 +60,16 @@ fn type_str(ty: &TensorType) -> String {
 }
 
 impl Parser {
+    fn new(src: &str, dims: BTreeMap<String, u64>, inputs_only: bool) -> Result<Parser, IrError> {
+        Ok(Parser {
+            toks: lex(src)?,
+            i: 0,
+            consts: HashMap::new(),
+            dims,
+            inputs_only,
+        })
+    }
+
     fn peek(&self) -> &Token {
         // `lex` always ends with Eof, and `bump` never moves past it.
         &self.toks[self.i.min(self.toks.len() - 1)]
@@ -149,10 +172,19 @@ impl Parser {
                 if matches!(self.peek().tok, Tok::Num(_)) {
                     dims.push(Dim::Static(self.u64_lit("a dimension")?));
                 } else {
-                    let (name, _) = self.name("a dimension (`16` or `batch<=64`)")?;
+                    let (name, name_pos) = self.name("a dimension (`16` or `batch<=64`)")?;
                     self.expect_punct('≤')?;
                     let max = self.u64_lit("the upper bound of a symbolic dimension")?;
-                    dims.push(Dim::Sym { name, max });
+                    match self.dims.get(&name) {
+                        Some(&v) if v > max => {
+                            return Err(name_pos.err(format!(
+                                "symbolic dim `{}<={max}` cannot take the value {v} (above its bound)",
+                                quote_name(&name)
+                            )))
+                        }
+                        Some(&v) => dims.push(Dim::Static(v)),
+                        None => dims.push(Dim::Sym { name, max }),
+                    }
                 }
                 if self.eat_punct(']') {
                     break;
@@ -191,6 +223,11 @@ impl Parser {
                     self.bump();
                     self.constant(&mut g)?;
                 }
+                Tok::Ident(kw) if kw == "output" && self.inputs_only => {
+                    self.bump();
+                    self.bump();
+                }
+                Tok::Value(_) | Tok::Punct('(') if self.inputs_only => self.skip_node()?,
                 Tok::Ident(kw) if kw == "output" => {
                     self.bump();
                     let v = self.value_use(&g)?;
@@ -330,6 +367,36 @@ impl Parser {
             }
             _ => Err(self.unexpected("an attribute value")),
         }
+    }
+
+    /// Reads a node statement without building it: results, `=`, the op with its attributes,
+    /// the parenthesized arguments and an optional `#name`.
+    fn skip_node(&mut self) -> Result<(), IrError> {
+        while !self.is_punct('=') {
+            if self.peek().tok == Tok::Eof {
+                return Err(self.unexpected("`=` after a node's results"));
+            }
+            self.bump();
+        }
+        self.bump();
+        match &self.peek().tok {
+            Tok::Ident(_) => {
+                self.bump();
+            }
+            _ => return Err(self.unexpected("an op name")),
+        }
+        self.attrs()?;
+        self.expect_punct('(')?;
+        while !self.eat_punct(')') {
+            if self.peek().tok == Tok::Eof {
+                return Err(self.unexpected("`)` closing the node's arguments"));
+            }
+            self.bump();
+        }
+        if self.eat_punct('#') {
+            self.name("a node name after `#`")?;
+        }
+        Ok(())
     }
 
     fn node(&mut self, g: &mut Graph) -> Result<(), IrError> {

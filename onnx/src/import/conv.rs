@@ -1,10 +1,10 @@
 //! Spatial ops: `Conv`, `ConvTranspose`, `MaxPool`, `AveragePool`, `GlobalAveragePool`,
-//! `GlobalMaxPool`, `Resize`. `auto_pad` (`SAME_UPPER`, `SAME_LOWER`, `VALID`) is resolved to
+//! `GlobalMaxPool`, `Resize`, `Upsample`, `LRN`. `auto_pad` (`SAME_UPPER`, `SAME_LOWER`, `VALID`) is resolved to
 //! explicit pads from the static input extents.
 
 use super::ctx::{Cx, V};
 use crate::error::OnnxError;
-use edgecc_ir::{CoordMode, NearestMode, Op, ReduceOp, ResizeMode};
+use edgecc_ir::{BinaryOp, CoordMode, Dim, NearestMode, Op, ReduceOp, ResizeMode};
 
 type R = Result<(), OnnxError>;
 
@@ -195,8 +195,13 @@ pub(crate) fn pool(cx: &mut Cx) -> R {
     let ceil_mode = cx.attr_i("ceil_mode", 0)? != 0;
     let win = window(cx, x, kernel)?;
     let op = if cx.op_type() == "MaxPool" {
-        if cx.attr_i("storage_order", 0)? != 0 && cx.output_used(1) {
-            return Err(cx.err("storage_order=1 with the Indices output is not supported"));
+        cx.attr_i("storage_order", 0)?;
+        if cx.output_used(1) {
+            return Err(cx.err(format!(
+                "the Indices output (opset 8 and later; the model uses opset {}) is used, but edgecc \
+                 computes only Y",
+                cx.opset()
+            )));
         }
         Op::MaxPool {
             kernel: win.kernel,
@@ -239,15 +244,92 @@ pub(crate) fn global_pool(cx: &mut Cx) -> R {
     )
 }
 
-/// `Resize` (opsets 11, 13, 18, 19): nearest or linear; `scales` or `sizes` (known), with the
-/// opset-18 `axes` and `keep_aspect_ratio_policy`.
-pub(crate) fn resize(cx: &mut Cx) -> R {
+/// `Upsample` (opsets 7 to 9; deprecated at 10) and `Resize-10`: `scales` an attribute
+/// (`Upsample-7`) or an input (known), modes nearest and linear, with the asymmetric coordinate
+/// transform `x / scale` and, in nearest mode, the index truncated (floor) when upsampling and
+/// rounded up when downsampling, as onnxruntime's opset-10 kernels do. Output extents are
+/// `floor(in * scale)`.
+pub(crate) fn upsample(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
     let r = cx.rank(x);
+    let opset = cx.opset();
     let mode = match cx.attr_s("mode", "nearest")?.as_str() {
         "nearest" => ResizeMode::Nearest,
         "linear" => ResizeMode::Linear,
-        other => return Err(cx.err(format!("mode `{other}` is not supported (nearest and linear are)"))),
+        other => {
+            return Err(cx.err(format!(
+                "mode `{other}` at opset {opset} is not supported (nearest and linear are)"
+            )))
+        }
+    };
+    let scales: Vec<f64> = if cx.op_type() == "Upsample" && opset < 9 {
+        if cx.n_inputs() > 1 {
+            return Err(cx.err(format!(
+                "takes one input at opset {opset} (scales is an attribute before opset 9), got {}",
+                cx.n_inputs()
+            )));
+        }
+        cx.at(cx.attrs.floats("scales"))?
+            .ok_or_else(|| cx.err(format!("the required attribute `scales` is missing (opset {opset})")))?
+            .into_iter()
+            .map(f64::from)
+            .collect()
+    } else {
+        cx.const_floats(1, "`scales`")?
+            .ok_or_else(|| cx.err("the required input 1 (scales) is missing"))?
+    };
+    if scales.len() != r {
+        return Err(cx.err(format!("scales needs {r} values (one per axis), got {scales:?}")));
+    }
+    if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+        return Err(cx.err(format!("scales must be positive, got {s} in {scales:?}")));
+    }
+    if cx.op_type() == "Upsample" {
+        if let Some(s) = scales.iter().find(|s| **s < 1.0) {
+            return Err(cx.err(format!("Upsample scales must be >= 1, got {s} in {scales:?}")));
+        }
+    }
+    let up = scales.iter().any(|&s| s > 1.0);
+    let down = scales.iter().any(|&s| s < 1.0);
+    let nearest = match (up, down) {
+        (true, true) if mode == ResizeMode::Nearest => {
+            return Err(cx.err(format!(
+                "nearest mode at opset {opset} with scales {scales:?} that grow some axes and shrink others \
+                 is not supported"
+            )))
+        }
+        (false, true) => NearestMode::Ceil,
+        _ => NearestMode::Floor,
+    };
+    cx.finish(
+        Op::Resize {
+            mode,
+            coord: CoordMode::Asymmetric,
+            nearest,
+            scales: scales.iter().map(|&s| s as f32).collect(),
+            sizes: None,
+        },
+        &[x],
+    )
+}
+
+/// `Resize` (opsets 11, 13, 18, 19): nearest or linear; `scales` or `sizes` (known), with the
+/// opset-18 `axes` and `keep_aspect_ratio_policy`. `Resize-10` is [`upsample`].
+pub(crate) fn resize(cx: &mut Cx) -> R {
+    if cx.opset() < 11 {
+        return upsample(cx);
+    }
+    let x = cx.x(0)?;
+    let r = cx.rank(x);
+    let opset = cx.opset();
+    let mode = match cx.attr_s("mode", "nearest")?.as_str() {
+        "nearest" => ResizeMode::Nearest,
+        "linear" => ResizeMode::Linear,
+        other => {
+            return Err(cx.err(format!(
+                "mode `{other}` at opset {opset} is not supported (nearest and linear are)"
+            )))
+        }
     };
     let coord = match cx.attr_s("coordinate_transformation_mode", "half_pixel")?.as_str() {
         "half_pixel" => CoordMode::HalfPixel,
@@ -256,8 +338,8 @@ pub(crate) fn resize(cx: &mut Cx) -> R {
         "asymmetric" => CoordMode::Asymmetric,
         other => {
             return Err(cx.err(format!(
-                "coordinate_transformation_mode `{other}` is not supported (half_pixel, pytorch_half_pixel, \
-                 align_corners and asymmetric are)"
+                "coordinate_transformation_mode `{other}` at opset {opset} is not supported (half_pixel, \
+                 pytorch_half_pixel, align_corners and asymmetric are)"
             )))
         }
     };
@@ -336,4 +418,86 @@ pub(crate) fn resize(cx: &mut Cx) -> R {
         },
         &[x],
     )
+}
+
+/// `LRN` (opsets 1 and 13): `y = x / (bias + alpha / size * square_sum) ^ beta`, where
+/// `square_sum` at channel `c` sums `x^2` over the channels `c - floor((size - 1) / 2)` to
+/// `c + ceil((size - 1) / 2)` (clipped to the tensor). Built from IR ops: `x^2` reshaped to
+/// `[N, 1, C, prod(spatial)]`, an `AveragePool` with kernel `(size, 1)` that pads the channel axis
+/// by that window and counts the padding (so it is `square_sum / size`), reshaped back, then
+/// `x / (bias + alpha * avg) ^ beta`.
+pub(crate) fn lrn(cx: &mut Cx) -> R {
+    let x = cx.x(0)?;
+    let size = cx.req_i("size")?;
+    let size = u64::try_from(size)
+        .ok()
+        .filter(|&s| s >= 1)
+        .ok_or_else(|| cx.err(format!("size must be >= 1, got {size}")))?;
+    let alpha = f64::from(cx.attr_f("alpha", 1e-4)?);
+    let beta = f64::from(cx.attr_f("beta", 0.75)?);
+    let bias = f64::from(cx.attr_f("bias", 1.0)?);
+    let dims = cx.dims(x);
+    let dt = cx.dtype(x);
+    if dims.len() < 2 || !dt.is_float() {
+        return Err(cx.err(format!(
+            "the input must be a float tensor [N, C, D1, ..], got {dt}{}",
+            cx.ty(x).shape
+        )));
+    }
+    let c = dims[1]
+        .as_static()
+        .ok_or_else(|| cx.err("the channel dim must be static; specialize it with `--shape NAME=VALUE`"))?;
+    let spatial = &dims[2..];
+    if c == 0 || spatial.contains(&Dim::Static(0)) {
+        return cx.bind(0, x); // an empty tensor normalizes to itself
+    }
+    let syms = spatial.iter().filter(|d| d.as_static().is_none()).count();
+    if syms > 1 {
+        return Err(cx.err(format!(
+            "at most one symbolic spatial dim is supported, got {}; specialize them with `--shape NAME=VALUE`",
+            cx.ty(x).shape
+        )));
+    }
+    let p: i64 = if syms == 0 {
+        spatial.iter().filter_map(Dim::as_static).product::<u64>() as i64
+    } else {
+        -1
+    };
+    let sq = cx.emit(Op::Binary(BinaryOp::Mul), &[x, x])?;
+    let r = cx.emit(
+        Op::Reshape {
+            shape: vec![0, 1, c as i64, p],
+            allowzero: false,
+        },
+        &[sq],
+    )?;
+    let (before, after) = ((size - 1) / 2, size / 2);
+    let avg = cx.emit(
+        Op::AveragePool {
+            kernel: vec![size, 1],
+            strides: vec![1, 1],
+            pads: vec![before, 0, after, 0],
+            ceil_mode: false,
+            count_include_pad: true,
+        },
+        &[r],
+    )?;
+    let back: Vec<i64> = std::iter::once(0)
+        .chain(std::iter::once(c as i64))
+        .chain(spatial.iter().map(|d| d.as_static().map_or(-1, |n| n as i64)))
+        .collect();
+    let avg = cx.emit(
+        Op::Reshape {
+            shape: back,
+            allowzero: false,
+        },
+        &[avg],
+    )?;
+    let a = cx.scalar(dt, alpha);
+    let scaled = cx.emit(Op::Binary(BinaryOp::Mul), &[avg, a])?;
+    let b = cx.scalar(dt, bias);
+    let base = cx.emit(Op::Binary(BinaryOp::Add), &[scaled, b])?;
+    let e = cx.scalar(dt, beta);
+    let den = cx.emit(Op::Binary(BinaryOp::Pow), &[base, e])?;
+    cx.finish(Op::Binary(BinaryOp::Div), &[x, den])
 }

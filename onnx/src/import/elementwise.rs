@@ -146,9 +146,20 @@ pub(crate) fn cast(cx: &mut Cx) -> R {
         _ => {
             let t = cx.req_i("to")?;
             let t = i32::try_from(t).map_err(|_| cx.err(format!("`to` {t} is not an ONNX data type")))?;
-            onnx_dtype(t).map_err(|e| cx.err(format!("cannot cast to it: {e}")))?
+            onnx_dtype(t)
+                .map_err(|e| cx.err(format!("the target type at opset {} is not supported: {e}", cx.opset())))?
         }
     };
+    // `round_mode` (opset 24) and `saturate` (19) only apply to float8 targets, which edgecc
+    // refuses above; check their forms all the same.
+    let mode = cx.attr_s("round_mode", "up")?;
+    if !matches!(mode.as_str(), "up" | "down" | "nearest") {
+        return Err(cx.err(format!(
+            "round_mode `{mode}` at opset {} is not one of up, down, nearest",
+            cx.opset()
+        )));
+    }
+    cx.attr_i("saturate", 1)?;
     if cx.dtype(x) == to {
         return cx.bind(0, x);
     }
@@ -160,11 +171,27 @@ pub(crate) fn where_(cx: &mut Cx) -> R {
     cx.finish(Op::Where, &[c, a, b])
 }
 
-/// `Clip`: `min`/`max` are inputs since opset 11 (always, here); they must be known.
+/// `Clip`: `min`/`max` are attributes before opset 11 (absent: no bound), inputs from 11 (they
+/// must be known).
 pub(crate) fn clip(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
-    let min = cx.const_scalar(1, "the lower bound `min`")?;
-    let max = cx.const_scalar(2, "the upper bound `max`")?;
+    let (min, max) = if cx.opset() < 11 {
+        if cx.n_inputs() > 1 {
+            return Err(cx.err(format!(
+                "takes one input at opset {} (min and max are attributes before opset 11), got {}",
+                cx.opset(),
+                cx.n_inputs()
+            )));
+        }
+        let min = cx.at(cx.attrs.float("min"))?.map(f64::from);
+        let max = cx.at(cx.attrs.float("max"))?.map(f64::from);
+        (min, max)
+    } else {
+        (
+            cx.const_scalar(1, "the lower bound `min`")?,
+            cx.const_scalar(2, "the upper bound `max`")?,
+        )
+    };
     cx.finish(Op::Clip { min, max }, &[x])
 }
 
@@ -290,26 +317,35 @@ pub(crate) fn activation(cx: &mut Cx) -> R {
     }
 }
 
-/// `Identity`, and `Dropout` in inference mode: the output is the input, and the optional mask
-/// output (1) keeps every element (an all-true bool tensor of the input's shape).
+/// `Identity`, and `Dropout` in inference mode: the output is the input. The optional mask
+/// output (1) is, from opset 12, an all-true bool tensor of the input's shape (every element
+/// kept, as the ONNX reference computes it); before 12 the spec leaves it undefined in inference
+/// and onnxruntime writes zeros (false at opsets 10 and 11, 0 of the input's type at 7 to 9,
+/// where the mask has the data type), which edgecc matches. Before opset 12 `ratio` is an
+/// attribute and the node has one input (opsets 7 to 9 have no `is_test`: inference is the
+/// identity).
 pub(crate) fn identity(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
     if cx.op_type() == "Dropout" {
-        if let Some(t) = cx.const_scalar(2, "`training_mode`")? {
+        if cx.opset() < 12 {
+            if cx.n_inputs() > 1 {
+                return Err(cx.err(format!(
+                    "takes one input at opset {} (ratio is an attribute before opset 12), got {}",
+                    cx.opset(),
+                    cx.n_inputs()
+                )));
+            }
+            cx.attr_f("ratio", 0.5)?; // inference ignores it; only its form is checked
+        } else if let Some(t) = cx.const_scalar(2, "`training_mode`")? {
             if t != 0.0 {
                 return Err(cx.err("training_mode is true; edgecc imports models for inference only"));
             }
         }
         if cx.output_used(1) {
             let shape = cx.static_dims(x, "the mask output of Dropout")?;
-            let mask = cx.emit(
-                Op::ConstantOfShape {
-                    shape,
-                    value: 1.0,
-                    dtype: DType::Bool,
-                },
-                &[],
-            )?;
+            let dtype = if cx.opset() < 10 { cx.dtype(x) } else { DType::Bool };
+            let value = if cx.opset() < 12 { 0.0 } else { 1.0 };
+            let mask = cx.emit(Op::ConstantOfShape { shape, value, dtype }, &[])?;
             cx.bind(1, mask)?;
         }
     }

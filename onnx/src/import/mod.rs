@@ -1,6 +1,10 @@
 //! The ONNX graph importer: a decoded [`proto::ModelProto`] → a verified [`Graph`].
 //!
-//! Steps: check the default-domain opset (11 through 23); list every unsupported op type at once;
+//! Steps: check the default-domain opset (7 through 24; ops whose signature or semantics changed
+//! across that range are mapped per version, see [`versions`]);
+//! inline model-local functions ([`functions`]); map each node through the op table of its domain
+//! (the default domain: [`ops`]; `com.microsoft`, version 1: [`contrib`]); list every unsupported
+//! op type at once;
 //! add graph inputs (initializers that are also inputs are constants; `dim_param` dims become
 //! symbolic unless [`ImportOptions::shapes`] gives them a value); then map each node in order
 //! through the table in [`ops`], one file per op family ([`elementwise`], [`reduce`], [`nn`],
@@ -10,13 +14,18 @@
 //! Reshape` subgraphs exporters emit into the static attributes the IR needs.
 
 mod attr;
+mod contrib;
 mod conv;
 mod ctx;
 mod elementwise;
+mod functions;
+mod gqa;
 mod nn;
 mod ops;
 mod reduce;
+mod rotary;
 mod shape_ops;
+pub mod versions;
 
 use crate::decode::{decode_model, read_model_bytes, Limits};
 use crate::error::{OnnxError, UnsupportedOp};
@@ -57,12 +66,41 @@ impl Default for ImportOptions {
     }
 }
 
-/// The default-domain opsets the importer maps.
-pub const OPSETS: std::ops::RangeInclusive<i64> = 11..=23;
+/// The default-domain opsets the importer maps. Each op is imported as its version at the
+/// model's opset defines it (the version history is in [`versions`]).
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=24;
 
 /// ONNX op types (default domain) the importer maps, sorted.
 pub fn supported_ops() -> &'static [&'static str] {
     ops::SUPPORTED
+}
+
+/// onnxruntime contrib op types (domain `com.microsoft`, version 1) the importer maps, sorted.
+pub fn contrib_ops() -> &'static [&'static str] {
+    contrib::SUPPORTED
+}
+
+/// The op types the importer maps in `domain` (`""` or `ai.onnx`: the default domain;
+/// `com.microsoft`: onnxruntime's contrib ops), or `None` for a domain it has no table for.
+pub fn domain_ops(domain: &str) -> Option<&'static [&'static str]> {
+    if is_default_domain(domain) {
+        Some(ops::SUPPORTED)
+    } else if domain == contrib::MS_DOMAIN {
+        Some(contrib::SUPPORTED)
+    } else {
+        None
+    }
+}
+
+/// The function that maps `op_type` of `domain`: the per-domain op tables.
+fn handler_for(domain: &str, op_type: &str) -> Option<ops::Handler> {
+    if is_default_domain(domain) {
+        ops::handler(op_type)
+    } else if domain == contrib::MS_DOMAIN {
+        contrib::handler(op_type)
+    } else {
+        None
+    }
 }
 
 /// Imports a model file. External tensor data is read from the model's directory.
@@ -98,9 +136,11 @@ fn default_opset(model: &proto::ModelProto) -> Result<i64, OnnxError> {
         .find(|o| is_default_domain(o.domain()))
         .map(|o| o.version())
         .ok_or_else(|| {
-            OnnxError::Graph(
-                "the model has no opset_import for the default ONNX domain; edgecc needs opset 11 through 23".into(),
-            )
+            OnnxError::Graph(format!(
+                "the model has no opset_import for the default ONNX domain; edgecc needs opset {} through {}",
+                OPSETS.start(),
+                OPSETS.end()
+            ))
         })?;
     if !OPSETS.contains(&v) {
         return Err(OnnxError::Graph(format!(
@@ -118,7 +158,7 @@ fn unsupported(graph: &proto::GraphProto) -> Vec<UnsupportedOp> {
     let mut out: Vec<UnsupportedOp> = Vec::new();
     for (i, n) in graph.node.iter().enumerate() {
         let (dom, op) = (n.domain(), n.op_type());
-        if is_default_domain(dom) && ops::handler(op).is_some() {
+        if handler_for(dom, op).is_some() {
             continue;
         }
         let node_name = if n.name().is_empty() {
@@ -192,12 +232,16 @@ pub fn import_model(
         .graph
         .as_ref()
         .ok_or_else(|| OnnxError::Graph("the model has no graph".into()))?;
-    let unsup = unsupported(graph);
+    functions::check_domains(model)?;
+    // Model-local functions are inlined (nodes whose op no table maps run through their body).
+    let expanded = functions::expand(model, graph, opset, &|d, o| handler_for(d, o).is_some())?;
+    let nodes = expanded.as_ref().map_or(graph, |e| &e.graph);
+    let unsup = unsupported(nodes);
     if !unsup.is_empty() {
         return Err(OnnxError::Unsupported(unsup));
     }
     let name = if graph.name().is_empty() { "onnx" } else { graph.name() };
-    let mut imp = Importer::new(Graph::new(name), graph, opts, folder, base_dir, opset);
+    let mut imp = Importer::new(Graph::new(name), nodes, opts, folder, base_dir, opset);
 
     // Initializers (known data; they enter the graph when an IR node reads them).
     for t in &graph.initializer {
@@ -229,11 +273,20 @@ pub fn import_model(
         imp.bind(n, v)?;
     }
     // Nodes, in order.
-    for (i, node) in graph.node.iter().enumerate() {
-        let Some(handler) = ops::handler(node.op_type()) else {
+    for (i, node) in nodes.node.iter().enumerate() {
+        let Some(handler) = handler_for(node.domain(), node.op_type()) else {
             continue; // unreachable: unsupported ops were reported above
         };
+        // Nodes inlined from a function use the function's default-domain opset.
+        imp.opset = expanded
+            .as_ref()
+            .and_then(|e| e.opsets.get(i).copied())
+            .unwrap_or(opset);
         let mut cx = Cx::new(&mut imp, node, i);
+        if is_default_domain(node.domain()) {
+            let r = versions::check(node.op_type(), cx.opset());
+            cx.at(r)?;
+        }
         handler(&mut cx)?;
         cx.check_outputs()?;
     }

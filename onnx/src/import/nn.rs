@@ -117,13 +117,36 @@ pub(crate) fn instance_norm(cx: &mut Cx) -> R {
     cx.finish(Op::InstanceNorm { epsilon }, &[x, s, b])
 }
 
-/// `BatchNormalization` in inference mode; the training outputs are not supported.
+/// `BatchNormalization` in inference mode; the training outputs (running or saved mean and
+/// variance: 4 of them before opset 14, 2 from 14) are not supported, and a graph that reads one
+/// is refused. At opsets 7 and 8 `spatial=0` means per-activation parameters of shape
+/// `[C, D1, ..]`: `y = (x - mean) / sqrt(var + epsilon) * scale + B`, broadcast over the batch.
 pub(crate) fn batch_norm(cx: &mut Cx) -> R {
     if cx.attr_i("training_mode", 0)? != 0 {
         return Err(cx.err("training_mode=1 is not supported; edgecc imports models for inference"));
     }
     let ins = [cx.x(0)?, cx.x(1)?, cx.x(2)?, cx.x(3)?, cx.x(4)?];
     let epsilon = cx.attr_f("epsilon", 1e-5)?;
+    let training_outputs = if cx.opset() < 14 { 4 } else { 2 };
+    for i in 1..=training_outputs {
+        if cx.output_used(i) {
+            return Err(cx.err(format!(
+                "output {i} (a training statistic at opset {}) is used; edgecc computes only Y, for inference",
+                cx.opset()
+            )));
+        }
+    }
+    if cx.opset() < 9 && cx.attr_i("spatial", 1)? == 0 {
+        let [x, scale, b, mean, var] = ins;
+        let dt = cx.dtype(x);
+        let d = cx.emit(Op::Binary(BinaryOp::Sub), &[x, mean])?;
+        let eps = cx.scalar(dt, f64::from(epsilon));
+        let ve = cx.emit(Op::Binary(BinaryOp::Add), &[var, eps])?;
+        let sd = cx.emit(Op::Unary(UnaryOp::Sqrt), &[ve])?;
+        let n = cx.emit(Op::Binary(BinaryOp::Div), &[d, sd])?;
+        let m = cx.emit(Op::Binary(BinaryOp::Mul), &[n, scale])?;
+        return cx.finish(Op::Binary(BinaryOp::Add), &[m, b]);
+    }
     cx.finish(Op::BatchNorm { epsilon }, &ins)
 }
 
@@ -167,9 +190,7 @@ pub(crate) fn attention(cx: &mut Cx) -> R {
     let (mut q, mut k, mut v) = (cx.x(0)?, cx.x(1)?, cx.x(2)?);
     let mask = cx.opt(3)?;
     let (past_k, past_v) = (cx.opt(4)?, cx.opt(5)?);
-    if cx.opt(6)?.is_some() {
-        return Err(cx.err("the nonpad_kv_seqlen input (opset 24) is not supported"));
-    }
+    let nonpad = cx.opt(6)?;
     let softcap = cx.attr_f("softcap", 0.0)?;
     let causal = cx.attr_i("is_causal", 0)? != 0;
     let scale = cx.at(cx.attrs.float("scale"))?;
@@ -235,6 +256,9 @@ pub(crate) fn attention(cx: &mut Cx) -> R {
                 mask = Some(p);
             }
         }
+    }
+    if let Some(n) = nonpad {
+        mask = Some(super::gqa::nonpad_mask(cx, n, k, mask)?);
     }
     if softcap > 0.0 || cx.output_used(3) {
         let e = Explicit {

@@ -1,7 +1,7 @@
 //! The op table: ONNX op type (default domain) → the function that maps it.
 
 use super::ctx::Cx;
-use super::{conv, elementwise as ew, nn, reduce, shape_ops as sh};
+use super::{contrib, conv, elementwise as ew, nn, reduce, rotary, shape_ops as sh};
 use crate::error::OnnxError;
 
 /// Maps one ONNX node.
@@ -52,6 +52,7 @@ pub(crate) const SUPPORTED: &[&str] = &[
     "Identity",
     "InstanceNormalization",
     "IsNaN",
+    "LRN",
     "LayerNormalization",
     "LeakyRelu",
     "Less",
@@ -88,10 +89,12 @@ pub(crate) const SUPPORTED: &[&str] = &[
     "Relu",
     "Reshape",
     "Resize",
+    "RotaryEmbedding",
     "Round",
     "Selu",
     "Shape",
     "Sigmoid",
+    "SimplifiedLayerNormalization",
     "Sin",
     "Size",
     "Slice",
@@ -110,6 +113,7 @@ pub(crate) const SUPPORTED: &[&str] = &[
     "Transpose",
     "Trilu",
     "Unsqueeze",
+    "Upsample",
     "Where",
     "Xor",
 ];
@@ -138,6 +142,8 @@ pub(crate) fn handler(op_type: &str) -> Option<Handler> {
         "TopK" => reduce::topk,
         "LayerNormalization" => nn::layer_norm,
         "RMSNormalization" => nn::rms_norm,
+        "SimplifiedLayerNormalization" => contrib::simplified_layer_norm,
+        "RotaryEmbedding" => rotary::standard,
         "GroupNormalization" => nn::group_norm,
         "InstanceNormalization" => nn::instance_norm,
         "BatchNormalization" => nn::batch_norm,
@@ -149,6 +155,8 @@ pub(crate) fn handler(op_type: &str) -> Option<Handler> {
         "MaxPool" | "AveragePool" => conv::pool,
         "GlobalAveragePool" | "GlobalMaxPool" => conv::global_pool,
         "Resize" => conv::resize,
+        "Upsample" => conv::upsample,
+        "LRN" => conv::lrn,
         "Reshape" => sh::reshape,
         "Transpose" => sh::transpose,
         "Concat" => sh::concat,

@@ -191,12 +191,24 @@ pub(crate) fn cumsum(cx: &mut Cx) -> R {
     )
 }
 
-/// `TopK`: `k` is an input (opset 10+); `sorted=0` allows any order, so sorted output is valid.
+/// `TopK`: `k` is an attribute before opset 10, an input from 10 (it must be known); `largest`
+/// and `sorted` exist from 11 (before: largest, sorted). `sorted=0` allows any order, so sorted
+/// output is valid.
 pub(crate) fn topk(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
-    let k = cx
-        .const_scalar(1, "`k`")?
-        .ok_or_else(|| cx.err("the required input 1 (k) is missing"))?;
+    let k = if cx.opset() < 10 {
+        if cx.n_inputs() > 1 {
+            return Err(cx.err(format!(
+                "takes one input at opset {} (k is an attribute before opset 10), got {}",
+                cx.opset(),
+                cx.n_inputs()
+            )));
+        }
+        cx.req_i("k")? as f64
+    } else {
+        cx.const_scalar(1, "`k`")?
+            .ok_or_else(|| cx.err("the required input 1 (k) is missing"))?
+    };
     if !(k >= 0.0 && k.is_finite()) {
         return Err(cx.err(format!("k must be >= 0, got {k}")));
     }

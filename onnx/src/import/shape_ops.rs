@@ -78,6 +78,13 @@ pub(crate) fn split(cx: &mut Cx) -> R {
                 .get(a)
                 .and_then(Dim::as_static)
                 .ok_or_else(|| cx.err("splitting a symbolic axis into equal parts needs its extent; specialize it with `--shape NAME=VALUE`"))?;
+            if cx.opset() < 18 && !ext.is_multiple_of(n) {
+                return Err(cx.err(format!(
+                    "without split sizes, an extent of {ext} does not split into {n} equal parts (opset {}; \
+                     uneven parts need num_outputs at opset 18)",
+                    cx.opset()
+                )));
+            }
             let chunk = ext.div_ceil(n);
             let mut left = ext;
             (0..n)
@@ -99,8 +106,44 @@ pub(crate) fn split(cx: &mut Cx) -> R {
     cx.finish(Op::Split { axis, sizes }, &[x])
 }
 
+/// `Slice`: before opset 10 `starts`, `ends` (required) and `axes` are attributes and there are
+/// no steps; from 10 they are inputs (known at import time), with `steps`.
 pub(crate) fn slice(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
+    if cx.opset() < 10 {
+        if cx.n_inputs() > 1 {
+            return Err(cx.err(format!(
+                "takes one input at opset {} (starts, ends and axes are attributes before opset 10), got {}",
+                cx.opset(),
+                cx.n_inputs()
+            )));
+        }
+        let req = |cx: &Cx, n: &str| {
+            cx.attr_is(n)?.ok_or_else(|| {
+                cx.err(format!(
+                    "the required attribute `{n}` is missing (opset {})",
+                    cx.opset()
+                ))
+            })
+        };
+        let starts = req(cx, "starts")?;
+        let ends = req(cx, "ends")?;
+        let axes = cx.attr_is("axes")?.unwrap_or_default();
+        if starts.len() != ends.len() || (!axes.is_empty() && axes.len() != starts.len()) {
+            return Err(cx.err(format!(
+                "starts {starts:?}, ends {ends:?} and axes {axes:?} must have the same length"
+            )));
+        }
+        return cx.finish(
+            Op::Slice {
+                starts,
+                ends,
+                axes,
+                steps: vec![],
+            },
+            &[x],
+        );
+    }
     let starts = cx
         .const_ints(1, "`starts`")?
         .ok_or_else(|| cx.err("the required input 1 (starts) is missing"))?;
@@ -164,15 +207,42 @@ pub(crate) fn flatten(cx: &mut Cx) -> R {
     cx.finish(Op::Flatten { axis }, &[x])
 }
 
-/// `Pad` (opset 11+): `pads`, `constant_value` and (18+) `axes` are inputs and must be known.
+/// `Pad`: before opset 11 `pads` (required) and `value` (default 0) are attributes; from 11
+/// `pads`, `constant_value` and (18+) `axes` are inputs and must be known.
 pub(crate) fn pad(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
     let mode = match cx.attr_s("mode", "constant")?.as_str() {
         "constant" => PadMode::Constant,
         "reflect" => PadMode::Reflect,
         "edge" => PadMode::Edge,
-        other => return Err(cx.err(format!("mode `{other}` is not supported (constant, reflect, edge are)"))),
+        other => {
+            return Err(cx.err(format!(
+                "mode `{other}` at opset {} is not supported (constant, reflect, edge are)",
+                cx.opset()
+            )))
+        }
     };
+    if cx.opset() < 11 {
+        if cx.n_inputs() > 1 {
+            return Err(cx.err(format!(
+                "takes one input at opset {} (pads and value are attributes before opset 11), got {}",
+                cx.opset(),
+                cx.n_inputs()
+            )));
+        }
+        let pads = cx.attr_is("pads")?.ok_or_else(|| {
+            cx.err(format!(
+                "the required attribute `pads` is missing (opset {})",
+                cx.opset()
+            ))
+        })?;
+        let r = cx.rank(x);
+        if pads.len() != 2 * r {
+            return Err(cx.err(format!("pads needs {} values for rank {r}, got {pads:?}", 2 * r)));
+        }
+        let value = f64::from(cx.attr_f("value", 0.0)?);
+        return cx.finish(Op::Pad { pads, mode, value }, &[x]);
+    }
     let pads = cx
         .const_ints(1, "the `pads`")?
         .ok_or_else(|| cx.err("the required input 1 (pads) is missing"))?;

@@ -60,8 +60,9 @@ pub struct Args {
     /// Seed of the random inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable); the
-    /// others take their bound.
+    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable; 0
+    /// allowed). Dims the --input files fix are bound from their shapes (expressions such as
+    /// `past_seq_len + seq_len` included); the others take their bound.
     #[arg(long = "shape", value_name = "NAME=VALUE")]
     pub shapes: Vec<String>,
     /// Print the result as JSON: `median_ms`, `min_ms`, `mean_ms`, `compile_ms`, `load_ms`,

@@ -95,8 +95,19 @@ pub fn main(args: Args) -> anyhow::Result<()> {
             },
         )
     } else {
-        let graph = edgecc::load_model(&args.model, &Default::default())?;
-        (graph, CompileOptions { precision, shapes })
+        match edgecc::load_model(&args.model, &Default::default()) {
+            Ok(graph) => (graph, CompileOptions { precision, shapes }),
+            // A graph whose shapes infer only with its dims given (a `Concat` of a symbolic
+            // `past` and a static extent) is loaded with them: its binary has static shapes.
+            Err(_) if !shapes.is_empty() => (
+                edgecc::load_model(&args.model, &shapes)?,
+                CompileOptions {
+                    precision,
+                    shapes: Default::default(),
+                },
+            ),
+            Err(e) => return Err(e.into()),
+        }
     };
     progress.stage("optimizing, fusing, generating and validating kernels");
     let artifact = edgecc::compile(&graph, &target, &options)?;

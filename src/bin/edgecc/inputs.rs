@@ -6,12 +6,42 @@ use edgecc_ir::{Dim, Graph, TensorData};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Reads the `--input` files, binds the graph's symbolic input dims from their shapes (with
-/// `random`, the remaining ones take their bound), checks the tensor-size budget, and returns the
-/// specialized graph with one input per graph input: given ones from their files, the others
-/// seeded random values (with `random`) or a [`Error::MissingInput`].
-pub fn prepare(g: &Graph, input_args: &[String], random: bool, seed: u64) -> edgecc::Result<(Graph, Vec<TensorData>)> {
-    let given = read_inputs(g, input_args)?;
+/// Reads the model file and the `--input` files, binds the model's symbolic input dims from the
+/// files' shapes and the `--shape` values (expressions such as `past_seq_len + seq_len`
+/// included, checked for consistency; with `random`, the remaining ones take their bound), checks
+/// the tensor-size budget, and returns the specialized graph with one input per graph input:
+/// given ones from their files, the others seeded random values (with `random`) or a
+/// [`Error::MissingInput`]; and the time reading and importing the model took, in ms.
+pub fn prepare_model(
+    model: &Path,
+    shape_args: &[String],
+    input_args: &[String],
+    random: bool,
+    seed: u64,
+) -> edgecc::Result<(Graph, Vec<TensorData>, f64)> {
+    let shapes = edgecc::parse_shape_args(shape_args)?;
+    let start = std::time::Instant::now();
+    let file = edgecc::ModelFile::read(model)?;
+    let mut load_ms = crate::timing::ms_since(start);
+    let names: Vec<String> = file.inputs()?.into_iter().map(|d| d.name).collect();
+    let given = read_named(&names, input_args)?;
+    let given_shapes = given.iter().map(|(k, t)| (k.clone(), t.shape().to_vec())).collect();
+    let start = std::time::Instant::now();
+    let g = file.load(&shapes, &given_shapes, random)?;
+    load_ms += crate::timing::ms_since(start);
+    let (graph, inputs) = prepare(&g, given, random, seed)?;
+    Ok((graph, inputs, load_ms))
+}
+
+/// Binds the graph's remaining symbolic input dims from the `given` inputs' shapes (with
+/// `random`, the others take their bound), checks the tensor-size budget, and returns the
+/// specialized graph with one input per graph input.
+fn prepare(
+    g: &Graph,
+    given: BTreeMap<String, TensorData>,
+    random: bool,
+    seed: u64,
+) -> edgecc::Result<(Graph, Vec<TensorData>)> {
     let graph = bind_symbols(g, &given, random)?;
     edgecc::budget::check_tensor_sizes(&graph, edgecc::budget::max_tensor_bytes())?;
     let inputs = gather_inputs(&graph, given, random, seed)?;
@@ -20,7 +50,8 @@ pub fn prepare(g: &Graph, input_args: &[String], random: bool, seed: u64) -> edg
 
 /// The inputs of a device binary: the `--input` files, checked by name (the session checks their
 /// dtypes and shapes), and seeded random values of the compiled shapes for the others (with
-/// `random`; the values `prepare` gives the model for the same shapes and seed) or a
+/// `random`; the values `prepare_model` gives the model for the same shapes, names and seed,
+/// except that indices are not bounded by an embedding) or a
 /// [`Error::MissingInput`].
 pub fn prepare_binary(
     specs: &[edgecc::artifact::TensorSpec],
@@ -30,28 +61,37 @@ pub fn prepare_binary(
 ) -> edgecc::Result<Vec<TensorData>> {
     let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let mut given = read_named(&names, input_args)?;
+    // A binary keeps no graph: indices are drawn by name only (masks, positions), not bounded
+    // by an embedding.
+    let mut random_values: Vec<Option<TensorData>> = if random {
+        let specs: Vec<edgecc::realistic::InputSpec> = specs
+            .iter()
+            .map(|s| edgecc::realistic::InputSpec {
+                name: s.name.clone(),
+                dtype: s.dtype,
+                shape: s.static_shape(),
+                index_bound: None,
+            })
+            .collect();
+        edgecc::realistic::realistic_values(&specs, seed)?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None; specs.len()]
+    };
     specs
         .iter()
         .enumerate()
-        .map(|(k, spec)| match given.remove(&spec.name) {
-            Some(t) => Ok(t),
-            None if random => Ok(edgecc::models::random_tensor_at(
-                seed,
-                k,
-                spec.dtype,
-                spec.static_shape(),
-            )?),
-            None => Err(Error::MissingInput {
-                name: spec.name.clone(),
-            }),
+        .map(|(k, spec)| {
+            given
+                .remove(&spec.name)
+                .or_else(|| random_values[k].take())
+                .ok_or_else(|| Error::MissingInput {
+                    name: spec.name.clone(),
+                })
         })
         .collect()
-}
-
-/// Reads the `--input NAME=FILE.npy` files, keyed by input name.
-fn read_inputs(g: &Graph, args: &[String]) -> edgecc::Result<BTreeMap<String, TensorData>> {
-    let names: Vec<String> = g.inputs().iter().map(|&i| g.value(i).name.clone()).collect();
-    read_named(&names, args)
 }
 
 /// Reads the `--input NAME=FILE.npy` files for inputs called `names`, keyed by input name.
@@ -111,7 +151,7 @@ fn gather_inputs(
     seed: u64,
 ) -> edgecc::Result<Vec<TensorData>> {
     let mut random_values = if random {
-        edgecc::models::random_inputs(g, seed, &edgecc::models::sym_at_max)?
+        edgecc::realistic::realistic_inputs(g, seed, &edgecc::models::sym_at_max)?
             .into_iter()
             .map(Some)
             .collect()

@@ -71,10 +71,28 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         return inspect_binary(&args);
     }
     let shapes = edgecc::parse_shape_args(&args.shapes)?;
+    let is_onnx = args.model.extension().and_then(|e| e.to_str()) == Some("onnx");
+    // The ONNX model's own metadata, read without importing it (printed first, so that it shows
+    // also when the import fails, e.g. on an opset edgecc does not map).
+    let info = if is_onnx && args.target.is_none() {
+        let limits = edgecc_onnx::Limits::default();
+        // A file that does not decode is reported by the import below, as for every command.
+        let info = edgecc_onnx::model_info_file(&args.model, &limits).ok();
+        if let (Some(info), false) = (&info, args.json) {
+            print_model_info(info);
+        }
+        info
+    } else {
+        None
+    };
     let g = edgecc::load_model(&args.model, &shapes)?;
     match &args.target {
         None if args.json => {
-            println!("{}", graph_summary_json(&g));
+            let mut v = graph_summary_json(&g);
+            if let (Some(info), Some(obj)) = (&info, v.as_object_mut()) {
+                obj.insert("onnx".into(), model_info_json(info));
+            }
+            println!("{v}");
             Ok(())
         }
         None => {
@@ -83,6 +101,53 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         }
         Some(t) => optimize(&g, t, &args),
     }
+}
+
+/// `onnx model: ir_version 8, producer pytorch 2.1`, then the opset imports and node domains.
+fn print_model_info(info: &edgecc_onnx::ModelInfo) {
+    let producer = match (info.producer_name.as_str(), info.producer_version.as_str()) {
+        ("", "") => "(not recorded)".to_string(),
+        (n, "") => n.to_string(),
+        ("", v) => format!("(unnamed) {v}"),
+        (n, v) => format!("{n} {v}"),
+    };
+    println!("onnx model: ir_version {}, producer {producer}", info.ir_version);
+    let opsets: Vec<String> = info.opsets.iter().map(|(d, v)| format!("{d} {v}")).collect();
+    println!(
+        "  opset imports: {}",
+        if opsets.is_empty() {
+            "(none)".to_string()
+        } else {
+            opsets.join(", ")
+        }
+    );
+    println!(
+        "  node domains: {}",
+        if info.node_domains.is_empty() {
+            "(none)".to_string()
+        } else {
+            info.node_domains.join(", ")
+        }
+    );
+    if !info.functions.is_empty() {
+        println!("  model-local functions: {}", info.functions.join(", "));
+    }
+}
+
+fn model_info_json(info: &edgecc_onnx::ModelInfo) -> serde_json::Value {
+    let opsets: serde_json::Map<String, serde_json::Value> = info
+        .opsets
+        .iter()
+        .map(|(d, v)| (d.clone(), serde_json::json!(v)))
+        .collect();
+    serde_json::json!({
+        "ir_version": info.ir_version,
+        "producer_name": info.producer_name,
+        "producer_version": info.producer_version,
+        "opset_imports": opsets,
+        "node_domains": info.node_domains,
+        "functions": info.functions,
+    })
 }
 
 /// A device binary: its header and manifest (`--json`: all of it, as stored), after the loader's

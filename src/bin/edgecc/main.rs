@@ -46,6 +46,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Mesa's Vulkan loader complains on every device open without a private runtime dir; give it
+    // one before any device (or thread) exists.
+    edgecc::runtime_dir::ensure_runtime_dir();
     // `println!` panics when stdout is a closed pipe (`edgecc inspect X --json | head`): that is
     // the reader's choice, not a bug, so it ends the program quietly like SIGPIPE would.
     let default_hook = std::panic::take_hook();

@@ -24,7 +24,9 @@ use std::time::Instant;
 ///
 /// Inputs come from `.npy` files (`--input NAME=FILE.npy`, repeatable) or, for those not given,
 /// from `--random-inputs --seed S`. With `--output-dir DIR`, each graph output is written to
-/// `DIR/NAME.npy` (names that are not safe file names are %-escaped).
+/// `DIR/NAME.npy`: `present.0.key` → `present.0.key.npy`; what a file name cannot hold (`/`, `\`,
+/// `%`, control and Windows-reserved characters, a leading `.`) is %-escaped, so `/logits` →
+/// `%2Flogits.npy`, and a name never leaves DIR.
 ///
 /// With `--iterations N`, the first run is a warm-up (its outputs are the ones printed); then the
 /// model runs N more times on the same inputs, reusing the compiled program and the device
@@ -38,7 +40,8 @@ use std::time::Instant;
   edgecc run examples/transformer_block.eir --target reference --random-inputs --seed 1
   edgecc run examples/transformer_block.eir --target lavapipe --random-inputs --iterations 20
   edgecc run examples/mlp.eir --target lavapipe --random-inputs --iterations 10 --profile --json
-  edgecc run model.onnx --input input_ids=ids.npy --shape seq=16 --output-dir out --json
+  edgecc run model.onnx --input input_ids=ids.npy --input attention_mask=mask.npy --output-dir out --json
+  edgecc run model.onnx --random-inputs --shape batch=1 --shape seq_len=8 --shape past_seq_len=0
   edgecc run block.edgebin --random-inputs --iterations 20
   edgecc run block.edgebin --verify-key publisher.key.pub --input x=x.npy")]
 pub struct Args {
@@ -74,17 +77,23 @@ pub struct Args {
     /// An input from a numpy file, as NAME=FILE.npy (repeatable).
     #[arg(long = "input", value_name = "NAME=FILE.npy")]
     pub inputs: Vec<String>,
-    /// Fill every input not given with --input with seeded uniform random values in [-1, 1)
-    /// (integers in [0, 10)).
+    /// Fill every input not given with --input with seeded random values drawn as the model reads
+    /// them: token ids below their embedding's size, 0/1 masks, counting position ids; other
+    /// floats in [-1, 1), integers in [0, 10) (README: Inputs).
     #[arg(long)]
     pub random_inputs: bool,
     /// Seed for --random-inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable).
+    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` or
+    /// `--shape past_sequence_len=0` (repeatable). Not needed for dims the --input files fix:
+    /// every dim, expressions such as `past_seq_len + seq_len` included, is bound from their
+    /// shapes, and inputs that disagree are an error naming the input and the dim.
     #[arg(long = "shape", value_name = "NAME=VALUE")]
     pub shapes: Vec<String>,
-    /// Write each output to DIR/NAME.npy (the directory is created if needed).
+    /// Write each output to DIR/NAME.npy (the directory is created if needed). Names keep their
+    /// letters, digits, `.`, `_`, `-`; `/`, `\`, `%`, control and Windows-reserved characters
+    /// and a leading `.` are %-escaped (`/logits` → `%2Flogits.npy`).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Print the result as JSON: `outputs` (name → shape, dtype, checksum, sum, mean_abs, file),
@@ -107,15 +116,6 @@ pub fn check_target(target: &str) -> edgecc::Result<bool> {
 /// Whether `path` names a device binary (`.edgebin`).
 pub fn is_binary(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()) == Some("edgebin")
-}
-
-/// Reads the model file with the `--shape` values: the one place `run`, `verify` and `bench`
-/// load a model. Returns the graph and the time it took (read, import, verify) in ms.
-pub fn load(model: &Path, shape_args: &[String]) -> anyhow::Result<(Graph, f64)> {
-    let shapes = edgecc::parse_shape_args(shape_args)?;
-    let start = Instant::now();
-    let graph = edgecc::load_model(model, &shapes)?;
-    Ok((graph, ms_since(start)))
 }
 
 /// A model compiled and loaded for a target, ready to run again and again.
@@ -324,8 +324,7 @@ pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
     let target = a.target.unwrap_or("reference");
     check_target(target)?;
     let precision = edgecc::device::parse_precision(a.precision)?;
-    let (graph, load_ms) = load(a.model, a.shapes)?;
-    let (graph, inputs) = inputs::prepare(&graph, a.inputs, a.random, a.seed)?;
+    let (graph, inputs, load_ms) = inputs::prepare_model(a.model, a.shapes, a.inputs, a.random, a.seed)?;
     let (exec, compile_ms) = Executor::open(target, a.adapter, precision, a.profile, &graph)?;
     Ok(Prepared {
         exec,

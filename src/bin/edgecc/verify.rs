@@ -2,7 +2,7 @@
 //! inputs, and compare every output element by element within a tolerance.
 
 use crate::inputs;
-use crate::run::{check_target, load, Executor};
+use crate::run::{check_target, Executor};
 use edgecc::backends::wgsl::Precision;
 use edgecc_ir::{DType, TensorData};
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ use std::path::PathBuf;
 #[command(after_help = "Examples:
   edgecc verify examples/transformer_block.eir --target lavapipe
   edgecc verify examples/mlp.eir --target lavapipe --precision f16 --seed 7 --json
-  edgecc verify model.onnx --target auto --shape seq=16 --input input_ids=ids.npy --atol 1e-3")]
+  edgecc verify model.onnx --target auto --input input_ids=ids.npy --atol 1e-3")]
 pub struct Args {
     /// The model file (.onnx or .eir text graph).
     pub model: PathBuf,
@@ -58,8 +58,9 @@ pub struct Args {
     /// Seed of the random inputs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable); the
-    /// others take their bound.
+    /// Give a symbolic dim (ONNX dim_param) a value, e.g. `--shape seq=16` (repeatable; 0
+    /// allowed). Dims the --input files fix are bound from their shapes (expressions such as
+    /// `past_seq_len + seq_len` included); the others take their bound.
     #[arg(long = "shape", value_name = "NAME=VALUE")]
     pub shapes: Vec<String>,
     /// Print the result as JSON: `ok`, and per output `ok`, `max_abs_err`, `max_rel_err`,
@@ -300,8 +301,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
             }
         }
     }
-    let (graph, _) = load(&args.model, &args.shapes)?;
-    let (graph, inputs) = inputs::prepare(&graph, &args.inputs, true, args.seed)?;
+    let (graph, inputs, _) = inputs::prepare_model(&args.model, &args.shapes, &args.inputs, true, args.seed)?;
     let expected = edgecc::run_reference(&graph, &inputs)?;
     let (mut exec, _) = Executor::open(&args.target, args.adapter.as_deref(), precision, false, &graph)?;
     let actual = exec.run(&inputs)?;
@@ -403,7 +403,7 @@ fn print_text(c: &Comparison) {
     if c.nonfinite_expected > 0 {
         println!(
             "  note: {} of {} reference elements are NaN or infinite; the inputs may be outside the model's \
-             domain (random integers are in [0, 10): give masks and token ids with --input)",
+             domain (give masks, token ids and positions that matter with --input)",
             c.nonfinite_expected,
             c.shape.iter().product::<usize>()
         );
