@@ -127,7 +127,9 @@ def rope_ms_cases():
 
 
 def gqa_case(name, hq, hkv, d=16, b=2, s=6, past=0, seqlens=None, packed=False, rotary=None,
-             window=-1, softcap=0.0, smooth=0, with_past_input=True, seed=0):
+             window=-1, softcap=0.0, smooth=0, with_past_input=True, seqlens_2d=False, seed=0):
+    # seqlens_2d: seqlens_k as [B, 1] (what mobius writes: a ReduceSum with keepdims), which
+    # onnxruntime reads as B values.
     rng = np.random.default_rng(500 + seed)
     ins = {}
     if packed:
@@ -143,6 +145,8 @@ def gqa_case(name, hq, hkv, d=16, b=2, s=6, past=0, seqlens=None, packed=False, 
         seqlens = [past + s - 1] * b
     total = max(seqlens) + 1
     ins["seqlens_k"] = np.array(seqlens, dtype=np.int32)
+    if seqlens_2d:
+        ins["seqlens_k"] = ins["seqlens_k"].reshape(b, 1)
     ins["total_sequence_length"] = np.array(total, dtype=np.int32)
     attrs = {"num_heads": hq, "kv_num_heads": hkv}
     if rotary is not None:
@@ -182,6 +186,16 @@ def gqa_cases():
         gqa_case("gqa_softcap", 4, 2, softcap=2.0, seed=14),
         gqa_case("gqa_softcap_decode", 4, 1, s=1, past=6, softcap=3.0, seed=15),
         gqa_case("gqa_smooth_softmax", 4, 2, smooth=1, seed=16),
+        # seqlens_k [B, 1] (mobius' GQA models): without rotary, head size 16 != the mask width 8
+        # (the positions must stay [B, S], not broadcast up a rank into the mask) ...
+        gqa_case("gqa_seqlens_b1_nope_prefill", 4, 4, b=1, s=8, packed=True, seqlens_2d=True, seed=17),
+        gqa_case("gqa_seqlens_b1_nope_decode", 4, 4, b=1, s=1, past=8, packed=True, seqlens_2d=True, seed=18),
+        gqa_case("gqa_seqlens_b1_gqa_ragged", 4, 2, s=1, past=7, seqlens=[7, 4], seqlens_2d=True, seed=19),
+        # ... and with partial rotary (cos [64, 8], head size 32: rd 16 of 32).
+        gqa_case("gqa_seqlens_b1_rotary_partial_prefill", 2, 2, d=32, b=1, s=8, packed=True, rotary={"width": 8},
+                 seqlens_2d=True, seed=20),
+        gqa_case("gqa_seqlens_b1_rotary_partial_decode", 2, 2, d=32, b=1, s=1, past=8, packed=True,
+                 rotary={"width": 8}, seqlens_2d=True, seed=21),
     ]
 
 

@@ -224,6 +224,26 @@ fn kv_heads_not_dividing_query_heads_are_refused() {
 }
 
 #[test]
+fn seqlens_k_not_one_per_batch_is_refused() {
+    // [B, 1] is read as B values (onnxruntime, mobius); [1, 2] holds two for one batch.
+    let n = node(
+        "GroupQueryAttention",
+        "com.microsoft",
+        "gqa_seqlens",
+        &GQA_IO[..7],
+        &["o", "pko", "pvo"],
+        vec![a_int("num_heads", 2), a_int("kv_num_heads", 1)],
+    );
+    let mut inputs = gqa_inputs(32, 16, 2, 1);
+    inputs[5] = vi("seqlens", DataType::Int32, &[1, 2]);
+    err_naming(
+        &model(vec![n], inputs, &["o"], std_opsets(), vec![]),
+        "gqa_seqlens",
+        "seqlens_k must be [batch]",
+    );
+}
+
+#[test]
 fn missing_required_attribute_is_refused() {
     let n = node(
         "GroupQueryAttention",

@@ -1,10 +1,10 @@
 //! `com.microsoft::GroupQueryAttention`, as onnxruntime's CPU kernel computes it, from IR ops.
 //!
 //! Inputs: `query [B, S, Hq*D]` (or packed `[B, S, (Hq + 2 Hkv) * D]` without `key`/`value`),
-//! `key`/`value [B, S, Hkv*D]`, `past_key`/`past_value [B, Hkv, P, D]`, `seqlens_k [B]` (int32:
-//! each batch's total length - 1), `total_sequence_length` (int32 scalar), `cos_cache`/`sin_cache
-//! [max_pos, rd/2]` (with `do_rotary`), `position_ids [B, S]`, `attention_bias`. Outputs: `output
-//! [B, S, Hq*D]`, `present_key`/`present_value [B, Hkv, L, D]`.
+//! `key`/`value [B, S, Hkv*D]`, `past_key`/`past_value [B, Hkv, P, D]`, `seqlens_k [B]` (or
+//! `[B, 1]`; int32: each batch's total length - 1), `total_sequence_length` (int32 scalar),
+//! `cos_cache`/`sin_cache [max_pos, rd/2]` (with `do_rotary`), `position_ids [B, S]`,
+//! `attention_bias`. Outputs: `output [B, S, Hq*D]`, `present_key`/`present_value [B, Hkv, L, D]`.
 //!
 //! Per batch `b`, with `total_b = seqlens_k[b] + 1`: the call is the first prompt when `S ==
 //! total_sequence_length` (then `past_b = 0`), else `past_b = total_b - S`. Query `i` sits at
@@ -106,16 +106,28 @@ fn one_i64(cx: &mut Cx, v: V) -> Result<V, OnnxError> {
 }
 
 /// Attention-24's `nonpad_kv_seqlen [B]`: keys `j >= nonpad[b]` of `k [B, H, L, D]` are masked.
-/// Returns the keep-mask `[B, 1, 1, L]` merged into `mask` (bool: `And`; additive: -inf where
-/// masked).
-pub(crate) fn nonpad_mask(cx: &mut Cx, nonpad: V, k: V, mask: Option<V>) -> Result<V, OnnxError> {
+/// With `causal_q = Some(q [B, H, Sq, D])` (`is_causal` on an external cache) the causal mask is
+/// folded in too, bottom-right aligned per batch as the ONNX reference does: query `i` keeps key
+/// `j` iff `j <= i + nonpad[b] - Sq` (a negative offset masks whole rows, which then output 0).
+/// Returns the keep-mask (`[B, 1, 1, L]`, or `[B, 1, Sq, L]` when causal) merged into `mask`
+/// (bool: `And`; additive: -inf where masked).
+pub(crate) fn nonpad_mask(cx: &mut Cx, nonpad: V, k: V, mask: Option<V>, causal_q: Option<V>) -> Result<V, OnnxError> {
     if cx.rank(nonpad) != 1 {
         return Err(cx.err(format!("nonpad_kv_seqlen must be [batch], got {}", cx.ty(nonpad).shape)));
     }
     let n = cx.emit(Op::Cast { to: DType::I64 }, &[nonpad])?;
     let n = cx.emit(Op::Unsqueeze { axes: vec![1, 2, 3] }, &[n])?; // [B, 1, 1, 1]
     let j = iota(cx, k, 2, 4)?; // [1, 1, 1, L]
-    let keep = cx.emit(Op::Binary(BinaryOp::Less), &[j, n])?;
+    let mut keep = cx.emit(Op::Binary(BinaryOp::Less), &[j, n])?;
+    if let Some(q) = causal_q {
+        let sq = cx.emit(Op::Shape { start: 2, end: Some(3) }, &[q])?; // [1]: Sq
+        let offset = cx.emit(Op::Binary(BinaryOp::Sub), &[n, sq])?; // [B, 1, 1, 1]
+        let i = iota(cx, q, 2, 3)?; // [1, 1, Sq]
+        let i = cx.emit(Op::Unsqueeze { axes: vec![3] }, &[i])?; // [1, 1, Sq, 1]
+        let last = cx.emit(Op::Binary(BinaryOp::Add), &[i, offset])?; // [B, 1, Sq, 1]
+        let causal = cx.emit(Op::Binary(BinaryOp::LessOrEqual), &[j, last])?; // [B, 1, Sq, L]
+        keep = cx.emit(Op::Binary(BinaryOp::And), &[keep, causal])?;
+    }
     Ok(match mask {
         None => keep,
         Some(m) if cx.dtype(m) == DType::Bool => cx.emit(Op::Binary(BinaryOp::And), &[m, keep])?,
@@ -124,6 +136,32 @@ pub(crate) fn nonpad_mask(cx: &mut Cx, nonpad: V, k: V, mask: Option<V>) -> Resu
             cx.emit(Op::Where, &[keep, m, ninf])?
         }
     })
+}
+
+/// `seqlens_k` as `[B]` i64. onnxruntime reads it as `B` values and only checks its first
+/// extent, so exporters also write it as `[B, 1]` (mobius: a `ReduceSum` with `keepdims`); the
+/// extents after the first must be 1, and the tensor is flattened. Left as `[B, 1]` it would
+/// broadcast every position tensor built from it up a rank.
+fn seqlens_1d(cx: &mut Cx, seqlens: V) -> Result<V, OnnxError> {
+    let dims = cx.dims(seqlens);
+    if dims.is_empty() || dims[1..].iter().any(|d| *d != Dim::Static(1)) {
+        return Err(cx.err(format!(
+            "seqlens_k must be [batch] (or [batch, 1]), got {}",
+            cx.ty(seqlens).shape
+        )));
+    }
+    let sk = if dims.len() == 1 {
+        seqlens
+    } else {
+        cx.emit(
+            Op::Reshape {
+                shape: vec![-1],
+                allowzero: false,
+            },
+            &[seqlens],
+        )?
+    };
+    cx.emit(Op::Cast { to: DType::I64 }, &[sk])
 }
 
 /// `[B, Hkv, L, D]` → `[B, Hkv * g, L, D]`, each head repeated `g` times in place.
@@ -244,7 +282,7 @@ pub(crate) fn gqa(cx: &mut Cx) -> R {
     }
 
     // Positions: past_b, the query positions [B, 1, S, 1], the totals [B, 1, 1, 1].
-    let sk = cx.emit(Op::Cast { to: DType::I64 }, &[seqlens])?;
+    let sk = seqlens_1d(cx, seqlens)?;
     let one = cx.data("one", edgecc_ir::TensorData::scalar(DType::I64, 1.0));
     let tot_b = cx.emit(Op::Binary(BinaryOp::Add), &[sk, one])?;
     let s_len = cx.emit(Op::Shape { start: 1, end: Some(2) }, &[query])?;

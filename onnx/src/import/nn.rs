@@ -257,8 +257,16 @@ pub(crate) fn attention(cx: &mut Cx) -> R {
             }
         }
     }
+    // With `nonpad_kv_seqlen` (an external cache) the causal frontier is per batch,
+    // `nonpad[b] - Sq`, so the causal mask is built into the keep-mask rather than left to the
+    // IR's `Sk - Sq` alignment or the past length.
+    let mut causal = causal;
     if let Some(n) = nonpad {
-        mask = Some(super::gqa::nonpad_mask(cx, n, k, mask)?);
+        if past_k.is_some() {
+            return Err(cx.err("nonpad_kv_seqlen cannot be combined with past_key/past_value"));
+        }
+        mask = Some(super::gqa::nonpad_mask(cx, n, k, mask, causal.then_some(q))?);
+        causal = false;
     }
     if softcap > 0.0 || cx.output_used(3) {
         let e = Explicit {
