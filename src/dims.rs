@@ -417,8 +417,15 @@ pub fn bind_dims(
         match fill {
             Some(f) if !filled => {
                 filled = true;
+                // Only names a dim still needs: a plain dim, or a name of an expression whose
+                // extent no input gave (one seen from an input binds as its own text).
                 for n in &names {
-                    if !env.contains_key(n) {
+                    let plain = texts.iter().any(|t| classify(t).is_none() && t.trim() == n);
+                    let needed = plain
+                        || exprs
+                            .iter()
+                            .any(|(t, e)| !seen.contains_key(t) && e.names().contains(&n.as_str()));
+                    if needed && !env.contains_key(n) {
                         if let Some(v) = f(n) {
                             env.insert(n.clone(), (v, Source::Bound));
                         }
@@ -573,6 +580,18 @@ mod tests {
         // With a fill, every dim gets a value.
         let b = bind_dims(&decoder(), &BTreeMap::new(), &shapes, Some(&|_| Some(2))).unwrap();
         assert_eq!((b["batch_size"], b["past_seq_len + seq_len"]), (2, 8));
+        // Names used only in an expression whose extent an input gives take no bound, so a
+        // fill never contradicts that input (mobius writes `past_seq_len + seq_len` on the mask
+        // and `past_sequence_len`/`sequence_len` elsewhere).
+        let d = vec![
+            decl("input_ids", &["batch", "sequence_len"]),
+            decl("attention_mask", &["batch", "past_seq_len + seq_len"]),
+            decl("past", &["batch", "past_sequence_len"]),
+        ];
+        let g = given(&[("input_ids", &[1, 1]), ("attention_mask", &[1, 9]), ("past", &[1, 8])]);
+        let b = bind_dims(&d, &g, &BTreeMap::new(), Some(&|_| Some(4096))).unwrap();
+        assert_eq!(b["past_seq_len + seq_len"], 9);
+        assert_eq!((b["sequence_len"], b["past_sequence_len"]), (1, 8));
         // 2*seq solves only for whole values.
         let d = vec![decl("x", &["2*seq"]), decl("y", &["seq"])];
         let b = bind_dims(&d, &given(&[("x", &[6])]), &BTreeMap::new(), None).unwrap();
