@@ -31,12 +31,14 @@
 //! data is a failure, never a skip.
 
 mod common;
+mod model_data;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{edgecc, s, stderr, stdout, TempDir};
 use edgecc::ir::TensorData;
+use model_data::{data_dir, folder_names, io_list, max_abs_err, read_npy, report};
 
 /// Max abs error against onnxruntime, relative to max(1, the largest |value| of the output).
 const MAX_ERR: f64 = 1e-4;
@@ -79,60 +81,18 @@ const EXPECTED_MODELS: [&str; 34] = [
     "qwen3_std",
 ];
 
-/// Prints a line that shows even when the test harness captures output.
-fn report(line: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-}
-
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/onnx-data/corpus")
-}
-
-fn read_npy(path: &Path) -> Result<TensorData, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    edgecc::npy::decode_npy(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    data_dir("corpus")
 }
 
 fn read_meta(dir: &Path) -> serde_json::Value {
-    let p = dir.join("meta.json");
-    let text =
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}; run `bash scripts/setup.sh`", p.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// `(name, file)` pairs of a step's `inputs` or `outputs`.
-fn io_list(step: &serde_json::Value, key: &str) -> Vec<(String, String)> {
-    step[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("meta.json: step `{key}` is not a list"))
-        .iter()
-        .map(|e| {
-            (
-                e["name"].as_str().expect("name").to_string(),
-                e["file"].as_str().expect("file").to_string(),
-            )
-        })
-        .collect()
+    model_data::read_meta(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The corpus models, each of the expected ones among them, filtered by `EDGECC_CORPUS_ONLY`.
 fn model_names() -> Vec<String> {
     let dir = corpus_dir();
-    assert!(
-        dir.is_dir(),
-        "{} is missing: the corpus of real-exporter models is built by the setup step. Run \
-         `bash scripts/setup.sh` (or the whole suite with `bash scripts/test.sh`).",
-        dir.display()
-    );
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("meta.json").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let mut names = folder_names(&dir, "corpus of real-exporter models");
     for m in EXPECTED_MODELS {
         assert!(
             names.iter().any(|n| n == m),
@@ -151,30 +111,8 @@ fn model_names() -> Vec<String> {
 /// Max abs error of `got` against `want`, relative to max(1, max |want|); an error on a dtype or
 /// shape mismatch.
 fn compare(name: &str, got: &TensorData, want: &TensorData) -> Result<f64, String> {
-    if got.dtype() != want.dtype() || got.shape() != want.shape() {
-        return Err(format!(
-            "output `{name}`: {} {:?}, onnxruntime gave {} {:?}",
-            got.dtype(),
-            got.shape(),
-            want.dtype(),
-            want.shape()
-        ));
-    }
-    let w = want.to_f64_vec();
-    let scale = w.iter().fold(1f64, |m, v| m.max(v.abs()));
-    let err = got
-        .to_f64_vec()
-        .iter()
-        .zip(&w)
-        .map(|(a, b)| {
-            if a.is_nan() || b.is_nan() {
-                f64::INFINITY
-            } else {
-                (a - b).abs()
-            }
-        })
-        .fold(0f64, f64::max);
-    Ok(err / scale)
+    let scale = want.to_f64_vec().iter().fold(1f64, |m, v| m.max(v.abs()));
+    Ok(max_abs_err(name, got, want)? / scale)
 }
 
 /// Runs one step of a model through the CLI on `target`; returns the relative max abs error of
@@ -182,7 +120,7 @@ fn compare(name: &str, got: &TensorData, want: &TensorData) -> Result<f64, Strin
 fn check_step(dir: &Path, step: &serde_json::Value, target: &str, tag: &str) -> Result<Vec<(String, f64)>, String> {
     let out = TempDir::new(tag);
     let model = dir.join("model.onnx");
-    let inputs: Vec<String> = io_list(step, "inputs")
+    let inputs: Vec<String> = io_list(step, "inputs")?
         .iter()
         .map(|(name, file)| format!("{name}={}", dir.join(file).display()))
         .collect();
@@ -207,7 +145,7 @@ fn check_step(dir: &Path, step: &serde_json::Value, target: &str, tag: &str) -> 
     let json: serde_json::Value =
         serde_json::from_str(text.trim()).map_err(|e| format!("stdout is not one JSON document ({e}): {text}"))?;
     let mut errs = Vec::new();
-    for (name, file) in io_list(step, "outputs") {
+    for (name, file) in io_list(step, "outputs")? {
         let want = read_npy(&dir.join(&file))?;
         let path = json["outputs"][&name]["file"]
             .as_str()

@@ -2,87 +2,14 @@
 //! errors naming the node; function inlining edge cases. (Numerical checks against onnxruntime
 //! are in the workspace's `tests/onnx_ops.rs`.)
 
-use edgecc_backends::reference::{eval_op, Tensor};
-use edgecc_ir::{Op, TensorData, UnaryOp};
-use edgecc_onnx::proto::attribute_proto::AttributeType;
+mod common;
+
+use common::proto::*;
+use edgecc_ir::{Op, UnaryOp};
 use edgecc_onnx::proto::tensor_proto::DataType;
-use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
-use edgecc_onnx::proto::{
-    type_proto, AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto,
-    TypeProto, ValueInfoProto,
-};
-use edgecc_onnx::{contrib_ops, domain_ops, import_bytes, Folder, ImportOptions, OnnxError};
+use edgecc_onnx::proto::{FunctionProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, ValueInfoProto};
+use edgecc_onnx::{contrib_ops, domain_ops, import_bytes, ImportOptions, OnnxError};
 use prost::Message;
-
-struct RefFolder;
-
-impl Folder for RefFolder {
-    fn eval(&self, op: &Op, inputs: &[TensorData]) -> Result<Vec<TensorData>, String> {
-        let ts: Vec<Tensor> = inputs.iter().map(Tensor::from_data).collect();
-        let refs: Vec<&Tensor> = ts.iter().collect();
-        Ok(eval_op(op, &refs, &[])?.iter().map(Tensor::to_data).collect())
-    }
-}
-
-fn vi(name: &str, elem: DataType, dims: &[i64]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|&d| Dimension {
-            denotation: None,
-            value: Some(dimension::Value::DimValue(d)),
-        })
-        .collect();
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            denotation: None,
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(elem as i32),
-                shape: Some(TensorShapeProto { dim }),
-            })),
-        }),
-        ..Default::default()
-    }
-}
-
-fn f32_in(name: &str, dims: &[i64]) -> ValueInfoProto {
-    vi(name, DataType::Float, dims)
-}
-
-fn out(name: &str) -> ValueInfoProto {
-    ValueInfoProto {
-        name: Some(name.into()),
-        ..Default::default()
-    }
-}
-
-fn node(
-    op: &str,
-    domain: &str,
-    name: &str,
-    inputs: &[&str],
-    outputs: &[&str],
-    attrs: Vec<AttributeProto>,
-) -> NodeProto {
-    NodeProto {
-        op_type: Some(op.into()),
-        domain: Some(domain.into()),
-        name: Some(name.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: outputs.iter().map(|s| s.to_string()).collect(),
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn a_int(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Int as i32),
-        i: Some(v),
-        ..Default::default()
-    }
-}
 
 fn opset(domain: &str, v: i64) -> OperatorSetIdProto {
     OperatorSetIdProto {
@@ -137,8 +64,8 @@ fn gqa_inputs(hq_d: i64, kv_d: i64, past: i64, s: i64) -> Vec<ValueInfoProto> {
         f32_in("v", &[1, s, kv_d]),
         f32_in("pk", &[1, 1, past, 16]),
         f32_in("pv", &[1, 1, past, 16]),
-        vi("seqlens", DataType::Int32, &[1]),
-        vi("total", DataType::Int32, &[]),
+        vi_static("seqlens", DataType::Int32, &[1]),
+        vi_static("total", DataType::Int32, &[]),
         f32_in("cos", &[4, 8]),
         f32_in("sin", &[4, 8]),
     ]
@@ -156,7 +83,7 @@ fn contrib_tables_are_listed() {
 
 #[test]
 fn rotary_dim_larger_than_the_head_is_refused() {
-    let n = node(
+    let n = node_in(
         "RotaryEmbedding",
         "",
         "rope0",
@@ -179,7 +106,7 @@ fn rotary_dim_larger_than_the_head_is_refused() {
 #[test]
 fn cos_cache_too_short_is_refused() {
     // Standard form without position ids: the caches must cover [B, S].
-    let n = node("RotaryEmbedding", "", "rope1", &["x", "cos", "sin"], &["y"], vec![]);
+    let n = node_in("RotaryEmbedding", "", "rope1", &["x", "cos", "sin"], &["y"], vec![]);
     let inputs = vec![
         f32_in("x", &[1, 2, 3, 8]),
         f32_in("cos", &[1, 2, 4]),
@@ -191,7 +118,7 @@ fn cos_cache_too_short_is_refused() {
         "does not cover",
     );
     // GroupQueryAttention with rotary: 4 cached positions, 6 past + 1 new needed.
-    let n = node(
+    let n = node_in(
         "GroupQueryAttention",
         "com.microsoft",
         "gqa_short",
@@ -208,7 +135,7 @@ fn cos_cache_too_short_is_refused() {
 
 #[test]
 fn kv_heads_not_dividing_query_heads_are_refused() {
-    let n = node(
+    let n = node_in(
         "GroupQueryAttention",
         "com.microsoft",
         "gqa_heads",
@@ -226,7 +153,7 @@ fn kv_heads_not_dividing_query_heads_are_refused() {
 #[test]
 fn seqlens_k_not_one_per_batch_is_refused() {
     // [B, 1] is read as B values (onnxruntime, mobius); [1, 2] holds two for one batch.
-    let n = node(
+    let n = node_in(
         "GroupQueryAttention",
         "com.microsoft",
         "gqa_seqlens",
@@ -235,7 +162,7 @@ fn seqlens_k_not_one_per_batch_is_refused() {
         vec![a_int("num_heads", 2), a_int("kv_num_heads", 1)],
     );
     let mut inputs = gqa_inputs(32, 16, 2, 1);
-    inputs[5] = vi("seqlens", DataType::Int32, &[1, 2]);
+    inputs[5] = vi_static("seqlens", DataType::Int32, &[1, 2]);
     err_naming(
         &model(vec![n], inputs, &["o"], std_opsets(), vec![]),
         "gqa_seqlens",
@@ -245,7 +172,7 @@ fn seqlens_k_not_one_per_batch_is_refused() {
 
 #[test]
 fn missing_required_attribute_is_refused() {
-    let n = node(
+    let n = node_in(
         "GroupQueryAttention",
         "com.microsoft",
         "gqa_attr",
@@ -262,7 +189,7 @@ fn missing_required_attribute_is_refused() {
 
 #[test]
 fn contrib_domain_version_other_than_1_is_refused() {
-    let n = node("FastGelu", "com.microsoft", "fg", &["x"], &["y"], vec![]);
+    let n = node_in("FastGelu", "com.microsoft", "fg", &["x"], &["y"], vec![]);
     let e = import(&model(
         vec![n],
         vec![f32_in("x", &[2, 3])],
@@ -292,9 +219,9 @@ fn recursive_functions_are_refused_naming_the_node() {
     let f = function(
         "pkg.rec",
         "Loop",
-        vec![node("Loop", "pkg.rec", "inner", &["x"], &["y"], vec![])],
+        vec![node_in("Loop", "pkg.rec", "inner", &["x"], &["y"], vec![])],
     );
-    let n = node("Loop", "pkg.rec", "call0", &["x"], &["y"], vec![]);
+    let n = node_in("Loop", "pkg.rec", "call0", &["x"], &["y"], vec![]);
     let e = err_naming(
         &model(
             vec![n],
@@ -315,9 +242,9 @@ fn a_supported_contrib_op_wins_over_a_model_function_of_its_name() {
     let f = function(
         "com.microsoft",
         "FastGelu",
-        vec![node("Relu", "", "r", &["x"], &["y"], vec![])],
+        vec![node_in("Relu", "", "r", &["x"], &["y"], vec![])],
     );
-    let n = node("FastGelu", "com.microsoft", "fg", &["x"], &["y"], vec![]);
+    let n = node_in("FastGelu", "com.microsoft", "fg", &["x"], &["y"], vec![]);
     let g = import(&model(
         vec![n],
         vec![f32_in("x", &[2, 3])],
@@ -333,7 +260,7 @@ fn a_supported_contrib_op_wins_over_a_model_function_of_its_name() {
 
 #[test]
 fn an_unknown_domain_op_without_a_function_is_listed_as_unsupported() {
-    let n = node("Mystery", "pkg.none", "m0", &["x"], &["y"], vec![]);
+    let n = node_in("Mystery", "pkg.none", "m0", &["x"], &["y"], vec![]);
     let e = import(&model(
         vec![n],
         vec![f32_in("x", &[2])],

@@ -1,130 +1,18 @@
 //! Importer tests: small ONNX models built with the prost types, imported with the reference
 //! interpreter as the folder, and run with the reference interpreter.
 
-use edgecc_backends::reference::{self, eval_op, Tensor};
+mod common;
+
+use common::proto::*;
+use edgecc_backends::reference::{self};
 use edgecc_ir::{DType, Dim, Graph, Op, Shape, TensorData};
-use edgecc_onnx::proto::attribute_proto::AttributeType;
 use edgecc_onnx::proto::tensor_proto::DataType;
-use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
 use edgecc_onnx::proto::{
-    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto,
-    TypeProto, ValueInfoProto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto,
 };
 use edgecc_onnx::tensor::data_to_tensor;
-use edgecc_onnx::{import_bytes, supported_ops, Folder, ImportOptions, OnnxError};
+use edgecc_onnx::{import_bytes, supported_ops, ImportOptions, OnnxError};
 use prost::Message;
-
-struct RefFolder;
-
-impl Folder for RefFolder {
-    fn eval(&self, op: &Op, inputs: &[TensorData]) -> Result<Vec<TensorData>, String> {
-        let ts: Vec<Tensor> = inputs.iter().map(Tensor::from_data).collect();
-        let refs: Vec<&Tensor> = ts.iter().collect();
-        Ok(eval_op(op, &refs, &[])?.iter().map(Tensor::to_data).collect())
-    }
-}
-
-/// A dim of a declared shape.
-enum D {
-    V(i64),
-    P(&'static str),
-    Unknown,
-}
-
-fn vi(name: &str, elem: DataType, dims: &[D]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|d| Dimension {
-            denotation: None,
-            value: match d {
-                D::V(v) => Some(dimension::Value::DimValue(*v)),
-                D::P(p) => Some(dimension::Value::DimParam(p.to_string())),
-                D::Unknown => None,
-            },
-        })
-        .collect();
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            denotation: None,
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(elem as i32),
-                shape: Some(TensorShapeProto { dim }),
-            })),
-        }),
-        ..Default::default()
-    }
-}
-
-fn f32_in(name: &str, dims: &[i64]) -> ValueInfoProto {
-    vi(
-        name,
-        DataType::Float,
-        &dims.iter().map(|&d| D::V(d)).collect::<Vec<_>>(),
-    )
-}
-
-fn out(name: &str) -> ValueInfoProto {
-    ValueInfoProto {
-        name: Some(name.into()),
-        ..Default::default()
-    }
-}
-
-fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
-    NodeProto {
-        op_type: Some(op.into()),
-        name: Some(name.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: outputs.iter().map(|s| s.to_string()).collect(),
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn a_int(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Int as i32),
-        i: Some(v),
-        ..Default::default()
-    }
-}
-
-fn a_ints(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Ints as i32),
-        ints: v.to_vec(),
-        ..Default::default()
-    }
-}
-
-fn a_str(name: &str, v: &str) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::String as i32),
-        s: Some(v.as_bytes().to_vec()),
-        ..Default::default()
-    }
-}
-
-fn a_float(name: &str, v: f32) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(AttributeType::Float as i32),
-        f: Some(v),
-        ..Default::default()
-    }
-}
-
-fn t_i64(name: &str, shape: &[usize], v: &[i64]) -> TensorProto {
-    data_to_tensor(name, &TensorData::from_i64(DType::I64, shape.to_vec(), v).unwrap())
-}
-
-fn t_f32(name: &str, shape: &[usize], v: &[f32]) -> TensorProto {
-    data_to_tensor(name, &TensorData::from_f32(DType::F32, shape.to_vec(), v).unwrap())
-}
 
 struct M {
     opset: Option<i64>,
@@ -183,19 +71,8 @@ fn f32s(shape: &[usize], v: &[f32]) -> TensorData {
     TensorData::from_f32(DType::F32, shape.to_vec(), v).unwrap()
 }
 
-fn iota(n: usize) -> Vec<f32> {
-    (0..n).map(|i| i as f32 * 0.25 - 1.0).collect()
-}
-
 fn run(g: &Graph, inputs: &[TensorData]) -> Vec<TensorData> {
     reference::run(g, inputs).unwrap()
-}
-
-fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "length: got {got:?}, want {want:?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= 1e-5 + 1e-4 * w.abs(), "element {i}: got {g}, want {w}");
-    }
 }
 
 fn op_names(g: &Graph) -> Vec<&'static str> {

@@ -4,111 +4,17 @@
 //! `LRN`; ops used before they exist or after they were removed are refused naming the node and
 //! the opsets; and `model_info` reads a model's opsets, producer and domains.
 
-use edgecc_backends::reference::{self, eval_op, Tensor};
-use edgecc_ir::{DType, Graph, Op, TensorData};
-use edgecc_onnx::proto::attribute_proto::AttributeType;
+mod common;
+
+use common::proto::*;
+use edgecc_backends::reference::{self};
+use edgecc_ir::{DType, Graph, TensorData};
 use edgecc_onnx::proto::tensor_proto::DataType;
-use edgecc_onnx::proto::tensor_shape_proto::{dimension, Dimension};
 use edgecc_onnx::proto::{
-    type_proto, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto,
-    TypeProto, ValueInfoProto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto,
 };
-use edgecc_onnx::tensor::data_to_tensor;
-use edgecc_onnx::{import_bytes, model_info, Folder, ImportOptions, Limits, OnnxError};
+use edgecc_onnx::{import_bytes, model_info, ImportOptions, Limits, OnnxError};
 use prost::Message;
-
-struct RefFolder;
-
-impl Folder for RefFolder {
-    fn eval(&self, op: &Op, inputs: &[TensorData]) -> Result<Vec<TensorData>, String> {
-        let ts: Vec<Tensor> = inputs.iter().map(Tensor::from_data).collect();
-        let refs: Vec<&Tensor> = ts.iter().collect();
-        Ok(eval_op(op, &refs, &[])?.iter().map(Tensor::to_data).collect())
-    }
-}
-
-fn f32_in(name: &str, dims: &[i64]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|&d| Dimension {
-            denotation: None,
-            value: Some(dimension::Value::DimValue(d)),
-        })
-        .collect();
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            denotation: None,
-            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: Some(DataType::Float as i32),
-                shape: Some(TensorShapeProto { dim }),
-            })),
-        }),
-        ..Default::default()
-    }
-}
-
-fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str], attrs: Vec<AttributeProto>) -> NodeProto {
-    NodeProto {
-        op_type: Some(op.into()),
-        name: Some(name.into()),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: outputs.iter().map(|s| s.to_string()).collect(),
-        attribute: attrs,
-        ..Default::default()
-    }
-}
-
-fn attr(name: &str, ty: AttributeType) -> AttributeProto {
-    AttributeProto {
-        name: Some(name.into()),
-        r#type: Some(ty as i32),
-        ..Default::default()
-    }
-}
-
-fn a_int(name: &str, v: i64) -> AttributeProto {
-    AttributeProto {
-        i: Some(v),
-        ..attr(name, AttributeType::Int)
-    }
-}
-
-fn a_ints(name: &str, v: &[i64]) -> AttributeProto {
-    AttributeProto {
-        ints: v.to_vec(),
-        ..attr(name, AttributeType::Ints)
-    }
-}
-
-fn a_float(name: &str, v: f32) -> AttributeProto {
-    AttributeProto {
-        f: Some(v),
-        ..attr(name, AttributeType::Float)
-    }
-}
-
-fn a_floats(name: &str, v: &[f32]) -> AttributeProto {
-    AttributeProto {
-        floats: v.to_vec(),
-        ..attr(name, AttributeType::Floats)
-    }
-}
-
-fn a_str(name: &str, v: &str) -> AttributeProto {
-    AttributeProto {
-        s: Some(v.as_bytes().to_vec()),
-        ..attr(name, AttributeType::String)
-    }
-}
-
-fn t_f32(name: &str, shape: &[usize], v: &[f32]) -> TensorProto {
-    data_to_tensor(name, &TensorData::from_f32(DType::F32, shape.to_vec(), v).unwrap())
-}
-
-fn t_i64(name: &str, shape: &[usize], v: &[i64]) -> TensorProto {
-    data_to_tensor(name, &TensorData::from_i64(DType::I64, shape.to_vec(), v).unwrap())
-}
 
 /// A one-graph model at a default-domain opset.
 struct M {
@@ -192,20 +98,6 @@ impl M {
 
     fn err(&self) -> String {
         self.import().expect_err("the import must fail").to_string()
-    }
-}
-
-fn iota(n: usize) -> Vec<f32> {
-    (0..n).map(|i| i as f32 * 0.25 - 1.0).collect()
-}
-
-fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "length: got {got:?}, want {want:?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-5 + 1e-4 * w.abs(),
-            "element {i}: got {g}, want {w} (all: {got:?})"
-        );
     }
 }
 

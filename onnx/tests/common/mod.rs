@@ -1,5 +1,7 @@
 //! Helpers shared by the ONNX crate's integration tests.
 
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -29,3 +31,4 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+pub mod proto;
