@@ -39,7 +39,11 @@ fn to_bhsd(cx: &mut Cx, x: V, h: u64, d: u64) -> Result<V, OnnxError> {
 /// `0, 1, .., n-1` (i64) along the last axis of a tensor of rank `rank` (other extents 1), where
 /// `n` is extent `axis` of `like` (static: a `Range`; symbolic: counted from `like` at run time).
 fn iota(cx: &mut Cx, like: V, axis: usize, rank: usize) -> Result<V, OnnxError> {
-    let n = cx.dims(like)[axis].clone();
+    let dims = cx.dims(like);
+    let n = dims
+        .get(axis)
+        .cloned()
+        .ok_or_else(|| cx.err(format!("expected a tensor of rank > {axis}, got {}", cx.ty(like).shape)))?;
     let line = match n.as_static() {
         Some(n) => cx.emit(
             Op::Range {
