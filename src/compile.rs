@@ -7,10 +7,12 @@
 //! runs anything: the target profile, the device requirements and the inputs' and outputs' specs.
 //! No device is needed: a binary for `adreno-740` compiles on any machine.
 
-use crate::artifact::{Artifact, DimSpec, Meta, Requirements, TensorSpec};
+use crate::artifact::{Artifact, DimSpec, Limits, Meta, Requirements, TensorSpec};
 use crate::error::{Error, Result};
 use crate::target::Target;
-use edgecc_backends::wgsl::{Precision, WgslError};
+use edgecc_autotune::ScheduleSource;
+use edgecc_backends::wgsl::WgslError;
+use edgecc_backends::Precision;
 use edgecc_ir::{Dim, Graph, ValueId};
 use std::collections::BTreeMap;
 
@@ -21,6 +23,10 @@ pub struct CompileOptions {
     pub precision: Precision,
     /// Values for symbolic dims (ONNX `dim_param`s); the others take their upper bound.
     pub shapes: BTreeMap<String, u64>,
+    /// Where each dispatch's schedule comes from: fixed per problem key (tests, the tuner),
+    /// else the default the target's capabilities give. Every dispatch of the binary records
+    /// its problem key and schedule.
+    pub schedules: ScheduleSource,
 }
 
 impl Default for CompileOptions {
@@ -28,6 +34,7 @@ impl Default for CompileOptions {
         CompileOptions {
             precision: Precision::F32,
             shapes: BTreeMap::new(),
+            schedules: ScheduleSource::defaults(),
         }
     }
 }
@@ -49,7 +56,14 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
     }
     let graph = crate::specialize(model, &options.shapes, true)?;
     crate::budget::check_tensor_sizes(&graph, crate::budget::max_tensor_bytes())?;
-    let (_, program) = crate::device::compile_wgsl(&graph, target.caps(), options.precision)?;
+    let (_, program) = crate::device::compile_wgsl_with(
+        &graph,
+        target.caps(),
+        &edgecc_backends::wgsl::compile::CompileOptions {
+            precision: options.precision,
+            schedules: options.schedules.clone(),
+        },
+    )?;
     // Specialization keeps the graph's values and ids; only their shapes become concrete.
     let specs = |ids: &[ValueId]| -> Vec<TensorSpec> { ids.iter().map(|&v| spec(model, v, &graph)).collect() };
     let meta = Meta {
@@ -58,6 +72,7 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
         backend: "wgsl".into(),
         precision: options.precision,
         requirements: Requirements::of(&program),
+        limits: Limits::of(target.caps()),
         inputs: specs(model.inputs()),
         outputs: specs(model.outputs()),
     };

@@ -8,8 +8,9 @@
 
 use crate::error::{Error, Result};
 use crate::optimize::{optimize, Optimized};
-use edgecc_autotune::DeviceCaps;
-use edgecc_backends::wgsl::{compile::compile, compile::CompileOptions, Precision, Program};
+use edgecc_autotune::{DeviceCaps, ScheduleSource};
+use edgecc_backends::wgsl::{compile::compile, compile::CompileOptions, Program};
+use edgecc_backends::Precision;
 use edgecc_ir::Graph;
 use edgecc_passes::RunOptions;
 
@@ -30,10 +31,23 @@ pub fn parse_precision(s: &str) -> Result<Precision> {
     }
 }
 
-/// Optimizes, fuses and generates WGSL for `graph` (static shapes) on a device with `caps`.
+/// Optimizes, fuses and generates WGSL for `graph` (static shapes) on a device with `caps`,
+/// every schedule the default for its problem.
 pub fn compile_wgsl(graph: &Graph, caps: &DeviceCaps, precision: Precision) -> Result<(Optimized, Program)> {
+    compile_wgsl_with(
+        graph,
+        caps,
+        &CompileOptions {
+            precision,
+            schedules: ScheduleSource::defaults(),
+        },
+    )
+}
+
+/// [`compile_wgsl`] with the code generator's options (precision and the schedule source).
+pub fn compile_wgsl_with(graph: &Graph, caps: &DeviceCaps, options: &CompileOptions) -> Result<(Optimized, Program)> {
     let opt = optimize(graph, "wgsl", &RunOptions::default()).map_err(Error::Pass)?;
-    let program = compile(&opt.kernels, caps, &CompileOptions { precision })?;
+    let program = compile(&opt.kernels, caps, options)?;
     Ok((opt, program))
 }
 

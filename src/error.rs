@@ -88,6 +88,16 @@ pub enum Error {
         dispatch: String,
         message: String,
     },
+    #[error(
+        "the binary's code was generated for a device with {limit} = {need}; device `{device}` has {have}: \
+         recompile the model for this device (--target auto)"
+    )]
+    BelowLimits {
+        device: String,
+        limit: &'static str,
+        need: u64,
+        have: u64,
+    },
     // ---- device binaries (`.edgebin`, src/artifact) ----
     /// A device binary read from (or written to) a file: `source` says what is wrong with it.
     #[error("{path}: {source}")]

@@ -9,7 +9,8 @@
 use crate::artifact::{Artifact, TensorSpec};
 use crate::error::{Error, Result};
 use crate::target::Device;
-use edgecc_backends::wgsl::{KernelTime, SessionOptions, WgslError};
+use edgecc_backends::wgsl::{SessionOptions, WgslError};
+use edgecc_backends::KernelTime;
 use edgecc_ir::TensorData;
 
 /// Loads binaries on one device.
@@ -92,6 +93,14 @@ impl Runtime {
     /// The checks before loading: the target, then the signature when one is required.
     fn check(&self, artifact: &Artifact) -> Result<()> {
         artifact.check_target(self.device.profile())?;
+        if let Some((limit, need, have)) = artifact.meta.limits.unmet_by(self.device.caps()) {
+            return Err(Error::BelowLimits {
+                device: self.device.adapter_name().to_string(),
+                limit,
+                need,
+                have,
+            });
+        }
         if let Some(key) = &self.verify_key {
             artifact.verify_signature(key)?;
         }

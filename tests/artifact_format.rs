@@ -157,7 +157,7 @@ fn layout_aligns_weights_and_stores_each_shader_once() {
         );
     }
     // Two identical encoder layers: their dispatches share shaders.
-    let shaders = manifest["program"]["shaders"].as_array().unwrap().len();
+    let shaders = manifest["program"]["code"].as_array().unwrap().len();
     let distinct: std::collections::HashSet<&str> = a.program.dispatches.iter().map(|d| &*d.wgsl).collect();
     assert_eq!(shaders, distinct.len());
     assert!(
@@ -222,10 +222,17 @@ fn errors_say_what_is_wrong_and_where() {
     assert!(msg(b"").contains("an empty file"));
 
     let mut b = bytes.clone();
-    b[8..12].copy_from_slice(&2u32.to_le_bytes());
+    b[8..12].copy_from_slice(&3u32.to_le_bytes());
     let e = msg(&b);
     assert!(
-        e.contains("format version 2") && e.contains("reads format version 1") && e.contains("newer edgecc"),
+        e.contains("format version 3") && e.contains("reads format version 2") && e.contains("newer edgecc"),
+        "{e}"
+    );
+    // A version-1 binary (no code table, no problem keys) is refused with a request to recompile.
+    b[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let e = msg(&b);
+    assert!(
+        e.contains("format version 1") && e.contains("recompile the model with this edgecc"),
         "{e}"
     );
 
@@ -327,7 +334,14 @@ fn resealed_semantic_errors_name_the_field() {
         ("\"dtype\":\"f32\"", "\"dtype\":\"q8\"", "unknown dtype `q8`"),
         ("\"arena_bytes\":", "\"arena_bytes\":0,\"x\":", "unknown field `x`"),
         ("\"workgroups\":[", "\"workgroups\":[65535,", "MANIFEST"),
-        ("\"shader\":0", "\"shader\":42", ".shader"),
+        ("\"code\":0", "\"code\":42", ".code"),
+        (
+            "\"format\":\"wgsl\"",
+            "\"format\":\"ptx\"",
+            "recompile the model for a WGSL target",
+        ),
+        ("\"schedule\":\"", "\"schedule\":\"tiles ", ".schedule"),
+        ("\"problem\":\"", "\"problem\":\"nonsense.", ".problem"),
         ("\"buffer\":0,\"writes\"", "\"buffer\":77,\"writes\"", "names buffer 77"),
     ];
     for (from, to, want) in cases {
@@ -353,12 +367,20 @@ fn resealed_semantic_errors_name_the_field() {
     s[0].1 = flipped.into_bytes();
     let e = load_error(&assemble(&s));
     assert!(e.contains("meta.requirements.subgroups"), "{e}");
+    // Limits the code was not generated for: a workgroup over the recorded invocation limit.
+    let mut s = sections_of(bytes);
+    let meta = String::from_utf8(s[0].1.clone()).unwrap();
+    let at = meta.find("\"max_workgroup_invocations\":").unwrap() + "\"max_workgroup_invocations\":".len();
+    let end = at + meta[at..].find(',').unwrap();
+    s[0].1 = format!("{}1{}", &meta[..at], &meta[end..]).into_bytes();
+    let e = load_error(&assemble(&s));
+    assert!(e.contains("over the limits it was generated for"), "{e}");
     // A shader that does not validate.
     let mut s = sections_of(bytes);
     let at = s[2].1.iter().position(|&c| c == b'{').unwrap();
     s[2].1[at] = b'(';
     let e = load_error(&assemble(&s));
-    assert!(e.contains("program.dispatches[") && e.contains(".shader"), "{e}");
+    assert!(e.contains("program.dispatches[") && e.contains(".code"), "{e}");
 }
 
 #[test]
@@ -597,6 +619,18 @@ fn a_binary_read_back_from_a_file_runs_bit_for_bit_like_the_original() {
         Err(e) => e.to_string(),
     };
     assert!(e.contains("`adreno-740`") && e.contains("`lavapipe`"), "{e}");
+    // A binary generated for more workgroup memory than the device has is refused, naming the
+    // limit, what the code needs and what the device has.
+    let mut bigger = compile(&mlp(), "lavapipe", Precision::F32);
+    bigger.meta.limits.shared_memory_bytes = u32::MAX;
+    let e = match runtime.load(&bigger) {
+        Ok(_) => panic!("a binary for a device with 4 GiB of workgroup memory was loaded on lavapipe"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("shared_memory_bytes") && e.contains(&u32::MAX.to_string()) && e.contains("recompile"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

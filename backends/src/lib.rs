@@ -1,9 +1,16 @@
 //! `edgecc-backends`: the backends that execute a graph: [`reference`], the CPU interpreter that
 //! is the oracle for every other backend and every pass, and [`wgsl`] (feature `wgsl`, on by
-//! default), WGSL codegen with the wgpu runtime.
+//! default), WGSL codegen with the wgpu runtime; [`lower`], the backend-neutral lowering they
+//! share (stage planning, problems and their keys, schedule choice).
 
 #![forbid(unsafe_code)]
 
+pub mod lower;
+pub mod precision;
 pub mod reference;
+pub mod timing;
 #[cfg(feature = "wgsl")]
 pub mod wgsl;
+
+pub use precision::Precision;
+pub use timing::KernelTime;

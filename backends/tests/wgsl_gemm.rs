@@ -228,7 +228,7 @@ fn gemm_default_schedules() {
         .iter()
         .enumerate()
     {
-        let s = GemmSchedule::default_for(&caps, m, n, k);
+        let s = GemmSchedule::default_for(&caps, m, n, k, 4);
         check_gemm(&gpu, &caps, &gemm(1, m, n, k, "f32", true), &s, 100 + i as u64);
     }
 }
@@ -237,7 +237,7 @@ fn gemm_default_schedules() {
 fn gemm_large_skinny() {
     let gpu = Gpu::open(None).unwrap();
     let caps = gpu.caps.clone();
-    let s = GemmSchedule::default_for(&caps, 64, 2048, 512);
+    let s = GemmSchedule::default_for(&caps, 64, 2048, 512, 4);
     check_gemm(&gpu, &caps, &gemm(1, 64, 2048, 512, "f32", true), &s, 7);
 }
 
@@ -279,7 +279,7 @@ fn gemm_f16() {
             );
         }
     }
-    let s = GemmSchedule::default_for(&caps, 65, 36, 128);
+    let s = GemmSchedule::default_for(&caps, 65, 36, 128, 4);
     check_gemm(&gpu, &caps, &gemm(2, 65, 36, 128, "f16", true), &s, 600);
 }
 
@@ -498,7 +498,7 @@ fn check_conv(gpu: &Gpu, conv: &Conv, ft: &str, s: Option<GemmSchedule>, seed: u
     let caps = &gpu.caps;
     let spec = conv.spec(ft);
     let (b, gm, gn, gk) = spec.gemm_dims();
-    let s = s.unwrap_or_else(|| GemmSchedule::default_for(caps, gm, gn, gk));
+    let s = s.unwrap_or_else(|| GemmSchedule::default_for(caps, gm, gn, gk, 4));
     let _ = b;
     let mut rng = Rng(seed);
     let isz: usize = conv.input.iter().product();

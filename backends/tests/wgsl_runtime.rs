@@ -51,6 +51,9 @@ fn dispatch(label: &str, wgsl: &str, bindings: &[(usize, bool)], workgroups: [u3
             .map(|&(buffer, writes)| Binding { buffer, writes })
             .collect(),
         workgroups,
+        // Hand-written shaders: no lowered problem; the key says so.
+        problem: edgecc_autotune::ProblemKey::parse("elementwise.handwritten").unwrap(),
+        schedule: edgecc_autotune::Schedule::Elementwise { workgroup: 64 },
     }
 }
 

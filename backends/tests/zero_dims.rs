@@ -78,6 +78,7 @@ fn run_wgsl(g: &Graph, inputs: &[TensorData]) -> Vec<TensorData> {
         &gpu.caps,
         &CompileOptions {
             precision: Precision::F32,
+            ..CompileOptions::default()
         },
     )
     .unwrap_or_else(|e| panic!("{name}: compile: {e}"));

@@ -36,7 +36,9 @@
 
 use crate::dce::live_nodes;
 use crate::error::PassError;
-use crate::kernel::{Buffer, BufferId, BufferKind, Kernel, KernelGraph, KernelKind, WeightData};
+use crate::kernel::{
+    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, OpClass, WeightData,
+};
 use edgecc_ir::{normalize_axis, Dim, Graph, NodeId, Op, Shape, ValueId};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
@@ -44,37 +46,16 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 /// Constants with at most this many elements are inlined into kernel bodies as immediates.
 pub const INLINE_CONST_MAX_ELEMENTS: usize = 1;
 
-/// How an op fuses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    /// A `Constant`: no kernel.
-    Const,
-    /// Pointwise: each output element from the same-index elements of its (broadcast) inputs.
-    Elem,
-    /// A pure remap of one input (views, transposes, splits, slices): free in a consumer's or a
-    /// producer's indexing.
-    Index,
-    /// Other injective ops (each output element from a few input elements): loop fusion only.
-    Loop,
-    MatMul,
-    Conv,
-    /// A reduction over some axes of its first input (see [`RowDomain`]).
-    Row,
-    Attention,
-    /// One op with a fixed schedule of its own (pools, group/instance norm, scans, top-k).
-    Window,
-}
-
-fn class_of(op: &Op) -> Class {
+fn class_of(op: &Op) -> OpClass {
     match op {
-        Op::Constant(_) => Class::Const,
+        Op::Constant(_) => OpClass::Const,
         Op::Unary(_)
         | Op::Cast { .. }
         | Op::Binary(_)
         | Op::Where
         | Op::Clip { .. }
         | Op::BatchNorm { .. }
-        | Op::Trilu { .. } => Class::Elem,
+        | Op::Trilu { .. } => OpClass::Elem,
         Op::Identity
         | Op::Reshape { .. }
         | Op::Squeeze { .. }
@@ -82,7 +63,7 @@ fn class_of(op: &Op) -> Class {
         | Op::Flatten { .. }
         | Op::Transpose { .. }
         | Op::Split { .. }
-        | Op::Slice { .. } => Class::Index,
+        | Op::Slice { .. } => OpClass::Index,
         Op::Expand { .. }
         | Op::Concat { .. }
         | Op::Pad { .. }
@@ -92,24 +73,24 @@ fn class_of(op: &Op) -> Class {
         | Op::Range { .. }
         | Op::ConstantOfShape { .. }
         | Op::Shape { .. }
-        | Op::Resize { .. } => Class::Loop,
-        Op::MatMul | Op::Gemm { .. } => Class::MatMul,
-        Op::Conv { .. } | Op::ConvTranspose { .. } => Class::Conv,
+        | Op::Resize { .. } => OpClass::Loop,
+        Op::MatMul | Op::Gemm { .. } => OpClass::MatMul,
+        Op::Conv { .. } | Op::ConvTranspose { .. } => OpClass::Conv,
         Op::Reduce { .. }
         | Op::Softmax { .. }
         | Op::LogSoftmax { .. }
         | Op::LayerNorm { .. }
         | Op::RmsNorm { .. }
         | Op::ArgMax { .. }
-        | Op::ArgMin { .. } => Class::Row,
-        Op::Attention { .. } => Class::Attention,
+        | Op::ArgMin { .. } => OpClass::Row,
+        Op::Attention { .. } => OpClass::Attention,
         Op::GroupNorm { .. }
         | Op::InstanceNorm { .. }
         | Op::MaxPool { .. }
         | Op::AveragePool { .. }
         | Op::GlobalAveragePool
         | Op::CumSum { .. }
-        | Op::TopK { .. } => Class::Window,
+        | Op::TopK { .. } => OpClass::Window,
     }
 }
 
@@ -183,7 +164,7 @@ enum GroupKind {
     /// Loop fusion: any injective ops, recomputed at each output index.
     Loop,
     /// Anchored on MatMul/Gemm, Conv, Attention or a window op: epilogues at the anchor's index.
-    Anchor(Class),
+    Anchor(OpClass),
     /// Row reductions over one row domain, with their elementwise prologue and epilogue.
     Row(RowDomain),
 }
@@ -200,11 +181,14 @@ struct Group {
     /// Results of layout ops folded into the store: nothing else in the group may read them but
     /// further views.
     terminal: HashSet<ValueId>,
+    /// The decomposed attention chains merged into this group: (scores MatMul, Softmax, output
+    /// MatMul), source node ids.
+    attention: Vec<[NodeId; 3]>,
 }
 
 struct Fuser<'g> {
     g: &'g Graph,
-    class: Vec<Class>,
+    class: Vec<OpClass>,
     live: Vec<bool>,
     /// Per value: the node defining it (`None` for graph inputs).
     producer: Vec<Option<NodeId>>,
@@ -274,7 +258,7 @@ impl<'g> Fuser<'g> {
                 .get_mut(o.index())
                 .ok_or_else(|| err(format!("graph output value id {} is out of range", o.0)))? = true;
         }
-        let class: Vec<Class> = g.nodes().iter().map(|n| class_of(&n.op)).collect();
+        let class: Vec<OpClass> = g.nodes().iter().map(|n| class_of(&n.op)).collect();
         let mut f = Fuser {
             g,
             class,
@@ -287,18 +271,18 @@ impl<'g> Fuser<'g> {
             dissolved: vec![false; nn],
         };
         for i in 0..nn {
-            if !f.live[i] || f.class[i] == Class::Const {
+            if !f.live[i] || f.class[i] == OpClass::Const {
                 continue;
             }
             let id = NodeId(i as u32);
             let node = g.node(id);
             let kind = match f.class[i] {
-                Class::Elem | Class::Index | Class::Loop => GroupKind::Loop,
-                Class::Row => match node.inputs.first().and_then(|&x| row_domain(&node.op, &g.ty(x).shape)) {
+                OpClass::Elem | OpClass::Index | OpClass::Loop => GroupKind::Loop,
+                OpClass::Row => match node.inputs.first().and_then(|&x| row_domain(&node.op, &g.ty(x).shape)) {
                     Some(d) => GroupKind::Row(d),
                     None => {
-                        f.class[i] = Class::Window;
-                        GroupKind::Anchor(Class::Window)
+                        f.class[i] = OpClass::Window;
+                        GroupKind::Anchor(OpClass::Window)
                     }
                 },
                 c => GroupKind::Anchor(c),
@@ -310,6 +294,7 @@ impl<'g> Fuser<'g> {
                 nodes: vec![id],
                 domain: node.outputs.iter().copied().collect(),
                 terminal: HashSet::new(),
+                attention: Vec::new(),
             });
         }
         Ok(f)
@@ -328,7 +313,7 @@ impl<'g> Fuser<'g> {
     }
 
     fn is_const(&self, v: ValueId) -> bool {
-        matches!(self.producer.get(v.index()).copied().flatten(), Some(n) if self.class[n.index()] == Class::Const)
+        matches!(self.producer.get(v.index()).copied().flatten(), Some(n) if self.class[n.index()] == OpClass::Const)
     }
 
     /// Groups reading a result of group `a` (other than `a`).
@@ -381,6 +366,7 @@ impl<'g> Fuser<'g> {
         g.nodes.extend(moved.nodes);
         g.nodes.sort();
         g.terminal.extend(moved.terminal);
+        g.attention.extend(moved.attention);
     }
 
     /// Phase 1: `Attention` ops are anchors already; merge decomposed attention chains.
@@ -393,15 +379,18 @@ impl<'g> Fuser<'g> {
             let Some(members) = self.attention_chain(NodeId(i as u32)) else {
                 continue;
             };
-            let Some(&last) = members.last() else { continue };
+            let (Some(&first), Some(&last)) = (members.first(), members.last()) else {
+                continue;
+            };
             let target = self.gid[last.index()];
             for &m in &members {
                 let mg = self.gid[m.index()];
                 self.absorb(target, mg);
             }
             let grp = &mut self.groups[target];
-            grp.kind = GroupKind::Anchor(Class::Attention);
+            grp.kind = GroupKind::Anchor(OpClass::Attention);
             grp.domain = g.node(last).outputs.iter().copied().collect();
+            grp.attention.push([first, NodeId(i as u32), last]);
         }
     }
 
@@ -445,14 +434,14 @@ impl<'g> Fuser<'g> {
                 return None;
             }
             match self.class[n.index()] {
-                Class::MatMul if node.op == Op::MatMul => {
+                OpClass::MatMul if node.op == Op::MatMul => {
                     if node.inputs.iter().any(|&i| is_weight(i)) {
                         return None;
                     }
                     chain.push(n);
                     break;
                 }
-                Class::Elem => {
+                OpClass::Elem => {
                     let mut main = node
                         .inputs
                         .iter()
@@ -479,7 +468,7 @@ impl<'g> Fuser<'g> {
         let mut by_operand: Vec<(ValueId, usize)> = Vec::new();
         for (i, node) in g.nodes().iter().enumerate() {
             let gi = self.gid[i];
-            if gi == NO_GROUP || self.class[i] != Class::MatMul || self.groups[gi].nodes.len() != 1 {
+            if gi == NO_GROUP || self.class[i] != OpClass::MatMul || self.groups[gi].nodes.len() != 1 {
                 continue;
             }
             let trans_a = matches!(node.op, Op::Gemm { trans_a: true, .. });
@@ -527,25 +516,25 @@ impl<'g> Fuser<'g> {
         let class = self.class[n.index()];
         match &grp.kind {
             GroupKind::Loop => match class {
-                Class::Elem | Class::Index | Class::Loop => Some(true),
+                OpClass::Elem | OpClass::Index | OpClass::Loop => Some(true),
                 _ => None,
             },
             GroupKind::Anchor(_) => match class {
-                Class::Elem if all_domain && member_inputs.iter().all(|&v| g.ty(v).shape == *out_shape) => Some(true),
-                Class::Index if all_viewable => Some(false),
+                OpClass::Elem if all_domain && member_inputs.iter().all(|&v| g.ty(v).shape == *out_shape) => Some(true),
+                OpClass::Index if all_viewable => Some(false),
                 _ if concat_of_members => Some(false),
                 _ => None,
             },
             GroupKind::Row(d) => match class {
-                Class::Elem if all_domain && d.fits(out_shape) => Some(true),
-                Class::Row
+                OpClass::Elem if all_domain && d.fits(out_shape) => Some(true),
+                OpClass::Row
                     if all_domain
                         && node.inputs.first().is_some_and(|v| member_inputs.contains(v))
                         && row_domain(&node.op, &g.ty(node.inputs[0]).shape).as_ref() == Some(d) =>
                 {
                     Some(true)
                 }
-                Class::Index if all_viewable => Some(false),
+                OpClass::Index if all_viewable => Some(false),
                 _ if concat_of_members => Some(false),
                 _ => None,
             },
@@ -563,7 +552,7 @@ impl<'g> Fuser<'g> {
         }
         let d = row_domain(&node.op, &g.ty(node.inputs[0]).shape)?;
         let ok = grp.nodes.iter().all(|&m| {
-            matches!(self.class[m.index()], Class::Elem | Class::Index | Class::Loop)
+            matches!(self.class[m.index()], OpClass::Elem | OpClass::Index | OpClass::Loop)
                 && g.node(m).outputs.iter().all(|&o| d.fits(&g.ty(o).shape))
         });
         ok.then_some(d)
@@ -577,7 +566,7 @@ impl<'g> Fuser<'g> {
             let class = self.class[i];
             if own == NO_GROUP
                 || self.groups[own].nodes.len() != 1
-                || !matches!(class, Class::Elem | Class::Index | Class::Loop | Class::Row)
+                || !matches!(class, OpClass::Elem | OpClass::Index | OpClass::Loop | OpClass::Row)
             {
                 continue;
             }
@@ -612,7 +601,7 @@ impl<'g> Fuser<'g> {
                     }
                     break;
                 }
-                if class == Class::Row {
+                if class == OpClass::Row {
                     if let Some(d) = self.loop_becomes_row(c, n) {
                         if self.would_cycle(c, own) {
                             continue;
@@ -660,7 +649,7 @@ impl<'g> Fuser<'g> {
                         let left_only = cn.inputs.first() == Some(&v) && !cn.inputs[1..].contains(&v);
                         let matmul = matches!(cn.op, Op::MatMul | Op::Gemm { trans_a: false, .. });
                         let same = *target.get_or_insert(cg) == cg;
-                        let anchor = matches!(self.groups[cg].kind, GroupKind::Anchor(Class::MatMul));
+                        let anchor = matches!(self.groups[cg].kind, GroupKind::Anchor(OpClass::MatMul));
                         if !(left_only
                             && matmul
                             && same
@@ -723,7 +712,7 @@ impl<'g> Fuser<'g> {
                 continue;
             }
             let pure = grp.nodes.iter().all(|&m| {
-                self.class[m.index()] == Class::Index
+                self.class[m.index()] == OpClass::Index
                     && self.g.node(m).outputs.iter().all(|o| !self.is_output[o.index()])
             });
             if !pure {
@@ -870,6 +859,7 @@ impl<'g> Fuser<'g> {
             kb.kg.kernels.push(Kernel {
                 name: format!("k{ki}_{}", d.anchor_name),
                 kind: d.kind,
+                fusion: d.fusion.clone(),
                 body,
                 inputs,
                 outputs,
@@ -907,7 +897,7 @@ impl<'g> Fuser<'g> {
             .nodes
             .iter()
             .copied()
-            .find(|&m| !matches!(self.class[m.index()], Class::Elem | Class::Index | Class::Loop))
+            .find(|&m| !matches!(self.class[m.index()], OpClass::Elem | OpClass::Index | OpClass::Loop))
             .unwrap_or(first);
         let anchor_name = sanitize(&g.node(anchor).name);
         let mut body = Graph::new(anchor_name.clone());
@@ -924,6 +914,8 @@ impl<'g> Fuser<'g> {
         let mut reads: Vec<ValueId> = Vec::new();
         let mut produced: Vec<ValueId> = Vec::new();
         let members: HashSet<NodeId> = grp.nodes.iter().copied().collect();
+        // Source member → its copy in the body.
+        let mut body_node: HashMap<NodeId, NodeId> = HashMap::new();
 
         // Maps an outside value into the body: an input, an inlined scalar, or a chain of
         // dissolved index ops recomputed here.
@@ -998,16 +990,44 @@ impl<'g> Fuser<'g> {
                     fetch(&mut body, v, &mut map)?;
                 }
             }
+            body_node.insert(m, NodeId(body.nodes().len() as u32));
             emit(&mut body, g, m, &mut map)?;
             produced.extend(node.outputs.iter().copied());
         }
         let kind = self.kernel_kind(gi);
+        // The decisions, in body node ids: each body node's class (nodes fetch recomputed in
+        // front of the members, dissolved index ops and inlined constants, by their op), and
+        // the attention chains matched.
+        let mut classes: Vec<OpClass> = body.nodes().iter().map(|n| class_of(&n.op)).collect();
+        for (&m, &b) in &body_node {
+            if let Some(c) = classes.get_mut(b.index()) {
+                *c = self.class[m.index()];
+            }
+        }
+        let mut attention = Vec::new();
+        for chain in &grp.attention {
+            let [scores, softmax, output] = chain.map(|n| body_node.get(&n).copied());
+            match (scores, softmax, output) {
+                (Some(scores), Some(softmax), Some(output)) => attention.push(AttentionMatch {
+                    scores,
+                    softmax,
+                    output,
+                }),
+                _ => {
+                    return Err(err(format!(
+                        "the attention chain at `{}` is not in its kernel",
+                        g.node(chain[1]).name
+                    )))
+                }
+            }
+        }
         Ok(Draft {
             body,
             reads,
             produced,
             map,
             kind,
+            fusion: FusionRecord { classes, attention },
             first,
             first_name: g.node(first).name.clone(),
             anchor_name,
@@ -1018,7 +1038,7 @@ impl<'g> Fuser<'g> {
         let grp = &self.groups[gi];
         match &grp.kind {
             GroupKind::Loop => {
-                if grp.nodes.iter().any(|&m| self.class[m.index()] == Class::Elem) {
+                if grp.nodes.iter().any(|&m| self.class[m.index()] == OpClass::Elem) {
                     KernelKind::Elementwise
                 } else {
                     KernelKind::Layout
@@ -1026,9 +1046,9 @@ impl<'g> Fuser<'g> {
             }
             GroupKind::Row(_) => KernelKind::Reduction,
             GroupKind::Anchor(c) => match c {
-                Class::Attention => KernelKind::Attention,
-                Class::Conv => KernelKind::Conv,
-                Class::MatMul => KernelKind::MatMulEpilogue,
+                OpClass::Attention => KernelKind::Attention,
+                OpClass::Conv => KernelKind::Conv,
+                OpClass::MatMul => KernelKind::MatMulEpilogue,
                 _ => KernelKind::Window,
             },
         }
@@ -1043,6 +1063,7 @@ impl Default for Group {
             nodes: Vec::new(),
             domain: HashSet::new(),
             terminal: HashSet::new(),
+            attention: Vec::new(),
         }
     }
 }
@@ -1057,6 +1078,7 @@ struct Draft {
     /// Source value → body value.
     map: HashMap<ValueId, ValueId>,
     kind: KernelKind,
+    fusion: FusionRecord,
     first: NodeId,
     first_name: String,
     anchor_name: String,

@@ -35,7 +35,7 @@
 //! ```
 
 use edgecc_ir::text::quote_name;
-use edgecc_ir::{DType, Graph, Shape, TensorData};
+use edgecc_ir::{DType, Graph, NodeId, Shape, TensorData};
 use std::fmt;
 
 /// Index of a buffer in [`KernelGraph::buffers`].
@@ -141,6 +141,8 @@ pub struct Kernel {
     /// Unique among the kernels: `k<index>_<first anchor node>`.
     pub name: String,
     pub kind: KernelKind,
+    /// Fusion's decisions about the body (op classes, matched attention chains).
+    pub fusion: FusionRecord,
     /// The computation. Its inputs are the `inputs` buffers (same names and types, in order), its
     /// outputs the `outputs` buffers; scalar constants are inlined as `Constant` nodes.
     pub body: Graph,
@@ -148,6 +150,49 @@ pub struct Kernel {
     pub inputs: Vec<BufferId>,
     /// The buffers written, in the order of the body's outputs (no duplicates).
     pub outputs: Vec<BufferId>,
+}
+
+/// How an op fuses (fusion's class of each node, recorded per kernel in [`FusionRecord`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpClass {
+    /// A `Constant`: no kernel.
+    Const,
+    /// Pointwise: each output element from the same-index elements of its (broadcast) inputs.
+    Elem,
+    /// A pure remap of one input (views, transposes, splits, slices): free in a consumer's or a
+    /// producer's indexing.
+    Index,
+    /// Other injective ops (each output element from a few input elements): loop fusion only.
+    Loop,
+    MatMul,
+    Conv,
+    /// A reduction over some axes of its first input (softmax, norms, sums, arg-max).
+    Row,
+    Attention,
+    /// One op with a fixed schedule of its own (pools, group/instance norm, scans, top-k).
+    Window,
+}
+
+/// A decomposed attention `MatMul(q, kᵀ) → pointwise (scale, mask) → Softmax(last axis) →
+/// MatMul(·, v)` that fusion matched and put in one kernel, as body node ids: code generation
+/// lowers it as one attention dispatch without looking for the pattern again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttentionMatch {
+    /// The first MatMul (the scores).
+    pub scores: NodeId,
+    pub softmax: NodeId,
+    /// The second MatMul (probabilities times values).
+    pub output: NodeId,
+}
+
+/// What fusion decided for one kernel, recorded so that later stages read it instead of
+/// deciding again.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FusionRecord {
+    /// The class of each body node, by body node index.
+    pub classes: Vec<OpClass>,
+    /// The decomposed attention chains matched, in body order.
+    pub attention: Vec<AttentionMatch>,
 }
 
 /// A constant's data, stored with the weight buffer that holds it.
@@ -337,6 +382,22 @@ impl fmt::Display for KernelGraph {
                 if !interface {
                     writeln!(f, "    {line}")?;
                 }
+            }
+            // Fusion's matched attention chains (by node name).
+            let node_name = |n: NodeId| {
+                k.body
+                    .nodes()
+                    .get(n.index())
+                    .map_or_else(|| format!("#{}", n.0), |node| quote_name(&node.name).into_owned())
+            };
+            for a in &k.fusion.attention {
+                writeln!(
+                    f,
+                    "    ; attention: scores {}, softmax {}, output {}",
+                    node_name(a.scores),
+                    node_name(a.softmax),
+                    node_name(a.output)
+                )?;
             }
             writeln!(f, "  }}")?;
         }

@@ -43,7 +43,9 @@ pub use dce::Dce;
 pub use egraph::Simplify;
 pub use error::PassError;
 pub use fuse::fuse;
-pub use kernel::{Buffer, BufferId, BufferKind, Kernel, KernelGraph, KernelKind, WeightData};
+pub use kernel::{
+    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, OpClass, WeightData,
+};
 pub use manager::{
     check_interface, pass_by_name, pipeline_for, Dump, Evaluator, Pass, PassContext, PassTiming, Pipeline, PipelineRun,
     RunOptions, DEFAULT_CONST_FOLD_MAX_ELEMENTS, KNOWN_PASSES, KNOWN_TARGETS,

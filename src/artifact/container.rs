@@ -1,13 +1,17 @@
 //! The `.edgebin` container: a header, a section table, the sections, and a trailer hash.
 //!
-//! # Layout (format version 1)
+//! # Layout (format version 2)
+//!
+//! Version 2 (issue 12) added the code table (format, arch, entry point per code entry), each
+//! dispatch's problem key and schedule, and the device limits the code was generated for;
+//! a version-1 binary is refused with a message that says to recompile.
 //!
 //! All integers are little-endian. Offsets are from the start of the file.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 8 | magic `b"EDGEBIN\0"` |
-//! | 8 | 4 | format version (`u32`, 1) |
+//! | 8 | 4 | format version (`u32`, 2) |
 //! | 12 | 4 | section count `n` (`u32`, 4 or 5) |
 //! | 16 | 56 × n | section table: per section `kind: u32`, `flags: u32` (0), `offset: u64`, `length: u64`, `sha256: [u8; 32]` of its bytes |
 //! | … | | zero padding, then the sections in table order, each at the first offset after the previous one (after the table for the first) that is a multiple of its alignment, zero padding between |
@@ -19,7 +23,7 @@
 //! |---|---|---|---|
 //! | 1 | META | 64 | JSON: edgecc version, target profile, backend, precision, device requirements |
 //! | 2 | MANIFEST | 64 | JSON: inputs and outputs (names, dtypes, shapes with symbolic dims), buffers with the arena plan, dispatches (kernel, label, shader, bindings, workgroups), the shader table and the weight table (see `manifest`) |
-//! | 3 | SHADERS | 64 | the distinct WGSL kernel texts, concatenated in order of first use |
+//! | 3 | SHADERS | 64 | the code: the distinct kernel texts (WGSL today), concatenated in order of first use |
 //! | 4 | WEIGHTS | 256 | every weight in its packed device layout, each at an offset that is a multiple of 256 (from the section start, so also from the file start), zero padding between |
 //! | 5 | SIGNATURE | 64 | optional: ed25519 public key (32 bytes) and signature (64 bytes) over the content digest (see `signing`) |
 //!
@@ -40,7 +44,7 @@ use sha2::{Digest, Sha256};
 /// The first 8 bytes of every device binary.
 pub const MAGIC: [u8; 8] = *b"EDGEBIN\0";
 /// The format version this edgecc writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Bytes of the fixed header (magic, version, section count).
 pub const HEADER_BYTES: usize = 16;
 /// Bytes of one section-table entry.
@@ -433,7 +437,14 @@ mod tests {
         b[8] = 7;
         let e = parse(&b).unwrap_err().to_string();
         assert!(
-            e.contains("format version 7") && e.contains("reads format version 1") && e.contains("newer"),
+            e.contains("format version 7") && e.contains("reads format version 2") && e.contains("newer"),
+            "{e}"
+        );
+        // A version-1 binary (before the code table and problem keys) says to recompile.
+        b[8] = 1;
+        let e = parse(&b).unwrap_err().to_string();
+        assert!(
+            e.contains("format version 1") && e.contains("recompile the model"),
             "{e}"
         );
     }

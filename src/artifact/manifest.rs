@@ -5,7 +5,10 @@
 //! ```json
 //! {"edgecc_version":"0.1.0","target":"lavapipe","backend":"wgsl","precision":"f32",
 //!  "requirements":{"shader_f16":false,"subgroups":false,"max_bindings":4,"max_binding_bytes":1024,
-//!                  "max_workgroups_per_dim":2,"storage_offset_alignment":256}}
+//!                  "max_workgroups_per_dim":2,"storage_offset_alignment":256},
+//!  "limits":{"max_workgroup_invocations":256,"max_workgroup_size_x":256,"max_workgroups_per_dim":65535,
+//!            "shared_memory_bytes":32768,"max_storage_binding_bytes":134217728,
+//!            "max_storage_buffers_per_stage":8,"storage_offset_alignment":256,"subgroup_size":0}}
 //! ```
 //! MANIFEST:
 //! ```json
@@ -15,21 +18,27 @@
 //!    "buffers":[{"name":"x","dtype":"f32","elem":"f32","shape":[2,8],"role":"input","placement":"own"},
 //!               {"name":"y","dtype":"f32","elem":"f32","shape":[2,4],"role":"output","placement":{"arena":256}}],
 //!    "inputs":[0],"outputs":[1],
-//!    "dispatches":[{"kernel":"k0","label":"k0","shader":0,"bindings":[{"buffer":0,"writes":false}],"workgroups":[1,1,1]}],
-//!    "shaders":[{"offset":0,"len":1234}],
+//!    "dispatches":[{"kernel":"k0","label":"k0","code":0,"problem":"elementwise.n16",
+//!                   "schedule":"elementwise wg=64","bindings":[{"buffer":0,"writes":false}],"workgroups":[1,1,1]}],
+//!    "code":[{"format":"wgsl","arch":"","entry":"main","offset":0,"len":1234}],
 //!    "weights":[{"buffer":2,"offset":0,"len":512}]}}
 //! ```
-//! Unknown fields are refused. Shader entries index the SHADERS section (the distinct WGSL texts,
-//! back to back, in order of first use, each used by some dispatch); weight entries index the
+//! Unknown fields are refused. `limits` are the device limits the code was generated for (the
+//! runtime refuses a device with less). Every dispatch records the canonical key of the problem
+//! it computes and the schedule it was compiled with (their text forms, parsed back on load).
+//! Code entries (format `wgsl`, no arch, entry point `main` today; `ptx`/`cubin` with an arch
+//! come with the CUDA backend) index the SHADERS section (the distinct texts, back to back, in
+//! order of first use, each used by some dispatch); weight entries index the
 //! WEIGHTS section (each weight at the first multiple of 256 after the previous one, zero
 //! padding between). Both JSON sections are canonical: the loader re-encodes what it parsed and
 //! refuses a section whose bytes differ, so that every accepted binary is exactly what
 //! [`Artifact::to_bytes`](super::Artifact::to_bytes) writes.
 
 use super::container::{Section, WEIGHT_ALIGN};
-use super::{DimSpec, Meta, Requirements, TensorSpec};
+use super::{DimSpec, Limits, Meta, Requirements, TensorSpec};
 use crate::error::{Error, Result};
-use edgecc_backends::wgsl::{Binding, DeviceBuffer, Dispatch, Elem, Placement, Precision, Program, Role};
+use edgecc_backends::wgsl::{Binding, DeviceBuffer, Dispatch, Elem, Placement, Program, Role};
+use edgecc_backends::Precision;
 use edgecc_ir::DType;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +50,22 @@ pub(super) struct MetaJson {
     backend: String,
     precision: PrecisionJson,
     requirements: RequirementsJson,
+    limits: LimitsJson,
+}
+
+/// The device limits the code was generated for (the target profile's, or the local adapter's
+/// for `--target auto`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsJson {
+    max_workgroup_invocations: u32,
+    max_workgroup_size_x: u32,
+    max_workgroups_per_dim: u32,
+    shared_memory_bytes: u32,
+    max_storage_binding_bytes: u64,
+    max_storage_buffers_per_stage: u32,
+    storage_offset_alignment: u32,
+    subgroup_size: u32,
 }
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -96,7 +121,7 @@ struct ProgramJson {
     inputs: Vec<usize>,
     outputs: Vec<usize>,
     dispatches: Vec<DispatchJson>,
-    shaders: Vec<RangeJson>,
+    code: Vec<CodeJson>,
     weights: Vec<WeightJson>,
 }
 
@@ -142,7 +167,9 @@ enum PlacementJson {
 struct DispatchJson {
     kernel: String,
     label: String,
-    shader: usize,
+    code: usize,
+    problem: String,
+    schedule: String,
     bindings: Vec<BindingJson>,
     workgroups: [u32; 3],
 }
@@ -156,7 +183,10 @@ struct BindingJson {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RangeJson {
+struct CodeJson {
+    format: String,
+    arch: String,
+    entry: String,
     offset: u64,
     len: u64,
 }
@@ -167,6 +197,36 @@ struct WeightJson {
     buffer: usize,
     offset: u64,
     len: u64,
+}
+
+/// The code format and entry point of every code entry this edgecc writes.
+const CODE_FORMAT: &str = "wgsl";
+const CODE_ENTRY: &str = "main";
+
+fn limits_json(l: &Limits) -> LimitsJson {
+    LimitsJson {
+        max_workgroup_invocations: l.max_workgroup_invocations,
+        max_workgroup_size_x: l.max_workgroup_size_x,
+        max_workgroups_per_dim: l.max_workgroups_per_dim,
+        shared_memory_bytes: l.shared_memory_bytes,
+        max_storage_binding_bytes: l.max_storage_binding_bytes,
+        max_storage_buffers_per_stage: l.max_storage_buffers_per_stage,
+        storage_offset_alignment: l.storage_offset_alignment,
+        subgroup_size: l.subgroup_size,
+    }
+}
+
+fn limits_of(l: &LimitsJson) -> Limits {
+    Limits {
+        max_workgroup_invocations: l.max_workgroup_invocations,
+        max_workgroup_size_x: l.max_workgroup_size_x,
+        max_workgroups_per_dim: l.max_workgroups_per_dim,
+        shared_memory_bytes: l.shared_memory_bytes,
+        max_storage_binding_bytes: l.max_storage_binding_bytes,
+        max_storage_buffers_per_stage: l.max_storage_buffers_per_stage,
+        storage_offset_alignment: l.storage_offset_alignment,
+        subgroup_size: l.subgroup_size,
+    }
 }
 
 fn precision_json(p: Precision) -> PrecisionJson {
@@ -290,10 +350,11 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
             max_workgroups_per_dim: r.max_workgroups_per_dim,
             storage_offset_alignment: r.storage_offset_alignment,
         },
+        limits: limits_json(&meta.limits),
     };
     // Distinct shader texts, in order of first use.
     let mut shaders = Vec::new();
-    let mut shader_table: Vec<RangeJson> = Vec::new();
+    let mut shader_table: Vec<CodeJson> = Vec::new();
     let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     // Dispatches usually share their text (`Arc`): looking it up by pointer first hashes each
     // distinct text once, not once per dispatch.
@@ -305,7 +366,10 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
             Some(&i) => i,
             None => {
                 let i = *texts.entry(&*d.wgsl).or_insert_with(|| {
-                    shader_table.push(RangeJson {
+                    shader_table.push(CodeJson {
+                        format: CODE_FORMAT.into(),
+                        arch: String::new(),
+                        entry: CODE_ENTRY.into(),
                         offset: shaders.len() as u64,
                         len: d.wgsl.len() as u64,
                     });
@@ -319,7 +383,9 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
         dispatches.push(DispatchJson {
             kernel: d.kernel.clone(),
             label: d.label.clone(),
-            shader: index,
+            code: index,
+            problem: d.problem.to_string(),
+            schedule: d.schedule.to_string(),
             bindings: d
                 .bindings
                 .iter()
@@ -370,7 +436,7 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
             inputs: program.inputs.clone(),
             outputs: program.outputs.clone(),
             dispatches,
-            shaders: shader_table,
+            code: shader_table,
             weights: weight_table,
         },
     };
@@ -470,6 +536,7 @@ pub(super) fn decode(
             max_workgroups_per_dim: r.max_workgroups_per_dim,
             storage_offset_alignment: r.storage_offset_alignment,
         },
+        limits: limits_of(&mj.limits),
         inputs: meta_inputs,
         outputs: meta_outputs,
     };
@@ -479,8 +546,18 @@ pub(super) fn decode(
     let mut texts: Vec<std::sync::Arc<str>> = Vec::new();
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut next = 0u64;
-    for (i, s) in p.shaders.iter().enumerate() {
-        let field = || format!("program.shaders[{i}]");
+    for (i, s) in p.code.iter().enumerate() {
+        let field = || format!("program.code[{i}]");
+        if s.format != CODE_FORMAT || !s.arch.is_empty() || s.entry != CODE_ENTRY {
+            return Err(bad(
+                field(),
+                format!(
+                    "is {} code (arch `{}`, entry `{}`); this edgecc runs {CODE_FORMAT} code with entry point \
+                     `{CODE_ENTRY}`: recompile the model for a WGSL target",
+                    s.format, s.arch, s.entry
+                ),
+            ));
+        }
         if s.offset != next {
             return Err(bad(
                 field(),
@@ -524,9 +601,9 @@ pub(super) fn decode(
     }
     if next != shaders_s.bytes.len() as u64 {
         return Err(bad(
-            "program.shaders",
+            "program.code",
             format!(
-                "the shaders cover {next} bytes of section SHADERS, which has {}",
+                "the code entries cover {next} bytes of section SHADERS, which has {}",
                 shaders_s.bytes.len()
             ),
         ));
@@ -535,30 +612,53 @@ pub(super) fn decode(
     let mut first_unused = 0;
     let mut dispatches = Vec::with_capacity(p.dispatches.len());
     for (i, d) in p.dispatches.into_iter().enumerate() {
-        let Some(text) = texts.get(d.shader) else {
+        let Some(text) = texts.get(d.code) else {
             return Err(bad(
-                format!("program.dispatches[{i}] `{}`.shader", d.label),
-                format!("is {}, but there are {} shaders", d.shader, texts.len()),
+                format!("program.dispatches[{i}] `{}`.code", d.label),
+                format!("is {}, but there are {} code entries", d.code, texts.len()),
             ));
         };
         // Canonical: shaders are stored in order of first use.
-        if d.shader > first_unused {
+        if d.code > first_unused {
             return Err(bad(
-                format!("program.dispatches[{i}] `{}`.shader", d.label),
+                format!("program.dispatches[{i}] `{}`.code", d.label),
                 format!(
-                    "is {}, but shader {first_unused} is not used yet; shaders are stored in order of first use",
-                    d.shader
+                    "is {}, but code entry {first_unused} is not used yet; code is stored in order of first use",
+                    d.code
                 ),
             ));
         }
-        if d.shader == first_unused {
+        if d.code == first_unused {
             first_unused += 1;
         }
         // In range: `texts` and `used` have the same length.
-        if let Some(u) = used.get_mut(d.shader) {
+        if let Some(u) = used.get_mut(d.code) {
             *u = true;
         }
+        let problem = edgecc_autotune::ProblemKey::parse(&d.problem)
+            .map_err(|e| bad(format!("program.dispatches[{i}] `{}`.problem", d.label), e))?;
+        let schedule: edgecc_autotune::Schedule = d
+            .schedule
+            .parse()
+            .map_err(|e: String| bad(format!("program.dispatches[{i}] `{}`.schedule", d.label), e))?;
+        match edgecc_autotune::schedule_kind_for(problem.kind()) {
+            None => {
+                return Err(bad(
+                    format!("program.dispatches[{i}] `{}`.problem", d.label),
+                    format!("`{problem}` is a problem of an unknown kind `{}`", problem.kind()),
+                ))
+            }
+            Some(want) if want != schedule.kind() => {
+                return Err(bad(
+                    format!("program.dispatches[{i}] `{}`.schedule", d.label),
+                    format!("`{schedule}` is not a {want} schedule, which problem `{problem}` takes"),
+                ))
+            }
+            Some(_) => {}
+        }
         dispatches.push(Dispatch {
+            problem,
+            schedule,
             kernel: d.kernel,
             label: d.label,
             wgsl: text.clone(),
@@ -574,7 +674,7 @@ pub(super) fn decode(
         });
     }
     if let Some(unused) = used.iter().position(|u| !u) {
-        return Err(bad(format!("program.shaders[{unused}]"), "is used by no dispatch"));
+        return Err(bad(format!("program.code[{unused}]"), "is used by no dispatch"));
     }
 
     // The weight table: canonical offsets, in range, zero padding.

@@ -18,7 +18,8 @@ pub mod validate;
 pub use container::FORMAT_VERSION;
 pub use signing::{read_signing_key, read_verifying_key, try_generate_key, write_key_pair};
 
-use edgecc_backends::wgsl::{Precision, Program};
+use edgecc_backends::wgsl::Program;
+use edgecc_backends::Precision;
 use edgecc_ir::DType;
 
 /// One dim of an input or output: fixed, or a symbolic dim (ONNX `dim_param`) that was bound
@@ -70,6 +71,86 @@ pub struct Requirements {
     pub storage_offset_alignment: u32,
 }
 
+/// The device limits a binary's code was generated for: the target profile's, or the local
+/// adapter's for `--target auto`. Schedules were chosen to fit them; a runtime refuses a device
+/// with less of any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_workgroup_invocations: u32,
+    pub max_workgroup_size_x: u32,
+    pub max_workgroups_per_dim: u32,
+    pub shared_memory_bytes: u32,
+    pub max_storage_binding_bytes: u64,
+    pub max_storage_buffers_per_stage: u32,
+    pub storage_offset_alignment: u32,
+    /// 0 when the code was generated without subgroup operations in mind.
+    pub subgroup_size: u32,
+}
+
+impl Limits {
+    /// The limits of a device with `caps`.
+    pub fn of(caps: &edgecc_autotune::DeviceCaps) -> Limits {
+        Limits {
+            max_workgroup_invocations: caps.max_workgroup_invocations,
+            max_workgroup_size_x: caps.max_workgroup_size_x,
+            max_workgroups_per_dim: caps.max_workgroups_per_dim,
+            shared_memory_bytes: caps.shared_memory_bytes,
+            max_storage_binding_bytes: caps.max_storage_binding_bytes,
+            max_storage_buffers_per_stage: caps.max_storage_buffers_per_stage,
+            storage_offset_alignment: caps.storage_offset_alignment,
+            subgroup_size: caps.subgroup_size,
+        }
+    }
+
+    /// The first limit of `self` that a device with `caps` does not meet: (name, this binary's
+    /// value, the device's). The storage-offset alignment is met when the device's divides it.
+    pub fn unmet_by(&self, caps: &edgecc_autotune::DeviceCaps) -> Option<(&'static str, u64, u64)> {
+        let pairs: [(&'static str, u64, u64); 6] = [
+            (
+                "max_workgroup_invocations",
+                self.max_workgroup_invocations.into(),
+                caps.max_workgroup_invocations.into(),
+            ),
+            (
+                "max_workgroup_size_x",
+                self.max_workgroup_size_x.into(),
+                caps.max_workgroup_size_x.into(),
+            ),
+            (
+                "max_workgroups_per_dim",
+                self.max_workgroups_per_dim.into(),
+                caps.max_workgroups_per_dim.into(),
+            ),
+            (
+                "shared_memory_bytes",
+                self.shared_memory_bytes.into(),
+                caps.shared_memory_bytes.into(),
+            ),
+            (
+                "max_storage_binding_bytes",
+                self.max_storage_binding_bytes,
+                caps.max_storage_binding_bytes,
+            ),
+            (
+                "max_storage_buffers_per_stage",
+                self.max_storage_buffers_per_stage.into(),
+                caps.max_storage_buffers_per_stage.into(),
+            ),
+        ];
+        if let Some(p) = pairs.into_iter().find(|(_, need, have)| have < need) {
+            return Some(p);
+        }
+        let (need, have) = (
+            self.storage_offset_alignment.max(1),
+            caps.storage_offset_alignment.max(1),
+        );
+        if need % have != 0 {
+            return Some(("storage_offset_alignment", need.into(), have.into()));
+        }
+        None
+    }
+}
+
 /// Everything about a binary besides its program.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Meta {
@@ -82,6 +163,8 @@ pub struct Meta {
     pub backend: String,
     pub precision: Precision,
     pub requirements: Requirements,
+    /// The device limits the code was generated for.
+    pub limits: Limits,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
 }

@@ -619,20 +619,22 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
                 format!("no device profile to validate shaders with: {e}"),
             )
         })?;
-    // Workgroup limits are the profile's; a binary for a local adapter that matches no profile
-    // (`--target auto`) meets that adapter's limits when its pipelines are created (a refusal
-    // there is reported as a binary that does not fit the device).
-    let limits = edgecc_autotune::profile(&meta.target).is_ok();
+    // Workgroup limits are the ones the binary records it was generated for (the profile's, or
+    // the local adapter's for `--target auto`); the runtime checks the device has them.
+    let l = &meta.limits;
     let caps = edgecc_autotune::DeviceCaps {
         shader_f16: r.shader_f16,
         subgroup_size: if r.subgroups { base.subgroup_size.max(1) } else { 0 },
+        max_workgroup_invocations: l.max_workgroup_invocations,
+        max_workgroup_size_x: l.max_workgroup_size_x,
+        shared_memory_bytes: l.shared_memory_bytes,
         ..base
     };
     // Dispatches of one distinct shader share its text (`Arc`): each is validated (or found in
     // the process-wide cache, which hashes the text) once per call, not once per dispatch.
     let mut infos: std::collections::HashMap<*const u8, ShaderInfo> = std::collections::HashMap::new();
     for (k, d) in p.dispatches.iter().enumerate() {
-        let field = || format!("program.dispatches[{k}] `{}`.shader", d.label);
+        let field = || format!("program.dispatches[{k}] `{}`.code", d.label);
         let key = std::sync::Arc::as_ptr(&d.wgsl) as *const u8;
         let info = match infos.get(&key) {
             Some(i) => i.clone(),
@@ -660,24 +662,23 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
                 format!("has workgroup size {size:?}, over the 256 along y and 64 along z every device allows"),
             ));
         }
-        if limits
-            && (size[0] > caps.max_workgroup_size_x
-                || size[1] > caps.max_workgroup_size_x
-                || invocations > u64::from(caps.max_workgroup_invocations))
+        if size[0] > caps.max_workgroup_size_x
+            || size[1] > caps.max_workgroup_size_x
+            || invocations > u64::from(caps.max_workgroup_invocations)
         {
             return Err(bad(
                 field(),
                 format!(
-                    "has workgroup size {size:?}, over the target's limits ({} per dimension, {} invocations)",
+                    "has workgroup size {size:?}, over the limits it was generated for ({} per dimension, {} invocations)",
                     caps.max_workgroup_size_x, caps.max_workgroup_invocations
                 ),
             ));
         }
-        if limits && info.workgroup_bytes > u64::from(caps.shared_memory_bytes) {
+        if info.workgroup_bytes > u64::from(caps.shared_memory_bytes) {
             return Err(bad(
                 field(),
                 format!(
-                    "declares {} bytes of workgroup memory, over the target's {}",
+                    "declares {} bytes of workgroup memory, over the {} it was generated for",
                     info.workgroup_bytes, caps.shared_memory_bytes
                 ),
             ));

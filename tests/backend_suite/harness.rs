@@ -175,6 +175,7 @@ impl Backend for Wgsl {
             let kg = edgecc_passes::fuse(g).map_err(|e| RunError::Failed(e.to_string()))?;
             let opts = CompileOptions {
                 precision: self.precision,
+                ..CompileOptions::default()
             };
             compile(&kg, &gpu.caps, &opts).map_err(|e| classify(e.into()))?
         };

@@ -1,21 +1,22 @@
-//! Lowering of one anchor stage (see [`crate::wgsl::stages`]) through its template: the caller
+//! Lowering of one anchor stage (see [`crate::lower::stages`]) through its template: the caller
 //! functions (`load_*`, `store_*`, `mask_*`) are emitted here with the expression emitter, so
 //! prologues (views, broadcasts, recomputed elementwise ops) live in the loads and the epilogue
 //! region and store layout live in the stores.
 
-use super::attention::{default_attention_schedule, emit_attention, AttnSpec};
-use super::compile::{emit_stores, emitter, finish, Ctx, KernelCx};
+use super::attention::{emit_attention, AttnSpec};
 use super::conv::{emit_conv, ConvSpec};
+use super::dispatch::{emit_stores, emitter, finish, Ctx, KernelCx};
 use super::error::{Result, WgslError};
 use super::expr::Emitter;
 use super::gemm::{emit_gemm, GemmSpec};
 use super::index::{broadcast, delinearize};
 use super::rowreduce::{emit_row, RowOp, RowSpec};
-use super::stages::Stage;
 use super::template::Emitted;
 use super::topk::{emit_topk, TopKSpec};
 use super::types::literal;
-use edgecc_autotune::{GemmSchedule, ReduceSchedule};
+use crate::lower::stages::Stage;
+use crate::lower::{AttentionProblem, Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
+use edgecc_autotune::{GemmSchedule, ReduceSchedule, Schedule};
 use edgecc_ir::{normalize_axis, DType, Op, ReduceOp, ValueId};
 
 fn s(v: &[&str]) -> Vec<String> {
@@ -31,6 +32,35 @@ fn unsupported(kc: &KernelCx, msg: impl Into<String>) -> WgslError {
 
 fn tmpl(kc: &KernelCx, r: std::result::Result<Emitted, String>) -> Result<Emitted> {
     r.map_err(|m| unsupported(kc, m))
+}
+
+/// The schedule of `problem` from the compile options' schedule source (a fixed one that does
+/// not fit the device is an error naming the kernel).
+fn choose(cx: &Ctx, kc: &KernelCx, problem: Problem) -> Result<Chosen> {
+    crate::lower::choose(cx.schedules, cx.caps, &problem).map_err(|m| unsupported(kc, m))
+}
+
+fn gemm_schedule<'c>(kc: &KernelCx, c: &'c Chosen) -> Result<&'c GemmSchedule> {
+    match &c.schedule {
+        Schedule::Gemm(g) => Ok(g),
+        other => Err(unsupported(kc, format!("a GEMM dispatch got schedule `{other}`"))),
+    }
+}
+
+fn reduce_schedule<'c>(kc: &KernelCx, c: &'c Chosen) -> Result<&'c ReduceSchedule> {
+    match &c.schedule {
+        Schedule::Reduce(r) => Ok(r),
+        other => Err(unsupported(kc, format!("a row dispatch got schedule `{other}`"))),
+    }
+}
+
+/// The problem dtype of a float type string (`"f16"` or else f32).
+fn float_dtype(ft: &str) -> DType {
+    if ft == "f16" {
+        DType::F16
+    } else {
+        DType::F32
+    }
 }
 
 /// One WGSL function: `fn name(params) -> ret { stmts; return expr; }` from the emitter's
@@ -143,6 +173,7 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let (batch, ai, bi, oi): (Vec<u64>, Vec<String>, Vec<String>, Vec<String>);
     let acc_expr: String;
     let mut c_operand = None;
+    let (mut layout_a, mut layout_b) = (Layout::RowMajor, Layout::RowMajor);
     if let Op::Gemm {
         alpha,
         beta,
@@ -159,6 +190,12 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         oi = s(&["m", "n"]);
         acc_expr = format!("acc * {}", literal("f32", *alpha as f64));
         c_operand = node.inputs.get(2).map(|&c| (c, *beta));
+        if *trans_a {
+            layout_a = Layout::Transposed;
+        }
+        if *trans_b {
+            layout_b = Layout::Transposed;
+        }
     } else {
         let (ra, rb) = (ash.len(), bsh.len());
         m = if ra == 1 { 1 } else { ash[ra - 2] };
@@ -234,9 +271,21 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         a_vec4: false,
         b_vec4: false,
     };
-    let sched = GemmSchedule::default_for(cx.caps, m, n, k);
-    let emitted = tmpl(kc, emit_gemm(&spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    let chosen = choose(
+        cx,
+        kc,
+        Problem::Gemm(GemmProblem {
+            batch: spec.batch,
+            m,
+            n,
+            k,
+            dtype: float_dtype(ft),
+            a: layout_a,
+            b: layout_b,
+        }),
+    )?;
+    let emitted = tmpl(kc, emit_gemm(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }
 
 fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -334,12 +383,26 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         "store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32)",
         None,
     );
-    let m_gemm = spec.n * spec.out_spatial.iter().product::<u64>();
-    let n_gemm = spec.m / groups.max(1);
-    let k_gemm = spec.c / groups.max(1) * spec.kernel.iter().product::<u64>();
-    let sched = GemmSchedule::default_for(cx.caps, m_gemm, n_gemm, k_gemm);
-    let emitted = tmpl(kc, emit_conv(&spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    let chosen = choose(
+        cx,
+        kc,
+        Problem::Conv(ConvProblem {
+            n: spec.n,
+            c: spec.c,
+            m: spec.m,
+            groups: spec.groups,
+            in_spatial: spec.in_spatial.clone(),
+            kernel: spec.kernel.clone(),
+            out_spatial: spec.out_spatial.clone(),
+            strides: spec.strides.clone(),
+            pads_begin: spec.pads_begin.clone(),
+            dilations: spec.dilations.clone(),
+            transposed: spec.transposed,
+            dtype: float_dtype(ft),
+        }),
+    )?;
+    let emitted = tmpl(kc, emit_conv(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }
 
 /// A norm's (scale, bias, per-channel) operands: applied by the store.
@@ -574,9 +637,19 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         op,
         ft,
     };
-    let sched = ReduceSchedule::default_for(cx.caps, map.len);
-    let emitted = tmpl(kc, emit_row(&spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    let chosen = choose(
+        cx,
+        kc,
+        Problem::Row(RowProblem {
+            op: op.key_name().into(),
+            rows: map.rows,
+            len: map.len,
+            dtype: float_dtype(ft),
+            slots: op.reduce_slots(),
+        }),
+    )?;
+    let emitted = tmpl(kc, emit_row(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }
 
 fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -632,7 +705,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     finish_attention(cx, kc, em, funcs, stage, out, &batch, &spec)
 }
 
-/// A decomposed attention (see [`crate::wgsl::stages::AttentionChain`]) as one attention
+/// A decomposed attention (see [`crate::lower::stages::AttentionChain`]) as one attention
 /// dispatch: q and kᵀ are the first MatMul's operands, the pointwise chain between it and the
 /// softmax becomes `score_s`, v is the second MatMul's right operand.
 fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -711,9 +784,23 @@ fn finish_attention(
     let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
     em.unbind_all();
     funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
-    let sched = default_attention_schedule(cx.caps, spec);
-    let emitted = tmpl(kc, emit_attention(spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    let chosen = choose(
+        cx,
+        kc,
+        Problem::Attention(AttentionProblem {
+            batch: spec.batch,
+            lq: spec.lq,
+            lk: spec.lk,
+            d: spec.d,
+            dv: spec.dv,
+            causal: spec.causal,
+            mask: spec.has_mask,
+            score_fn: spec.score_fn,
+            dtype: float_dtype(spec.ft),
+        }),
+    )?;
+    let emitted = tmpl(kc, emit_attention(spec, &chosen.schedule, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }
 
 fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -773,7 +860,17 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         largest,
         ft,
     };
-    let sched = ReduceSchedule::default_for(cx.caps, spec.len);
-    let emitted = tmpl(kc, emit_topk(&spec, &sched, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes)
+    let chosen = choose(
+        cx,
+        kc,
+        Problem::TopK(TopKProblem {
+            rows: spec.rows,
+            len: spec.len,
+            k: spec.k,
+            largest,
+            dtype: em.dtype(x),
+        }),
+    )?;
+    let emitted = tmpl(kc, emit_topk(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
+    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }

@@ -33,10 +33,9 @@
 use super::rowreduce::{check_ft, check_i32, NAN, NEG_INF};
 use super::template::{grid, Emitted, FLAT_WID};
 use super::types::literal;
-use edgecc_autotune::{DeviceCaps, Schedule};
-
-/// The most output accumulators one invocation may hold in registers.
-pub const MAX_ACCUMULATORS: u64 = 64;
+use edgecc_autotune::{
+    attention_check, attention_default, attention_row_threads, AttentionExtents, DeviceCaps, Schedule,
+};
 
 /// One attention kernel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,60 +63,29 @@ pub struct AttnSpec<'a> {
     pub ft: &'a str,
 }
 
-/// Row stride of the staged K/V blocks: the wider head, padded by one element when even (fewer
-/// bank conflicts when neighbouring invocations read neighbouring keys).
-fn kv_stride(spec: &AttnSpec) -> u64 {
-    let w = spec.d.max(spec.dv).max(1);
-    if w.is_multiple_of(2) {
-        w + 1
-    } else {
-        w
-    }
-}
-
-/// Invocations per query row in the softmax update: `threads / block_q`, at most `block_k`.
-fn rows_threads(block_q: u64, block_k: u64, threads: u64) -> u64 {
-    (threads / block_q.max(1)).clamp(1, block_k.max(1))
-}
-
-/// Bytes of workgroup memory a `(block_q, block_k, threads)` schedule takes.
-pub fn attention_shared_bytes(spec: &AttnSpec, block_q: u64, block_k: u64, threads: u64) -> u64 {
-    let e = if spec.ft == "f16" { 2 } else { 4 };
-    let tpr = rows_threads(block_q, block_k, threads);
-    (block_q * spec.d.max(1) + block_k * kv_stride(spec)) * e
-        + (block_q * block_k + 3 * block_q + 2 * block_q * tpr) * 4
-}
-
-/// The default schedule: 16 query rows (fewer for short queries: one for decoding), 32 keys per
-/// block, 128 invocations (64 for a single query row), shrunk until the workgroup memory fits
-/// the device and the accumulators per invocation stay at most [`MAX_ACCUMULATORS`] / 2.
-pub fn default_attention_schedule(caps: &DeviceCaps, spec: &AttnSpec) -> Schedule {
-    let max_t = caps.max_workgroup_invocations.min(caps.max_workgroup_size_x).max(1) as u64;
-    let mut bq = spec.lq.clamp(1, 16).next_power_of_two();
-    let mut bk = spec.lk.clamp(1, 32).next_power_of_two().max(8);
-    let mut threads = (if bq == 1 { 64 } else { 128 }).min(max_t);
-    while (bq * spec.dv).div_ceil(threads) > MAX_ACCUMULATORS / 2 && threads * 2 <= max_t.min(256) {
-        threads *= 2;
-    }
-    while (bq * spec.dv).div_ceil(threads) > MAX_ACCUMULATORS / 2 && bq > 1 {
-        bq /= 2;
-    }
-    while attention_shared_bytes(spec, bq, bk, threads) > caps.shared_memory_bytes as u64 {
-        if bk > 8 && bk >= bq {
-            bk /= 2;
-        } else if bq > 1 {
-            bq /= 2;
-        } else if bk > 1 {
-            bk /= 2;
-        } else {
-            break;
+impl AttnSpec<'_> {
+    /// The extents the attention schedule's default and fit rule read
+    /// ([`edgecc_autotune::attention_check`]).
+    pub fn extents(&self) -> AttentionExtents {
+        AttentionExtents {
+            lq: self.lq,
+            lk: self.lk,
+            d: self.d,
+            dv: self.dv,
+            elem_bytes: if self.ft == "f16" { 2 } else { 4 },
         }
     }
-    Schedule::Attention {
-        block_q: bq as u32,
-        block_k: bk as u32,
-        threads: threads as u32,
-    }
+}
+
+/// Bytes of workgroup memory a `(block_q, block_k, threads)` schedule takes
+/// ([`edgecc_autotune::attention_shared_bytes`]).
+pub fn attention_shared_bytes(spec: &AttnSpec, block_q: u64, block_k: u64, threads: u64) -> u64 {
+    edgecc_autotune::attention_shared_bytes(&spec.extents(), block_q, block_k, threads)
+}
+
+/// The default schedule of `spec` ([`edgecc_autotune::attention_default`]).
+pub fn default_attention_schedule(caps: &DeviceCaps, spec: &AttnSpec) -> Schedule {
+    attention_default(caps, &spec.extents())
 }
 
 /// `i + k` as WGSL for an i32 expression `i` and a constant `k` of either sign.
@@ -150,39 +118,8 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     ] {
         check_i32(v, name, what)?;
     }
-    if bq == 0 || bk == 0 || t == 0 {
-        return Err(format!(
-            "{what}: block_q, block_k and threads must be positive, got {sched:?}"
-        ));
-    }
-    let max_t = caps.max_workgroup_invocations.min(caps.max_workgroup_size_x) as u64;
-    if t > max_t {
-        return Err(format!(
-            "{what}: {t} invocations per workgroup exceed the device's {max_t} (`{}`)",
-            caps.name
-        ));
-    }
-    let shared = attention_shared_bytes(spec, bq, bk, t);
-    if shared > caps.shared_memory_bytes as u64 {
-        return Err(format!(
-            "{what}: block_q {bq} x block_k {bk} with d {} / dv {} takes {shared} bytes of workgroup memory, \
-             more than the device's {} (`{}`); use smaller blocks",
-            spec.d, spec.dv, caps.shared_memory_bytes, caps.name
-        ));
-    }
-    if bq > t {
-        return Err(format!(
-            "{what}: block_q {bq} exceeds the {t} invocations (each row's softmax update needs one)"
-        ));
-    }
+    attention_check(caps, &spec.extents(), bq, bk, t).map_err(|e| format!("{what}: {e}"))?;
     let nacc = (bq * spec.dv).div_ceil(t).max(1);
-    if nacc > MAX_ACCUMULATORS {
-        return Err(format!(
-            "{what}: {nacc} output accumulators per invocation (block_q {bq} x dv {} / {t} invocations) exceed \
-             {MAX_ACCUMULATORS}; use more invocations or a smaller block_q",
-            spec.dv
-        ));
-    }
     let qblocks = spec.lq.div_ceil(bq).max(1);
     let groups = spec
         .batch
@@ -192,8 +129,8 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
 
     let ft = spec.ft;
     let (d, dv, lq, lk) = (spec.d, spec.dv, spec.lq, spec.lk);
-    let ks = kv_stride(spec);
-    let tpr = rows_threads(bq, bk, t);
+    let ks = spec.extents().kv_stride();
+    let tpr = attention_row_threads(bq, bk, t);
     let nkb = lk.div_ceil(bk);
     let shift = lk as i64 - lq as i64;
     let scale = literal("f32", spec.scale as f64);

@@ -3,61 +3,41 @@
 //! 1. Device buffers: every kernel-graph buffer with its device element ([`Elem`]) and static
 //!    shape; activations and outputs placed in one arena by the memory plan (offsets aligned to
 //!    the device's storage-offset alignment, sizes in device bytes).
-//! 2. Each kernel is planned into stages ([`crate::wgsl::stages`]); each anchor stage is lowered
+//! 2. Each kernel is planned into stages ([`crate::lower::stages`]); each anchor stage is lowered
 //!    by its template (`anchors.rs`), the remaining outputs by one-invocation-per-element
 //!    dispatches ([`pointwise`]).
 //! 3. Every shader is assembled (bindings, helpers, caller functions, template) and validated
 //!    by naga; an invalid shader is an internal error naming the kernel.
 
 use super::anchors;
+use super::dispatch::{emit_stores, emitter, finish, Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::expr::{helper_text, Emitter, Source};
 use super::index::delinearize;
-use super::program::{to_device_bytes, Binding, DeviceBuffer, Dispatch, Placement, Program, Role};
-use super::stages::{plan_kernel, Store};
+use super::program::{to_device_bytes, DeviceBuffer, Placement, Program, Role};
 use super::template::{grid, Emitted};
 use super::types::{Elem, Precision};
-use super::validate::validate;
-use edgecc_autotune::DeviceCaps;
-use edgecc_ir::{Graph, ValueId};
+use crate::lower::stages::{plan_kernel, Store};
+use crate::lower::{ElementwiseProblem, Problem};
+use edgecc_autotune::{DeviceCaps, Schedule, ScheduleSource};
+use edgecc_ir::ValueId;
 use edgecc_passes::{plan_with_sizes, BufferKind, Kernel, KernelGraph, PlanOptions};
-use std::collections::{BTreeSet, HashMap};
 
 /// Options of [`compile`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompileOptions {
     pub precision: Precision,
+    /// Where each dispatch's schedule comes from: fixed per problem key, else the default the
+    /// device capabilities give.
+    pub schedules: ScheduleSource,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             precision: Precision::F32,
+            schedules: ScheduleSource::defaults(),
         }
     }
-}
-
-/// Compilation state shared by the kernels of one program.
-pub(crate) struct Ctx<'a> {
-    pub caps: &'a DeviceCaps,
-    pub prec: Precision,
-    pub buffers: Vec<DeviceBuffer>,
-    pub dispatches: Vec<Dispatch>,
-    /// The distinct shader texts so far (dispatches with the same text share it).
-    pub shaders: std::collections::HashSet<std::sync::Arc<str>>,
-    pub uses_subgroups: bool,
-}
-
-/// One kernel being lowered: its body and where each body value is stored.
-pub(crate) struct KernelCx<'k> {
-    pub kernel: &'k Kernel,
-    pub g: &'k Graph,
-    /// Values readable from a buffer: body inputs, and values stored by earlier dispatches.
-    pub avail: HashMap<ValueId, usize>,
-    /// The buffer each store target goes to (kernel outputs and scratch).
-    pub targets: HashMap<ValueId, usize>,
-    /// Dispatches emitted so far for this kernel.
-    pub count: usize,
 }
 
 /// Compiles `kg` (with static shapes) for a device with `caps`.
@@ -118,6 +98,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
     // An output that is also an input or a weight keeps its own buffer.
     let mut cx = Ctx {
         caps,
+        schedules: &opts.schedules,
         prec,
         buffers,
         dispatches: Vec::new(),
@@ -154,7 +135,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
 
 fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
     let g = &k.body;
-    let plan = plan_kernel(g);
+    let plan = plan_kernel(g, &k.fusion.attention);
     let mut kc = KernelCx {
         kernel: k,
         g,
@@ -209,135 +190,6 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
     Ok(())
 }
 
-/// A fresh emitter for one dispatch of `kc`, with every available value as a source.
-pub(crate) fn emitter<'k>(cx: &Ctx, kc: &KernelCx<'k>) -> Emitter<'k> {
-    let mut em = Emitter::new(kc.g, cx.prec, &kc.kernel.name);
-    for (&v, &b) in &kc.avail {
-        em.add_source(v, source_of(cx, b));
-    }
-    em
-}
-
-/// The emitter's view of program buffer `b`.
-pub(crate) fn source_of(cx: &Ctx, b: usize) -> Source {
-    let buf = &cx.buffers[b];
-    Source {
-        var: format!("buf{b}"),
-        elem: buf.elem,
-        shape: buf.shape.clone(),
-    }
-}
-
-/// Emits the stores of `stores` whose value is in `values` (all when `None`), for the element at
-/// `idx` of the anchor's result.
-pub(crate) fn emit_stores(
-    cx: &Ctx,
-    kc: &KernelCx,
-    em: &mut Emitter,
-    stores: &[Store],
-    values: Option<&[ValueId]>,
-    idx: &[String],
-) -> Result<Vec<usize>> {
-    let mut written = Vec::new();
-    for s in stores {
-        if values.is_some_and(|vs| !vs.contains(&s.value)) {
-            continue;
-        }
-        let val = em.value_at(s.value, idx)?;
-        let reg = em.reg(s.value);
-        let mut cur = idx.to_vec();
-        let mut cur_shape = em.shape(s.value)?;
-        for &n in &s.chain {
-            let node = kc.g.node(n);
-            let out_shape = em.shape(node.outputs[0])?;
-            cur = match &node.op {
-                edgecc_ir::Op::Transpose { perm } => perm.iter().map(|&p| cur[p as usize].clone()).collect(),
-                _ => {
-                    let lin = super::index::linearize(&cur, &cur_shape);
-                    let lv = em.fresh();
-                    em.stmt(&format!("let {lv}: i32 = {lin};"));
-                    delinearize(&lv, &out_shape)
-                }
-            };
-            cur_shape = out_shape;
-        }
-        let b = *kc.targets.get(&s.target).ok_or_else(|| {
-            WgslError::Internal(format!(
-                "kernel `{}`: no buffer for stored value `{}`",
-                kc.kernel.name,
-                kc.g.value(s.target).name
-            ))
-        })?;
-        let dst = source_of(cx, b);
-        em.store(&dst, &cur, &val, reg);
-        written.push(b);
-    }
-    Ok(written)
-}
-
-/// Assembles, validates and records one dispatch: `funcs` are the caller functions (and for
-/// pointwise dispatches the whole entry point), `em` the emitter whose helpers they use.
-pub(crate) fn finish(
-    cx: &mut Ctx,
-    kc: &mut KernelCx,
-    em: &Emitter,
-    funcs: &str,
-    emitted: &Emitted,
-    writes: &[usize],
-) -> Result<()> {
-    let label = if kc.count == 0 {
-        kc.kernel.name.clone()
-    } else {
-        format!("{}.{}", kc.kernel.name, kc.count)
-    };
-    kc.count += 1;
-    let body = format!("{}{funcs}{}", helper_text(&em.helpers), emitted.code);
-    let mut head = String::new();
-    if cx.prec == Precision::F16 {
-        head.push_str("enable f16;\n\n");
-    }
-    let mut bindings = Vec::new();
-    let used: BTreeSet<usize> = (0..cx.buffers.len())
-        .filter(|b| body.contains(&format!("buf{b}[")) || body.contains(&format!("buf{b})")))
-        .collect();
-    // Bindings are named by slot (`b0`, `b1`, ...), not by program buffer, so identical kernels
-    // (the layers of a transformer) produce identical shaders and share one pipeline.
-    let mut body = body;
-    for (j, &b) in used.iter().enumerate() {
-        body = body
-            .replace(&format!("buf{b}["), &format!("b{j}["))
-            .replace(&format!("buf{b})"), &format!("b{j})"));
-        head.push_str(&format!(
-            "@group(0) @binding({j}) var<storage, read_write> b{j}: array<{}>;\n",
-            cx.buffers[b].elem.wgsl()
-        ));
-        bindings.push(Binding {
-            buffer: b,
-            writes: writes.contains(&b),
-        });
-    }
-    let text = format!("{head}\n{body}");
-    // Identical shaders (the layers of a transformer) share one text, validated once.
-    let wgsl: std::sync::Arc<str> = match cx.shaders.get(text.as_str()) {
-        Some(w) => w.clone(),
-        None => {
-            validate(&label, &text, cx.caps)?;
-            let w: std::sync::Arc<str> = text.into();
-            cx.shaders.insert(w.clone());
-            w
-        }
-    };
-    cx.uses_subgroups |= emitted.uses_subgroups;
-    cx.dispatches.push(Dispatch {
-        kernel: kc.kernel.name.clone(),
-        label,
-        wgsl,
-        bindings,
-        workgroups: emitted.workgroups,
-    });
-    Ok(())
-}
-
 /// One invocation per element of `shape`, computing and storing every value of `vs`.
 fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> Result<()> {
     let n: u64 = shape.iter().product();
@@ -350,7 +202,19 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
             message: format!("{n} elements do not fit 32-bit indexing"),
         });
     }
-    let wg = elementwise_workgroup(cx.caps);
+    let chosen = crate::lower::choose(
+        cx.schedules,
+        cx.caps,
+        &Problem::Elementwise(ElementwiseProblem { numel: n }),
+    )
+    .map_err(|m| WgslError::Unsupported {
+        kernel: kc.kernel.name.clone(),
+        message: m,
+    })?;
+    let wg = match chosen.schedule {
+        Schedule::Elementwise { workgroup } => workgroup,
+        _ => elementwise_workgroup(cx.caps),
+    };
     let workgroups =
         grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
             kernel: kc.kernel.name.clone(),
@@ -377,7 +241,7 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
         workgroups,
         uses_subgroups: false,
     };
-    finish(cx, kc, &em, "", &emitted, &writes)?;
+    finish(cx, kc, &em, "", &emitted, &writes, chosen)?;
     for &v in vs {
         if let Some(&b) = kc.targets.get(&v) {
             kc.avail.insert(v, b);
@@ -389,8 +253,8 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
 /// Invocations per workgroup of one-invocation-per-element dispatches (the elementwise
 /// schedule's default).
 pub(crate) fn elementwise_workgroup(caps: &DeviceCaps) -> u32 {
-    match edgecc_autotune::Schedule::elementwise(caps) {
-        edgecc_autotune::Schedule::Elementwise { workgroup } => workgroup.max(1),
+    match Schedule::elementwise(caps) {
+        Schedule::Elementwise { workgroup } => workgroup.max(1),
         _ => 64,
     }
 }

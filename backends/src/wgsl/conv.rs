@@ -306,7 +306,7 @@ mod tests {
                                 4 / groups * 3u64.pow(rank as u32)
                             )
                         );
-                        let s = GemmSchedule::default_for(&caps, m, n, k);
+                        let s = GemmSchedule::default_for(&caps, m, n, k, 4);
                         let e = emit_conv(&sp, &s, &caps).unwrap();
                         let wgsl = format!("{}{}", caller(ft), e.code);
                         validate("conv", &wgsl, &caps).unwrap_or_else(|err| panic!("{sp:?}: {err}\n{wgsl}"));
@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn bad_specs_are_errors() {
         let caps = profile("lavapipe").unwrap();
-        let s = GemmSchedule::default_for(&caps, 16, 16, 16);
+        let s = GemmSchedule::default_for(&caps, 16, 16, 16, 4);
         let ok = spec(2, false, 2, "f32");
         assert!(emit_conv(&ok, &s, &caps).is_ok());
         let e = emit_conv(

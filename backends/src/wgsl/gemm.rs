@@ -103,7 +103,8 @@ fn guarded(conds: &[String], body: &str) -> String {
     }
 }
 
-/// Checks that a schedule can be emitted for a float type on a device.
+/// Checks that a schedule can be emitted for a float type on a device: the float type, then the
+/// one GEMM fit rule ([`GemmSchedule::check`]).
 pub(crate) fn check_schedule(s: &GemmSchedule, ft: &str, caps: &DeviceCaps) -> Result<(), String> {
     let elem_bytes = match ft {
         "f32" => 4,
@@ -116,40 +117,7 @@ pub(crate) fn check_schedule(s: &GemmSchedule, ft: &str, caps: &DeviceCaps) -> R
         }
         other => return Err(format!("GEMM float type must be f32 or f16, not `{other}`")),
     };
-    let bad = |why: &str| Err(format!("GEMM schedule {s:?} does not fit: {why}"));
-    if s.tile_m == 0 || s.tile_n == 0 || s.tile_k == 0 || s.reg_m == 0 || s.reg_n == 0 {
-        return bad("tile and register-block sizes must be positive");
-    }
-    if !s.tile_m.is_multiple_of(s.reg_m) || !s.tile_n.is_multiple_of(s.reg_n) {
-        return bad("tile_m and tile_n must be multiples of reg_m and reg_n");
-    }
-    if s.tile_m > 4096 || s.tile_n > 4096 || s.tile_k > 4096 {
-        return bad("tiles larger than 4096 are not supported");
-    }
-    let threads = s.threads();
-    if threads > caps.max_workgroup_invocations || threads > caps.max_workgroup_size_x {
-        return bad(&format!(
-            "{threads} invocations per workgroup, the device allows {} ({} along x)",
-            caps.max_workgroup_invocations, caps.max_workgroup_size_x
-        ));
-    }
-    if s.vector_width != 1 && s.vector_width != 4 {
-        return bad("vector_width must be 1 or 4 on WGSL");
-    }
-    if s.stages != 1 && s.stages != 2 {
-        return bad("stages must be 1 or 2 on WGSL (2 = double-buffered tiles)");
-    }
-    if s.mma.is_some() {
-        return bad("WGSL has no tensor-core MMA");
-    }
-    let shared = (s.tile_m as u64 + s.tile_n as u64) * s.tile_k as u64 * elem_bytes * s.stages as u64;
-    if shared > caps.shared_memory_bytes as u64 {
-        return bad(&format!(
-            "{shared} bytes of workgroup memory, the device has {}",
-            caps.shared_memory_bytes
-        ));
-    }
-    Ok(())
+    s.check(caps, elem_bytes)
 }
 
 /// Emits the GEMM template for `spec` with schedule `s`. See the module docs for the caller
@@ -552,7 +520,7 @@ mod tests {
                             a_vec4: vec4 && k % 4 == 0,
                             b_vec4: vec4 && n % 4 == 0,
                         };
-                        let mut scheds = vec![GemmSchedule::default_for(&caps, m, n, k)];
+                        let mut scheds = vec![GemmSchedule::default_for(&caps, m, n, k, 4)];
                         scheds.push(sched(16, 16, 8, 2, 2, 4, 2));
                         scheds.push(sched(24, 20, 6, 3, 5, 4, 1));
                         for s in scheds {

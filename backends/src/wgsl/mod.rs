@@ -5,6 +5,9 @@
 //! - [`program`]: the compiled [`Program`] (device buffers, dispatches) and host<->device data.
 //! - [`device`]: adapters, device creation, capabilities read off the adapter.
 //! - [`validate`]: naga validation, SPIR-V and MSL output.
+//! - [`compile`]: the driver (buffers, the memory plan, one kernel after another); `anchors`
+//!   lowers each anchor stage through its template (`gemm`, `conv`, `rowreduce`, `attention`,
+//!   `topk`); `dispatch` holds the state both share and assembles each dispatch.
 #![allow(clippy::too_many_arguments)]
 
 mod anchors;
@@ -12,6 +15,7 @@ pub mod attention;
 pub mod compile;
 pub mod conv;
 pub mod device;
+mod dispatch;
 pub mod error;
 pub mod expr;
 pub mod gemm;
@@ -19,7 +23,8 @@ pub mod index;
 pub mod program;
 pub mod rowreduce;
 pub mod runtime;
-pub mod stages;
+/// The stage planner, now backend-neutral in [`crate::lower::stages`].
+pub use crate::lower::stages;
 pub mod template;
 pub mod topk;
 pub mod types;

@@ -85,6 +85,10 @@ pub struct Dispatch {
     pub bindings: Vec<Binding>,
     /// Workgroup counts (x, y, z), each within the device's per-dimension limit.
     pub workgroups: [u32; 3],
+    /// The canonical key of the problem this dispatch computes.
+    pub problem: edgecc_autotune::ProblemKey,
+    /// The schedule it was compiled with.
+    pub schedule: edgecc_autotune::Schedule,
 }
 
 /// A whole compiled model.

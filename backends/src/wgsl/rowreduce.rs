@@ -91,6 +91,33 @@ impl RowOp {
         }
     }
 
+    /// The op's name in a problem key (lower case).
+    pub fn key_name(self) -> &'static str {
+        match self {
+            RowOp::Sum => "sum",
+            RowOp::Mean => "mean",
+            RowOp::Max => "max",
+            RowOp::Min => "min",
+            RowOp::Prod => "prod",
+            RowOp::ArgMax { .. } => "argmax",
+            RowOp::ArgMin { .. } => "argmin",
+            RowOp::Softmax => "softmax",
+            RowOp::LogSoftmax => "logsoftmax",
+            RowOp::LayerNorm { .. } => "layernorm",
+            RowOp::RmsNorm { .. } => "rmsnorm",
+        }
+    }
+
+    /// 4-byte workgroup-memory values per invocation the template's reductions take (value and
+    /// index for the arg ops): the row problem's fit rule reads it.
+    pub fn reduce_slots(self) -> u32 {
+        if matches!(self, RowOp::ArgMax { .. } | RowOp::ArgMin { .. }) {
+            2
+        } else {
+            1
+        }
+    }
+
     /// Whether the op stores one value per element (`store_y`) rather than one per row.
     pub fn per_element(self) -> bool {
         matches!(
@@ -275,35 +302,12 @@ pub(crate) struct WgReduce {
 }
 
 impl WgReduce {
-    /// Checks the schedule against the device: invocation limits, subgroups, and the workgroup
-    /// memory of `slots` 4-byte values per invocation.
+    /// Checks the schedule against the device with the reduce fit rule
+    /// ([`ReduceSchedule::check`], `slots` 4-byte workgroup values per invocation).
     pub(crate) fn new(s: &ReduceSchedule, caps: &DeviceCaps, slots: u32, what: &str) -> Result<WgReduce, String> {
-        let t = s.threads;
-        if t == 0 {
-            return Err(format!("{what}: a reduce schedule needs at least one invocation"));
-        }
-        let max = caps.max_workgroup_invocations.min(caps.max_workgroup_size_x);
-        if t > max {
-            return Err(format!(
-                "{what}: {t} invocations per workgroup exceed the device's {max} (`{}`)",
-                caps.name
-            ));
-        }
-        if s.subgroups && !caps.has_subgroups() {
-            return Err(format!(
-                "{what}: the schedule uses subgroup operations but `{}` has none",
-                caps.name
-            ));
-        }
-        let bytes = t as u64 * slots as u64 * 4;
-        if bytes > caps.shared_memory_bytes as u64 {
-            return Err(format!(
-                "{what}: {bytes} bytes of workgroup memory exceed the device's {} (`{}`); use fewer invocations",
-                caps.shared_memory_bytes, caps.name
-            ));
-        }
+        s.check(caps, slots).map_err(|e| format!("{what}: {e}"))?;
         Ok(WgReduce {
-            threads: t,
+            threads: s.threads,
             subgroups: s.subgroups,
         })
     }
@@ -504,7 +508,7 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
     if arg && spec.len == 0 && spec.rows > 0 {
         return Err(format!("{what}: cannot take an arg-extremum of an empty row"));
     }
-    let red = WgReduce::new(s, caps, if arg { 2 } else { 1 }, &what)?;
+    let red = WgReduce::new(s, caps, spec.op.reduce_slots(), &what)?;
     let t = red.threads;
     let mut workgroups = grid(spec.rows, caps.max_workgroups_per_dim).map_err(|e| format!("{what}: {e}"))?;
     if spec.op.per_element() && spec.len == 0 {

@@ -14,29 +14,7 @@
 
 use edgecc_ir::DType;
 
-/// Float precision of a compiled program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Precision {
-    /// f32 storage and arithmetic.
-    F32,
-    /// f16 storage and arithmetic for float tensors, f32 accumulation in GEMMs and reductions.
-    /// Needs `SHADER_F16`.
-    F16,
-}
-
-impl Precision {
-    /// The WGSL float type.
-    pub fn float(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F16 => "f16",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        self.float()
-    }
-}
+pub use crate::precision::Precision;
 
 /// A storage element type on the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 /// weights in their device layout, with a SHA-256 of every section. `edgecc run FILE.edgebin`
 /// loads it on a device of its target profile; no model file or compiler is needed there.
 /// Compiling needs no device: a binary for `adreno-740` compiles on any machine. Tile sizes come
-/// from the target's device profile (tuned schedules, `--tuning-db`, come with the autotuner).
+/// from the target's device profile, or from `--schedule` per problem key (a tuning database
+/// comes with the autotuner).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   edgecc compile examples/transformer_block.eir --target lavapipe -o block.edgebin
@@ -40,6 +41,13 @@ pub struct Args {
     /// (repeatable); the others take their upper bound. The binary runs on exactly these shapes.
     #[arg(long = "shape", value_name = "NAME=VALUE")]
     pub shapes: Vec<String>,
+    /// Fix one kernel's schedule instead of the target's default, as
+    /// `PROBLEM_KEY=SCHEDULE` (repeatable), e.g.
+    /// `--schedule 'gemm.f32.b1.m64.n64.k64.a=mk.b=kn=gemm tile=32x32x16 reg=4x4 vec=4 stages=1'`.
+    /// `edgecc inspect OUT.edgebin` lists every dispatch's problem key and schedule. A schedule
+    /// that does not fit the target is an error naming the kernel.
+    #[arg(long = "schedule", value_name = "KEY=SCHEDULE")]
+    pub schedules: Vec<String>,
     /// Also write every kernel's shader in this format: `wgsl`, `spirv` or `msl` (`ptx` and
     /// `cubin` come with the CUDA backend), one file per dispatch.
     #[arg(long, value_name = "FORMAT")]
@@ -71,6 +79,12 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     };
     let precision = edgecc::device::parse_precision(&args.precision)?;
     let shapes = edgecc::parse_shape_args(&args.shapes)?;
+    let mut schedules = edgecc_autotune::ScheduleSource::defaults();
+    for text in &args.schedules {
+        schedules
+            .fix_text(text)
+            .map_err(|e| anyhow::anyhow!("--schedule {text:?}: {e}"))?;
+    }
     let output = args
         .output
         .clone()
@@ -92,11 +106,19 @@ pub fn main(args: Args) -> anyhow::Result<()> {
             CompileOptions {
                 precision,
                 shapes: Default::default(),
+                schedules,
             },
         )
     } else {
         match edgecc::load_model(&args.model, &Default::default()) {
-            Ok(graph) => (graph, CompileOptions { precision, shapes }),
+            Ok(graph) => (
+                graph,
+                CompileOptions {
+                    precision,
+                    shapes,
+                    schedules,
+                },
+            ),
             // A graph whose shapes infer only with its dims given (a `Concat` of a symbolic
             // `past` and a static extent) is loaded with them: its binary has static shapes.
             Err(_) if !shapes.is_empty() => (
@@ -104,6 +126,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
                 CompileOptions {
                     precision,
                     shapes: Default::default(),
+                    schedules,
                 },
             ),
             Err(e) => return Err(e.into()),

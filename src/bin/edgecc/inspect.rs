@@ -191,6 +191,17 @@ fn inspect_binary(args: &Args) -> anyhow::Result<()> {
     for t in &m.outputs {
         println!("  output {}", spec(t));
     }
+    let l = &m.limits;
+    println!(
+        "generated for: {} invocations per workgroup ({} along x), {} bytes of workgroup memory, \
+         {} workgroups per dim, {} bytes per storage binding, {} storage buffers per stage",
+        l.max_workgroup_invocations,
+        l.max_workgroup_size_x,
+        l.shared_memory_bytes,
+        l.max_workgroups_per_dim,
+        l.max_storage_binding_bytes,
+        l.max_storage_buffers_per_stage
+    );
     let r = &m.requirements;
     println!(
         "requires: f16 {}, subgroups {}, {} bindings per dispatch, {} bytes per binding, {} workgroups per dim, \
@@ -213,10 +224,12 @@ fn inspect_binary(args: &Args) -> anyhow::Result<()> {
     println!("dispatches ({}):", p.dispatches.len());
     for d in &p.dispatches {
         println!(
-            "  {:<28} workgroups {:?}, {} bindings",
+            "  {:<28} workgroups {:?}, {} bindings, problem {}, schedule {}",
             d.label,
             d.workgroups,
-            d.bindings.len()
+            d.bindings.len(),
+            d.problem,
+            d.schedule
         );
     }
     match &a.signature {
@@ -285,7 +298,7 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
     // A device target (a profile, `auto`) optimizes with its backend's pipeline.
     let pipeline_name = match target {
         "reference" | "wgsl" => target,
-        _ if crate::run::check_target(target)? => "wgsl",
+        _ if crate::executor::check_target(target)? => "wgsl",
         _ => target,
     };
     let pipeline = pipeline_for(pipeline_name)?;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod compile;
+mod executor;
 mod inputs;
 mod inspect;
 mod keygen;

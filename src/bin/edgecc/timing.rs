@@ -2,10 +2,18 @@
 //! timed runs of one compiled model, summarized as median and minimum per inference, with the
 //! per-dispatch GPU times of a profiling session averaged over the timed runs.
 
-use crate::run::Executor;
-use edgecc::backends::wgsl::KernelTime;
+use edgecc::backends::KernelTime;
 use edgecc_ir::TensorData;
 use std::time::Instant;
+
+/// What [`measure`] times: something that runs a model on inputs, and may have per-dispatch GPU
+/// times of its last run.
+pub trait Timed {
+    /// Runs once on `inputs` (in graph-input order).
+    fn run(&mut self, inputs: &[TensorData]) -> edgecc::Result<Vec<TensorData>>;
+    /// Each dispatch's GPU time in the last run, when profiling.
+    fn profile(&self) -> Option<&[KernelTime]>;
+}
 
 /// Wall-clock times of the timed runs, in milliseconds per inference.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +71,7 @@ pub struct Measured {
 }
 
 /// Runs `exec` on `inputs` `warmup` times untimed, then `runs` (at least 1) times timed.
-pub fn measure(exec: &mut Executor, inputs: &[TensorData], warmup: u32, runs: u32) -> edgecc::Result<Measured> {
+pub fn measure(exec: &mut impl Timed, inputs: &[TensorData], warmup: u32, runs: u32) -> edgecc::Result<Measured> {
     let mut outputs = Vec::new();
     for _ in 0..warmup {
         outputs = exec.run(inputs)?;

@@ -1,9 +1,10 @@
 //! `edgecc verify`: run a model on a device target and on the reference interpreter with the same
 //! inputs, and compare every output element by element within a tolerance.
 
+use crate::executor::{check_target, Executor};
 use crate::inputs;
-use crate::run::{check_target, Executor};
-use edgecc::backends::wgsl::Precision;
+use crate::timing::Timed;
+use edgecc::backends::Precision;
 use edgecc_ir::{DType, TensorData};
 use std::path::PathBuf;
 

@@ -11,16 +11,7 @@ use super::super::device::Gpu;
 use super::super::error::{Result, WgslError};
 use super::super::program::Program;
 
-/// The GPU time of one dispatch of the last run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct KernelTime {
-    /// The dispatch's unique label.
-    pub label: String,
-    /// The kernel the dispatch belongs to.
-    pub kernel: String,
-    /// Nanoseconds between the start and the end of the dispatch's compute pass.
-    pub ns: f64,
-}
+pub use crate::timing::KernelTime;
 
 /// Query sets and buffers for timing every dispatch of a program.
 pub(super) struct Profiler {

@@ -1,7 +1,7 @@
 //! The stage planner: how one fused kernel's body becomes dispatches.
 //!
 //! Ops that can be computed one element at a time (pointwise ops, views, movement, small
-//! windows; see [`inlinable`]) are inlined by [`crate::wgsl::expr`] wherever they are read. Every
+//! windows; see [`inlinable`]) are inlined by the expression walk of each backend (`wgsl::expr` today) wherever they are read. Every
 //! other op is an *anchor* with a template of its own (GEMM, convolution, row reduction,
 //! attention, top-k), and each anchor is one dispatch, in body order:
 //!
@@ -18,8 +18,13 @@
 //!
 //! Kernel outputs that no anchor stores are computed by final one-invocation-per-element
 //! dispatches (one per output shape).
+//!
+//! A decomposed attention is one dispatch when fusion matched it (the kernel's
+//! [`edgecc_passes::FusionRecord`]): the planner reads that decision and never looks for the
+//! pattern itself.
 
 use edgecc_ir::{Graph, NodeId, Op, ValueId};
+use edgecc_passes::AttentionMatch;
 use std::collections::{HashMap, HashSet};
 
 /// Whether `op` can be computed one element at a time by the expression emitter.
@@ -132,8 +137,9 @@ pub struct KernelPlan {
     pub scratch: Vec<ValueId>,
 }
 
-/// Plans `body` (a kernel body: its inputs are buffers, its outputs the kernel's outputs).
-pub fn plan_kernel(body: &Graph) -> KernelPlan {
+/// Plans `body` (a kernel body: its inputs are buffers, its outputs the kernel's outputs);
+/// `matched` are the attention chains fusion matched in it.
+pub fn plan_kernel(body: &Graph, matched: &[AttentionMatch]) -> KernelPlan {
     let outputs: HashSet<ValueId> = body.outputs().iter().copied().collect();
     let mut consumers: HashMap<ValueId, Vec<NodeId>> = HashMap::new();
     for (i, n) in body.nodes().iter().enumerate() {
@@ -231,7 +237,7 @@ pub fn plan_kernel(body: &Graph) -> KernelPlan {
             attention: None,
         });
     }
-    merge_attention(body, &mut stages, &mut scratch, &consumers);
+    merge_attention(body, matched, &mut stages, &mut scratch, &consumers);
     let rest = body
         .outputs()
         .iter()
@@ -269,17 +275,27 @@ fn view_chain(
     }
 }
 
-/// Replaces each run of stages `MatMul → Softmax → MatMul` that is a decomposed attention (the
-/// scores' region feeds only the softmax over the last axis, whose result feeds only the second
-/// MatMul as its left operand, nothing of it stored) by one attention stage.
+/// Replaces the three stages `MatMul → Softmax → MatMul` of each attention chain fusion matched
+/// by one attention stage. The checks here are of the plan, not a search for the pattern: the
+/// scores' region feeds only the softmax, whose result feeds only the second MatMul, nothing of
+/// either stored. (Fusion matches only chains whose intermediate values are private, so they
+/// hold; were one not to, its three stages stay three dispatches, which compute the same.)
 fn merge_attention(
     body: &Graph,
+    matched: &[AttentionMatch],
     stages: &mut Vec<Stage>,
     scratch: &mut Vec<ValueId>,
     consumers: &HashMap<ValueId, Vec<NodeId>>,
 ) {
-    let mut i = 0;
-    while i + 2 < stages.len() {
+    for m in matched {
+        let Some(i) = stages.iter().position(|s| s.anchor == m.scores) else {
+            continue;
+        };
+        let lined_up = stages.get(i + 1).is_some_and(|s| s.anchor == m.softmax)
+            && stages.get(i + 2).is_some_and(|s| s.anchor == m.output);
+        if !lined_up {
+            continue;
+        }
         if let Some(chain) = attention_at(body, &stages[i..i + 3], consumers) {
             let dropped: Vec<ValueId> = stages[i..i + 2]
                 .iter()
@@ -290,7 +306,6 @@ fn merge_attention(
             merged.attention = Some(chain);
             stages.splice(i..i + 3, [merged]);
         }
-        i += 1;
     }
 }
 

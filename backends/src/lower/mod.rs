@@ -1,0 +1,19 @@
+//! Backend-neutral lowering, compiled in every feature set: what every code generator (WGSL
+//! today, CUDA next) shares.
+//!
+//! - [`stages`]: the stage planner, how one fused kernel's body becomes dispatches (anchors with
+//!   their epilogue regions and stores, and the pointwise rest).
+//! - [`problem`]: the problem of each anchor dispatch (`GemmProblem`, `ConvProblem`,
+//!   `RowProblem`, `AttentionProblem`, `TopKProblem`, `ElementwiseProblem`) with its canonical
+//!   key, default schedule and fit rule.
+//! - [`schedule`]: choosing a dispatch's schedule from the [`edgecc_autotune::ScheduleSource`]
+//!   of the compile options, checked by the problem's fit rule.
+
+pub mod problem;
+pub mod schedule;
+pub mod stages;
+
+pub use problem::{
+    AttentionProblem, ConvProblem, ElementwiseProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem,
+};
+pub use schedule::{choose, Chosen};
