@@ -29,10 +29,16 @@
 //! (`batch`, `m` or `n` 0) gives the empty dispatch `[0, 1, 1]`.
 //!
 //! The generated code is written for both GPUs and CPU-backed devices (lavapipe compiles WGSL to
-//! LLVM SIMD across invocations): per-invocation index bases are hoisted out of the K loop, the
-//! inner loop over the staged slice only adds a constant to two bases, the register block is
-//! unrolled in the text (named accumulators, never a dynamically indexed array), and bounds checks
-//! that cannot fail (a dimension that is a multiple of its tile) are left out. On lavapipe (Mesa
+//! LLVM SIMD across invocations): the inner loop over the staged slice only adds a constant to
+//! two bases, the multiply-accumulate over the register block is unrolled in the text (named
+//! accumulators, never a dynamically indexed array), and bounds checks that cannot fail (a
+//! dimension that is a multiple of its tile) are left out. What is not hot stays a loop, because
+//! every call of a caller function inlines its prologue or epilogue: tile loads of more than
+//! [`UNROLL_SLOTS`] slots per invocation are a loop over the slots (up to that, unrolled with
+//! their coordinates hoisted out of the K loop), and the stores of a register block of more than
+//! [`UNROLL_STORES`] elements are a loop over an array copy of the accumulators. That keeps a
+//! shader near 10 KB instead of 40 KB and more (SqueezeNet's convolutions), which is what the
+//! driver's compile time, and so a model's first run, follows. On lavapipe (Mesa
 //! 22.3) every non-uniform load or store is a scalar loop over the SIMD lanes, so large register
 //! blocks (16x16) run fastest there; on GPUs 4x4 to 8x8.
 
@@ -55,6 +61,15 @@ pub struct GemmSpec<'a> {
     /// The caller defines `load_b4`: set only when N % 4 == 0 and B's N axis is contiguous.
     pub b_vec4: bool,
 }
+
+/// Tile-load slots per invocation up to which the loads are unrolled (coordinates hoisted out of
+/// the K loop); more are a loop, which keeps the shader small (every slot inlines the caller's
+/// load functions, with their prologue and index arithmetic).
+const UNROLL_SLOTS: u32 = 2;
+
+/// Register-block elements up to which the stores are unrolled; more are a loop over an array
+/// copy of the accumulators (every store inlines the caller's epilogue).
+const UNROLL_STORES: u32 = 16;
 
 /// The largest of 4, 2, 1 dividing `x`.
 fn vec_width(x: u32) -> u32 {
@@ -234,8 +249,11 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     let _ = writeln!(w, "  let t_lid = i32(lidx);");
     let _ = writeln!(w, "  let t_tx = t_lid % {tx_n};");
     let _ = writeln!(w, "  let t_ty = t_lid / {tx_n};");
-    // Per-slot load coordinates, hoisted out of the K loop.
-    for sl in 0..a_slots {
+    // Per-slot load coordinates, hoisted out of the K loop when the slots are unrolled (a few);
+    // with more, the slots are a loop that computes them (see `emit_loads`).
+    let a_loop = a_slots > UNROLL_SLOTS;
+    let b_loop = b_slots > UNROLL_SLOTS;
+    for sl in (0..a_slots).filter(|_| !a_loop) {
         let kq = tk / ga;
         let _ = writeln!(w, "  let t_ae{sl} = {};", plus("t_lid", sl * threads));
         let _ = writeln!(w, "  let t_am{sl} = t_m0 + (t_ae{sl} / {kq}) * {wa};");
@@ -246,7 +264,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         }
         let _ = writeln!(w, "  let t_ai{sl} = t_ak{sl} * {sa} + t_ae{sl} / {kq};");
     }
-    for sl in 0..b_slots {
+    for sl in (0..b_slots).filter(|_| !b_loop) {
         let nq = tn / bw;
         let _ = writeln!(w, "  let t_be{sl} = {};", plus("t_lid", sl * threads));
         let _ = writeln!(w, "  let t_bk{sl} = t_be{sl} / {nq};");
@@ -268,9 +286,34 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // Emits the loads of the K slice starting at `k0` (a WGSL i32 expression) into the buffer
     // at offsets `abuf` / `bbuf` (WGSL expressions appended to the indices, or empty).
     let emit_loads = |w: &mut String, k0: &str, abuf: &str, bbuf: &str, ind: &str| {
-        for sl in 0..a_slots {
+        // Unrolled: one block per slot with its hoisted coordinates (`t_am0`, ...). As a loop:
+        // one body, the coordinates (`t_am`, ...) computed from the slot index.
+        let a_iters: Vec<Option<u32>> = if a_loop {
+            vec![None]
+        } else {
+            (0..a_slots).map(Some).collect()
+        };
+        for slot in a_iters {
+            // The coordinates' name suffix: the slot number, or none in the loop.
+            let sl = slot.map(|n| n.to_string()).unwrap_or_default();
+            let mut ind = ind.to_string();
+            if a_loop {
+                let kq = tk / ga;
+                let _ = writeln!(w, "{ind}for (var t_sl = 0; t_sl < {a_slots}; t_sl++) {{");
+                ind.push_str("  ");
+                let _ = writeln!(w, "{ind}let t_ae = t_lid + t_sl * {threads};");
+                let _ = writeln!(w, "{ind}let t_am = t_m0 + (t_ae / {kq}) * {wa};");
+                if ga == 1 {
+                    let _ = writeln!(w, "{ind}let t_ak = t_ae % {kq};");
+                } else {
+                    let _ = writeln!(w, "{ind}let t_ak = (t_ae % {kq}) * {ga};");
+                }
+                let _ = writeln!(w, "{ind}let t_ai = t_ak * {sa} + t_ae / {kq};");
+            }
+            let ind = ind.as_str();
+            let partial = slot.map_or(a_slots, |n| n + 1) * threads > a_blocks;
             // Each slot in its own block (its `let`s are reused names).
-            if (sl + 1) * threads > a_blocks {
+            if partial {
                 let _ = writeln!(w, "{ind}if (t_ae{sl} < {a_blocks}) {{");
             } else {
                 let _ = writeln!(w, "{ind}{{");
@@ -306,10 +349,36 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 let _ = writeln!(w, "{ind2}t_as[{}{abuf}] = {val};", plus(&format!("t_ai{sl}"), c * sa));
             }
             let _ = writeln!(w, "{ind}}}");
+            if a_loop {
+                let _ = writeln!(w, "{}}}", &ind[2..]);
+            }
         }
-        for sl in 0..b_slots {
+        let b_iters: Vec<Option<u32>> = if b_loop {
+            vec![None]
+        } else {
+            (0..b_slots).map(Some).collect()
+        };
+        for slot in b_iters {
+            // The coordinates' name suffix: the slot number, or none in the loop.
+            let sl = slot.map(|n| n.to_string()).unwrap_or_default();
+            let mut ind = ind.to_string();
+            if b_loop {
+                let nq = tn / bw;
+                let _ = writeln!(w, "{ind}for (var t_sl = 0; t_sl < {b_slots}; t_sl++) {{");
+                ind.push_str("  ");
+                let _ = writeln!(w, "{ind}let t_be = t_lid + t_sl * {threads};");
+                let _ = writeln!(w, "{ind}let t_bk = t_be / {nq};");
+                let _ = writeln!(w, "{ind}let t_bn = t_n0 + (t_be % {nq}) * {bw};");
+                if bw == wb {
+                    let _ = writeln!(w, "{ind}let t_bi = t_bk * {sb} + t_be % {nq};");
+                } else {
+                    let _ = writeln!(w, "{ind}let t_bi = t_bk * {sb} + (t_be % {nq}) * {};", bw / wb);
+                }
+            }
+            let ind = ind.as_str();
+            let partial = slot.map_or(b_slots, |n| n + 1) * threads > b_blocks;
             // Each slot in its own block (its `let`s are reused names).
-            if (sl + 1) * threads > b_blocks {
+            if partial {
                 let _ = writeln!(w, "{ind}if (t_be{sl} < {b_blocks}) {{");
             } else {
                 let _ = writeln!(w, "{ind}{{");
@@ -355,6 +424,9 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 }
             }
             let _ = writeln!(w, "{ind}}}");
+            if b_loop {
+                let _ = writeln!(w, "{}}}", &ind[2..]);
+            }
         }
     };
 
@@ -419,6 +491,25 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // n0 + wb * (j * tx_n + tx) + cb.
     let _ = writeln!(w, "  let t_r = t_m0 + {wa} * t_ty;");
     let _ = writeln!(w, "  let t_c = t_n0 + {wb} * t_tx;");
+    if rm * rn > UNROLL_STORES {
+        emit_store_loop(
+            w,
+            rm,
+            accs_per_row,
+            wa,
+            wb,
+            ty_n,
+            tx_n,
+            check_m.then_some(m),
+            check_n.then_some(n),
+        );
+        let _ = writeln!(w, "}}");
+        return Ok(Emitted {
+            code: o,
+            workgroups,
+            uses_subgroups: false,
+        });
+    }
     for i in 0..rm / wa {
         for ca in 0..wa {
             let r = i * wa + ca;
@@ -447,6 +538,49 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         workgroups,
         uses_subgroups: false,
     })
+}
+
+/// The stores of a large register block as loops: the accumulators (`t_c{r}_{j}`, rows `r` of
+/// `accs` vectors of width `wb`) copied into an array, then one `store_c` per vector component
+/// in a loop over rows and vectors, bounds-checked against `m` / `n` when given.
+fn emit_store_loop(
+    w: &mut String,
+    rm: u32,
+    accs: u32,
+    wa: u32,
+    wb: u32,
+    ty_n: u32,
+    tx_n: u32,
+    m: Option<u64>,
+    n: Option<u64>,
+) {
+    let _ = writeln!(w, "  var t_acc: array<{}, {}>;", vty(wb, "f32"), rm * accs);
+    for r in 0..rm {
+        for j in 0..accs {
+            let _ = writeln!(w, "  t_acc[{}] = t_c{r}_{j};", r * accs + j);
+        }
+    }
+    let _ = writeln!(w, "  for (var t_i = 0; t_i < {rm}; t_i++) {{");
+    let _ = writeln!(w, "    let t_row = t_r + (t_i / {wa}) * {} + t_i % {wa};", wa * ty_n);
+    let mut ind = "    ".to_string();
+    if let Some(m) = m {
+        let _ = writeln!(w, "    if (t_row < {m}) {{");
+        ind.push_str("  ");
+    }
+    let _ = writeln!(w, "{ind}for (var t_j = 0; t_j < {accs}; t_j++) {{");
+    let _ = writeln!(w, "{ind}  let t_v = t_acc[t_i * {accs} + t_j];");
+    let _ = writeln!(w, "{ind}  let t_col = t_c + t_j * {};", wb * tx_n);
+    for cb in 0..wb {
+        let col = plus("t_col", cb);
+        let conds = n.map(|n| vec![format!("{col} < {n}")]).unwrap_or_default();
+        let body = format!("store_c(t_b, t_row, {col}, {});", comp("t_v", cb, wb));
+        let _ = writeln!(w, "{ind}  {}", guarded(&conds, &body));
+    }
+    let _ = writeln!(w, "{ind}}}");
+    if m.is_some() {
+        let _ = writeln!(w, "    }}");
+    }
+    let _ = writeln!(w, "  }}");
 }
 
 #[cfg(test)]
@@ -534,6 +668,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Loads and stores that are not hot are loops: a 16x16 register block with many tile-load
+    /// slots emits a loop over the slots and one over the stores (4 `store_c` calls in the text,
+    /// not 256), and the template stays a few KB; a small block stays unrolled.
+    #[test]
+    fn large_blocks_load_and_store_in_loops() {
+        let caps = profile("lavapipe").unwrap();
+        let spec = GemmSpec {
+            batch: 1,
+            m: 200,
+            n: 200,
+            k: 96,
+            ft: "f32",
+            a_vec4: false,
+            b_vec4: false,
+        };
+        let big = emit_gemm(&spec, &sched(64, 64, 32, 16, 16, 1, 1), &caps).unwrap();
+        assert_eq!(big.code.matches("store_c(").count(), 4, "{}", big.code);
+        assert_eq!(big.code.matches("for (var t_sl").count(), 2, "{}", big.code);
+        assert!(big.code.len() < 12_000, "{} bytes", big.code.len());
+        let small = emit_gemm(&spec, &sched(16, 16, 8, 2, 2, 1, 1), &caps).unwrap();
+        assert_eq!(small.code.matches("store_c(").count(), 4, "{}", small.code);
+        assert!(
+            !small.code.contains("t_sl") && !small.code.contains("t_acc"),
+            "{}",
+            small.code
+        );
     }
 
     #[test]
