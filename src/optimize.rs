@@ -32,7 +32,13 @@ impl Optimized {
             model: imported.name().to_string(),
             target: self.target.clone(),
             baseline: Stats::baseline(imported),
-            optimized: Stats::optimized(imported, &self.run.graph, &self.kernels, &self.plan),
+            optimized: Stats::optimized(
+                imported,
+                &self.run.graph,
+                &self.kernels,
+                &self.plan,
+                edgecc_backends::lower::stages::dispatches(&self.kernels) as u64,
+            ),
         }
     }
 }

@@ -230,11 +230,6 @@ impl KernelGraph {
         self.weights.iter().map(|w| w.data.bytes().len() as u64).sum()
     }
 
-    /// Kernel launches per inference: one per kernel.
-    pub fn launches(&self) -> usize {
-        self.kernels.len()
-    }
-
     /// Estimated global-memory traffic of one inference: every kernel reads each of its input
     /// buffers once and writes each of its output buffers once (symbolic dims at their bound).
     pub fn global_bytes(&self) -> u64 {

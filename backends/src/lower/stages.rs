@@ -24,7 +24,7 @@
 //! pattern itself.
 
 use edgecc_ir::{Graph, NodeId, Op, ValueId};
-use edgecc_passes::AttentionMatch;
+use edgecc_passes::{AttentionMatch, KernelGraph};
 use std::collections::{HashMap, HashSet};
 
 /// Whether `op` can be computed one element at a time by the expression emitter.
@@ -135,6 +135,30 @@ pub struct KernelPlan {
     pub rest: Vec<ValueId>,
     /// Values stored to scratch (not kernel outputs).
     pub scratch: Vec<ValueId>,
+}
+
+impl KernelPlan {
+    /// The dispatches this plan lowers to on every backend: one per stage, and one per distinct
+    /// shape of the outputs left to the final pointwise dispatches.
+    pub fn dispatches(&self, body: &Graph) -> usize {
+        let mut shapes: Vec<&edgecc_ir::Shape> = Vec::new();
+        for &v in &self.rest {
+            let shape = &body.ty(v).shape;
+            if !shapes.contains(&shape) {
+                shapes.push(shape);
+            }
+        }
+        self.stages.len() + shapes.len()
+    }
+}
+
+/// Dispatches per inference of `kg`: what its kernels' plans lower to (a kernel takes one per
+/// anchor and one per output shape left to pointwise dispatches).
+pub fn dispatches(kg: &KernelGraph) -> usize {
+    kg.kernels
+        .iter()
+        .map(|k| plan_kernel(&k.body, &k.fusion.attention).dispatches(&k.body))
+        .sum()
 }
 
 /// Plans `body` (a kernel body: its inputs are buffers, its outputs the kernel's outputs);

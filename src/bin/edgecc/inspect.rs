@@ -319,7 +319,13 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
         model: g.name().to_string(),
         target: target.to_string(),
         baseline: Stats::baseline(g),
-        optimized: Stats::optimized(g, &run.graph, &kernels, &memory),
+        optimized: Stats::optimized(
+            g,
+            &run.graph,
+            &kernels,
+            &memory,
+            edgecc::backends::lower::stages::dispatches(&kernels) as u64,
+        ),
     };
     let dot = args.dot.as_ref().map(|_| edgecc::dot::kernel_graph_dot(&kernels));
     if let (Some(path), Some(text)) = (&args.dot, &dot) {
