@@ -262,14 +262,29 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
     em.unbind_all();
     funcs += &func(&mut em, "store_c(b: i32, m: i32, n: i32, acc: f32)", None);
+    // Four-wide loads along K of A and N of B where the extent is a multiple of 4 (the template
+    // uses them when the schedule's vector width is 4): one bounds check per four elements.
+    let (a_vec4, b_vec4) = (k % 4 == 0, n % 4 == 0);
+    if a_vec4 {
+        funcs += &format!(
+            "fn load_a4(b: i32, m: i32, k: i32) -> vec4<{ft}> {{\n  return vec4<{ft}>(load_a(b, m, k), \
+             load_a(b, m, k + 1), load_a(b, m, k + 2), load_a(b, m, k + 3));\n}}\n\n"
+        );
+    }
+    if b_vec4 {
+        funcs += &format!(
+            "fn load_b4(b: i32, k: i32, n: i32) -> vec4<{ft}> {{\n  return vec4<{ft}>(load_b(b, k, n), \
+             load_b(b, k, n + 1), load_b(b, k, n + 2), load_b(b, k, n + 3));\n}}\n\n"
+        );
+    }
     let spec = GemmSpec {
         batch: batch.iter().product(),
         m,
         n,
         k,
         ft,
-        a_vec4: false,
-        b_vec4: false,
+        a_vec4,
+        b_vec4,
     };
     let chosen = choose(
         cx,

@@ -28,7 +28,15 @@ fn store_c(b: i32, m: i32, n: i32, acc: f32) {
   b3[((m * 16) + n)] = v5;
 }
 
-// GEMM 1x8x16x32 (f32), tiles 16x16x32, register block 4x4, 16 invocations, stages 1, global vec A 1 B 1
+fn load_a4(b: i32, m: i32, k: i32) -> vec4<f32> {
+  return vec4<f32>(load_a(b, m, k), load_a(b, m, k + 1), load_a(b, m, k + 2), load_a(b, m, k + 3));
+}
+
+fn load_b4(b: i32, k: i32, n: i32) -> vec4<f32> {
+  return vec4<f32>(load_b(b, k, n), load_b(b, k, n + 1), load_b(b, k, n + 2), load_b(b, k, n + 3));
+}
+
+// GEMM 1x8x16x32 (f32), tiles 16x16x32, register block 4x4, 16 invocations, stages 1, global vec A 4 B 4
 var<workgroup> t_as: array<vec4<f32>, 128>;
 var<workgroup> t_bs: array<vec4<f32>, 128>;
 
@@ -42,29 +50,49 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let t_lid = i32(lidx);
   let t_tx = t_lid % 4;
   let t_ty = t_lid / 4;
+  let t_ae0 = t_lid;
+  let t_am0 = t_m0 + (t_ae0 / 8) * 4;
+  let t_ak0 = (t_ae0 % 8) * 4;
+  let t_ai0 = t_ak0 * 4 + t_ae0 / 8;
+  let t_ae1 = t_lid + 16;
+  let t_am1 = t_m0 + (t_ae1 / 8) * 4;
+  let t_ak1 = (t_ae1 % 8) * 4;
+  let t_ai1 = t_ak1 * 4 + t_ae1 / 8;
   var t_c0_0 = vec4<f32>(0.0);
   var t_c1_0 = vec4<f32>(0.0);
   var t_c2_0 = vec4<f32>(0.0);
   var t_c3_0 = vec4<f32>(0.0);
   for (var t_kt = 0; t_kt < 1; t_kt++) {
     let t_k0 = t_kt * 32;
-    for (var t_sl = 0; t_sl < 8; t_sl++) {
-      let t_ae = t_lid + t_sl * 16;
-      let t_am = t_m0 + (t_ae / 32) * 4;
-      let t_ak = t_ae % 32;
-      let t_ai = t_ak * 4 + t_ae / 32;
-      {
-        let t_k = t_k0 + t_ak;
-        var t_v0 = f32(0.0);
-        if (t_am < 8) { t_v0 = load_a(t_b, t_am, t_k); }
-        var t_v1 = f32(0.0);
-        if (t_am + 1 < 8) { t_v1 = load_a(t_b, t_am + 1, t_k); }
-        var t_v2 = f32(0.0);
-        if (t_am + 2 < 8) { t_v2 = load_a(t_b, t_am + 2, t_k); }
-        var t_v3 = f32(0.0);
-        if (t_am + 3 < 8) { t_v3 = load_a(t_b, t_am + 3, t_k); }
-        t_as[t_ai] = vec4<f32>(t_v0, t_v1, t_v2, t_v3);
-      }
+    {
+      let t_k = t_k0 + t_ak0;
+      var t_v0 = vec4<f32>(0.0);
+      if (t_am0 < 8) { t_v0 = load_a4(t_b, t_am0, t_k); }
+      var t_v1 = vec4<f32>(0.0);
+      if (t_am0 + 1 < 8) { t_v1 = load_a4(t_b, t_am0 + 1, t_k); }
+      var t_v2 = vec4<f32>(0.0);
+      if (t_am0 + 2 < 8) { t_v2 = load_a4(t_b, t_am0 + 2, t_k); }
+      var t_v3 = vec4<f32>(0.0);
+      if (t_am0 + 3 < 8) { t_v3 = load_a4(t_b, t_am0 + 3, t_k); }
+      t_as[t_ai0] = vec4<f32>(t_v0.x, t_v1.x, t_v2.x, t_v3.x);
+      t_as[t_ai0 + 4] = vec4<f32>(t_v0.y, t_v1.y, t_v2.y, t_v3.y);
+      t_as[t_ai0 + 8] = vec4<f32>(t_v0.z, t_v1.z, t_v2.z, t_v3.z);
+      t_as[t_ai0 + 12] = vec4<f32>(t_v0.w, t_v1.w, t_v2.w, t_v3.w);
+    }
+    {
+      let t_k = t_k0 + t_ak1;
+      var t_v0 = vec4<f32>(0.0);
+      if (t_am1 < 8) { t_v0 = load_a4(t_b, t_am1, t_k); }
+      var t_v1 = vec4<f32>(0.0);
+      if (t_am1 + 1 < 8) { t_v1 = load_a4(t_b, t_am1 + 1, t_k); }
+      var t_v2 = vec4<f32>(0.0);
+      if (t_am1 + 2 < 8) { t_v2 = load_a4(t_b, t_am1 + 2, t_k); }
+      var t_v3 = vec4<f32>(0.0);
+      if (t_am1 + 3 < 8) { t_v3 = load_a4(t_b, t_am1 + 3, t_k); }
+      t_as[t_ai1] = vec4<f32>(t_v0.x, t_v1.x, t_v2.x, t_v3.x);
+      t_as[t_ai1 + 4] = vec4<f32>(t_v0.y, t_v1.y, t_v2.y, t_v3.y);
+      t_as[t_ai1 + 8] = vec4<f32>(t_v0.z, t_v1.z, t_v2.z, t_v3.z);
+      t_as[t_ai1 + 12] = vec4<f32>(t_v0.w, t_v1.w, t_v2.w, t_v3.w);
     }
     for (var t_sl = 0; t_sl < 8; t_sl++) {
       let t_be = t_lid + t_sl * 16;
@@ -73,15 +101,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let t_bi = t_bk * 4 + t_be % 4;
       {
         let t_k = t_k0 + t_bk;
-        var t_v0 = f32(0.0);
-        t_v0 = load_b(t_b, t_k, t_bn);
-        var t_v1 = f32(0.0);
-        t_v1 = load_b(t_b, t_k, t_bn + 1);
-        var t_v2 = f32(0.0);
-        t_v2 = load_b(t_b, t_k, t_bn + 2);
-        var t_v3 = f32(0.0);
-        t_v3 = load_b(t_b, t_k, t_bn + 3);
-        t_bs[t_bi] = vec4<f32>(t_v0, t_v1, t_v2, t_v3);
+        var t_v0 = vec4<f32>(0.0);
+        t_v0 = load_b4(t_b, t_k, t_bn);
+        t_bs[t_bi] = t_v0;
       }
     }
     workgroupBarrier();
