@@ -5,6 +5,7 @@
 //! - [`program`]: the compiled [`Program`] (device buffers, dispatches) and host<->device data.
 //! - [`device`]: adapters, device creation, capabilities read off the adapter.
 //! - [`validate`]: naga validation, SPIR-V and MSL output.
+//! - [`render`]: the WGSL renderer for kir kernels (`render::render`).
 //! - [`compile`]: the driver (buffers, the memory plan, one kernel after another); `anchors`
 //!   lowers each anchor stage through its template (`gemm`, `conv`, `rowreduce`, `attention`,
 //!   `topk`); `dispatch` holds the state both share and assembles each dispatch.
@@ -21,6 +22,7 @@ pub mod expr;
 pub mod gemm;
 pub mod index;
 pub mod program;
+pub mod render;
 pub mod rowreduce;
 pub mod runtime;
 /// The stage planner, now backend-neutral in [`crate::lower::stages`].

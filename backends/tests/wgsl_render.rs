@@ -1,0 +1,308 @@
+//! The kir WGSL renderer on the device: kernels rendered once and run at several sizes of their
+//! dynamic dims through one pipeline (the parameter buffer and the launch from
+//! `Kernel::launch`), with seeded nonzero inputs and outputs poisoned with NaN first, checked
+//! against the CPU. An adapter is required (lavapipe on machines without a GPU): no test passes
+//! without one.
+#![cfg(feature = "wgsl")]
+
+mod wgsl_common;
+
+use edgecc_backends::kir::{parse, Access, BindingKind, Kernel};
+use edgecc_backends::wgsl::render::render;
+use wgpu::util::DeviceExt;
+use wgsl_common::{gpu, Rng};
+
+/// A NaN bit pattern no kernel writes: what outputs hold before a run.
+const POISON: u32 = 0x7fc0_dead;
+
+fn filetest(name: &str) -> Kernel {
+    let path = format!("{}/../tests/filetests/kir/{name}.kir", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn bytes(v: &[f32]) -> Vec<u8> {
+    bytemuck::cast_slice(v).to_vec()
+}
+
+fn poisoned(n: usize) -> Vec<u8> {
+    bytemuck::cast_slice(&vec![POISON; n]).to_vec()
+}
+
+fn floats(b: &[u8]) -> Vec<f32> {
+    bytemuck::pod_collect_to_vec(b)
+}
+
+/// A kernel rendered once, its pipeline and bind group layout built from its bindings.
+struct Compiled {
+    kernel: Kernel,
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+}
+
+fn compile(kernel: Kernel) -> Compiled {
+    let g = gpu();
+    let wgsl = render(&kernel).unwrap_or_else(|e| panic!("{e}"));
+    let mut caps = g.caps.clone();
+    caps.shader_f16 = wgsl.contains("enable f16;");
+    edgecc_backends::wgsl::validate::validate(&kernel.name, &wgsl, &caps).unwrap_or_else(|e| panic!("{e}\n{wgsl}"));
+    let scope = g.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let module = g.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(&kernel.name),
+        source: wgpu::ShaderSource::Wgsl(wgsl.as_str().into()),
+    });
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = kernel
+        .bindings
+        .iter()
+        .map(|(_, b)| wgpu::BindGroupLayoutEntry {
+            binding: b.index,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: match b.kind {
+                    BindingKind::Storage { access, .. } => wgpu::BufferBindingType::Storage {
+                        read_only: access == Access::Read,
+                    },
+                    BindingKind::Uniform => wgpu::BufferBindingType::Uniform,
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        })
+        .collect();
+    let layout = g.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(&kernel.name),
+        entries: &entries,
+    });
+    let pipeline_layout = g.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(&kernel.name),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    let pipeline = g.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(&kernel.name),
+        layout: Some(&pipeline_layout),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        panic!("{}: {e}\n{wgsl}", kernel.name);
+    }
+    Compiled {
+        kernel,
+        pipeline,
+        layout,
+    }
+}
+
+impl Compiled {
+    /// Runs once with dim values `dims` (in dim order): `data[i]` is uploaded to the kernel's
+    /// `i`-th storage binding (in arena order; the uniform one gets the launch's params), and
+    /// every `read_write` binding is read back into its entry.
+    fn run(&self, dims: &[u64], data: &mut [Vec<u8>]) {
+        let g = gpu();
+        let k = &self.kernel;
+        let launch = k.launch(dims).unwrap_or_else(|e| panic!("{e}"));
+        let scope = g.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let mut params: Vec<u32> = launch.params.clone();
+        params.resize(params.len().max(1).next_multiple_of(4), 0);
+        let mut storage = data.iter();
+        let mut buffers = Vec::new();
+        for (_, b) in k.bindings.iter() {
+            let (contents, usage) = match b.kind {
+                BindingKind::Storage { .. } => {
+                    let mut d = storage.next().expect("data for every storage binding").clone();
+                    d.resize(d.len().max(4).next_multiple_of(4), 0);
+                    (d, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC)
+                }
+                BindingKind::Uniform => (bytemuck::cast_slice(&params).to_vec(), wgpu::BufferUsages::UNIFORM),
+            };
+            let buf = g.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&b.name),
+                contents: &contents,
+                usage,
+            });
+            buffers.push((b, buf));
+        }
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .map(|(b, buf)| wgpu::BindGroupEntry {
+                binding: b.index,
+                resource: buf.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = g.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(&k.name),
+            layout: &self.layout,
+            entries: &entries,
+        });
+        let mut enc = g.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            let [x, y, z] = launch.workgroups;
+            pass.dispatch_workgroups(x, y, z);
+        }
+        let mut readbacks = Vec::new();
+        for (i, (b, buf)) in buffers
+            .iter()
+            .filter(|(b, _)| !matches!(b.kind, BindingKind::Uniform))
+            .enumerate()
+        {
+            if matches!(
+                b.kind,
+                BindingKind::Storage {
+                    access: Access::ReadWrite,
+                    ..
+                }
+            ) {
+                let r = g.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(&b.name),
+                    size: buf.size(),
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                });
+                enc.copy_buffer_to_buffer(buf, 0, &r, 0, buf.size());
+                readbacks.push((i, r));
+            }
+        }
+        g.queue.submit([enc.finish()]);
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            panic!("{}: {e}", k.name);
+        }
+        for (i, r) in readbacks {
+            let slice = r.slice(..);
+            slice.map_async(wgpu::MapMode::Read, |res| res.expect("mapping a readback buffer"));
+            g.device.poll(wgpu::PollType::wait_indefinitely()).expect("device poll");
+            let view = slice.get_mapped_range().expect("a mapped readback");
+            let n = data[i].len();
+            data[i].copy_from_slice(&view[..n]);
+            drop(view);
+            r.unmap();
+        }
+    }
+}
+
+fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}: element {i} is {g} (bits {:#x}), want {w}",
+            g.to_bits()
+        );
+    }
+}
+
+/// `y[i] = x[i] * 2 + b[i % 8]` for `i < seq * 8`, rendered once, run at seq 1, 37 and 512;
+/// `y` has 64 elements more than the kernel may write, which must keep their poison.
+#[test]
+fn elementwise_over_a_dynamic_dim_one_render_three_sizes() {
+    let k = filetest("elementwise_dynamic");
+    let c = compile(k);
+    let mut rng = Rng(0x5eed_0001);
+    for seq in [1usize, 37, 512] {
+        let n = seq * 8;
+        let (x, b) = (rng.vec(n), rng.vec(8));
+        let mut data = vec![bytes(&x), bytes(&b), poisoned(n + 64)];
+        c.run(&[seq as u64], &mut data);
+        let y = floats(&data[2]);
+        let want: Vec<f32> = (0..n).map(|i| x[i] * 2.0 + b[i % 8]).collect();
+        assert_close(&format!("seq={seq}"), &y[..n], &want, 1e-6);
+        assert!(
+            y[n..].iter().all(|v| v.to_bits() == POISON),
+            "seq={seq}: wrote past seq * 8"
+        );
+    }
+}
+
+/// A per-row sum: one workgroup per row of a dynamic row count, a static row length of 200 (not
+/// a multiple of the 64 invocations), partial sums halved through a shared array between
+/// barriers.
+const ROW_SUM: &str = "kernel row_sum_static {
+  dim rows <= 1024 @param 0
+  binding 0 x: array<f32> read
+  binding 1 y: array<f32> read_write
+  binding 2 params: uniform
+  shared partial: array<f32, 64>
+  workgroup_size 64 1 1
+  launch rows, 1, 1
+  entry {
+    let row: u32 = workgroup_id.x
+    let lid: u32 = local_id.x
+    var acc: f32 = 0.0
+    for c: u32 in lid .. 200 step 64 {
+      acc = acc + x[row * 200 + c]
+    }
+    store partial[lid] = acc
+    barrier
+    for k: u32 in 0 .. 6 step 1 {
+      let s: u32 = 32 >> k
+      if lid < s {
+        store partial[lid] = partial[lid] + partial[lid + s]
+      }
+      barrier
+    }
+    if lid == 0 {
+      store y[row] = partial[0]
+    }
+  }
+}
+";
+
+#[test]
+fn row_sum_with_shared_memory_and_barriers_two_sizes() {
+    let k = parse(ROW_SUM).unwrap_or_else(|e| panic!("{e}"));
+    let c = compile(k);
+    let mut rng = Rng(0x5eed_0002);
+    for rows in [3usize, 777] {
+        let x = rng.vec(rows * 200);
+        let mut data = vec![bytes(&x), poisoned(rows + 16)];
+        c.run(&[rows as u64], &mut data);
+        let y = floats(&data[1]);
+        let want: Vec<f32> = (0..rows).map(|r| x[r * 200..(r + 1) * 200].iter().sum()).collect();
+        assert_close(&format!("rows={rows}"), &y[..rows], &want, 1e-4);
+        assert!(
+            y[rows..].iter().all(|v| v.to_bits() == POISON),
+            "rows={rows}: extra rows"
+        );
+    }
+}
+
+/// The row sum of the filetests, with a dynamic row length too, at two shapes.
+#[test]
+fn row_sum_filetest_with_dynamic_columns() {
+    let c = compile(filetest("row_reduce_shared"));
+    let mut rng = Rng(0x5eed_0003);
+    for (rows, cols) in [(2usize, 5usize), (65, 1000)] {
+        let x = rng.vec(rows * cols);
+        let mut data = vec![bytes(&x), poisoned(rows)];
+        c.run(&[rows as u64, cols as u64], &mut data);
+        let want: Vec<f32> = (0..rows).map(|r| x[r * cols..(r + 1) * cols].iter().sum()).collect();
+        assert_close(&format!("{rows}x{cols}"), &floats(&data[1]), &want, 1e-4);
+    }
+}
+
+/// The tiled GEMM of the filetests (operand-load, epilogue and store functions, two shared
+/// tiles), `relu(A B + bias)` at two shapes that are not multiples of the tile.
+#[test]
+fn gemm_filetest_with_caller_functions() {
+    let c = compile(filetest("gemm_tiled"));
+    let mut rng = Rng(0x5eed_0004);
+    for (m, n, k) in [(5usize, 37usize, 19usize), (33, 16, 40)] {
+        let (a, b, bias) = (rng.vec(m * k), rng.vec(k * n), rng.vec(n));
+        let mut data = vec![bytes(&a), bytes(&b), bytes(&bias), poisoned(m * n)];
+        c.run(&[m as u64, n as u64, k as u64], &mut data);
+        let want: Vec<f32> = (0..m * n)
+            .map(|i| {
+                let (r, col) = (i / n, i % n);
+                let dot: f32 = (0..k).map(|t| a[r * k + t] * b[t * n + col]).sum();
+                (dot + bias[col]).max(0.0)
+            })
+            .collect();
+        assert_close(&format!("{m}x{n}x{k}"), &floats(&data[3]), &want, 1e-4);
+    }
+}
