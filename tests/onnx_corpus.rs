@@ -19,9 +19,10 @@
 //! error of 1e-4 × max(1, max |onnxruntime's output|) (f32).
 //!
 //! CI budget: on the software Vulkan device a model's first WGSL run is mostly the driver
-//! compiling its shaders (with an empty shader cache on 2 cores: SqueezeNet ~28 s, MobileNetV2 at
-//! 64x64 ~19 s, ResNet-18 ~26 s, GoogLeNet ~37 s, ResNet-50 ~54 s, since the GEMM template keeps
-//! its cold loads and stores as loops; minutes each before). So every decoder runs through WGSL
+//! compiling its shaders. Measured on 2026-12-03 (2-core dev machine, Mesa 22.3 lavapipe, empty
+//! shader cache, commit d83cbe4, whole test step): SqueezeNet 28 s, MobileNetV2 at 64x64 19 s,
+//! ResNet-18 26 s, GoogLeNet 37 s, ResNet-50 54 s, since the GEMM template keeps its cold loads
+//! and stores as loops (minutes each before). So every decoder runs through WGSL
 //! in the normal run (a prefill ~20-50 s cold, ~3 s once the shader cache is warm), and of the
 //! CNNs those in [`WGSL_CI_CNNS`]; the others run through
 //! WGSL in the `#[ignore]`d test `corpus_cnns_match_onnxruntime_wgsl`
@@ -217,8 +218,8 @@ fn assert_none(label: &str, runs: usize, failures: Vec<String>) {
 
 /// The CNNs that run through WGSL in the normal run (see the module docs): one per family of
 /// convolution the others share (plain and fire modules, depthwise and inverted residuals,
-/// residual blocks with strides), each under 30 s with an empty shader cache on two cores. Add
-/// one here when its cold WGSL run fits the CI budget.
+/// residual blocks with strides); each took under 30 s with an empty shader cache when measured.
+/// Add one here when its cold WGSL run fits the CI budget.
 const WGSL_CI_CNNS: [&str; 3] = ["zoo_squeezenet", "tv_mobilenet_v2_opset9", "tv_resnet18_opset8"];
 
 /// Whether a model runs through WGSL in the normal run: every decoder, and [`WGSL_CI_CNNS`].

@@ -4,8 +4,11 @@
 //! reference interpreter does, and a fixed schedule the device cannot run is refused naming the
 //! kernel instead of being replaced by a default.
 
+mod common;
+mod model_data;
+
+use common::{edgecc, ok, s, stderr, TempDir};
 use edgecc::artifact::Artifact;
-use edgecc::ir::TensorData;
 use edgecc_autotune::{ProblemKey, Schedule, ScheduleSource};
 
 fn gpt2() -> edgecc::ir::Graph {
@@ -21,15 +24,19 @@ fn compile(graph: &edgecc::ir::Graph, schedules: ScheduleSource) -> edgecc::Resu
     edgecc::compile(graph, &target, &options)
 }
 
-/// The first dispatch whose problem is of `kind`, as (problem key, schedule).
-fn first_of_kind(a: &Artifact, kind: &str) -> (ProblemKey, Schedule) {
-    let d = a
+/// The GPT-2 block, its binary with the default schedules, and the first GEMM dispatch of that
+/// binary (its problem key and default schedule).
+fn gpt2_first_gemm() -> (edgecc::ir::Graph, Artifact, ProblemKey, Schedule) {
+    let graph = gpt2();
+    let default = compile(&graph, ScheduleSource::defaults()).unwrap();
+    let d = default
         .program
         .dispatches
         .iter()
-        .find(|d| d.problem.kind() == kind)
-        .unwrap_or_else(|| panic!("the GPT-2 block has no {kind} dispatch"));
-    (d.problem.clone(), d.schedule.clone())
+        .find(|d| d.problem.kind() == "gemm")
+        .expect("the GPT-2 block has a GEMM dispatch");
+    let (key, schedule) = (d.problem.clone(), d.schedule.clone());
+    (graph, default, key, schedule)
 }
 
 /// A GEMM schedule that fits lavapipe and differs from `default`.
@@ -42,26 +49,9 @@ fn another_gemm_schedule(default: &Schedule) -> Schedule {
     text.parse().unwrap()
 }
 
-fn max_abs_diff(got: &TensorData, want: &TensorData) -> f64 {
-    assert_eq!((got.dtype(), got.shape()), (want.dtype(), want.shape()));
-    got.to_f64_vec()
-        .iter()
-        .zip(want.to_f64_vec())
-        .map(|(a, b)| {
-            if a.is_nan() || b.is_nan() {
-                f64::INFINITY
-            } else {
-                (a - b).abs()
-            }
-        })
-        .fold(0.0, f64::max)
-}
-
 #[test]
 fn a_fixed_schedule_is_used_recorded_and_correct() {
-    let graph = gpt2();
-    let default = compile(&graph, ScheduleSource::defaults()).unwrap();
-    let (key, default_schedule) = first_of_kind(&default, "gemm");
+    let (graph, default, key, default_schedule) = gpt2_first_gemm();
     let fixed = another_gemm_schedule(&default_schedule);
     assert_ne!(fixed, default_schedule);
 
@@ -98,17 +88,18 @@ fn a_fixed_schedule_is_used_recorded_and_correct() {
     let want = edgecc::run_reference(&graph, &inputs).unwrap();
     let got = runtime.load(&back).unwrap().run(&inputs).unwrap();
     assert_eq!(got.len(), want.len());
-    for (g, w) in got.iter().zip(&want) {
-        let err = max_abs_diff(g, w);
-        assert!(err < 1e-4, "max abs error {err} with the fixed schedule {fixed}");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let err = model_data::max_abs_err(&format!("output {i}"), g, w).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            err < 1e-4,
+            "output {i}: max abs error {err} with the fixed schedule {fixed}"
+        );
     }
 }
 
 #[test]
 fn a_fixed_schedule_that_does_not_fit_is_refused_naming_the_kernel() {
-    let graph = gpt2();
-    let default = compile(&graph, ScheduleSource::defaults()).unwrap();
-    let (key, _) = first_of_kind(&default, "gemm");
+    let (graph, default, key, _) = gpt2_first_gemm();
     let label = &default
         .program
         .dispatches
@@ -116,7 +107,7 @@ fn a_fixed_schedule_that_does_not_fit_is_refused_naming_the_kernel() {
         .find(|d| d.problem == key)
         .unwrap()
         .kernel;
-    // 64x64 outputs, one per invocation: 4,096 invocations, over lavapipe's 256.
+    // 64x64 outputs, one per invocation: 4,096 invocations, over lavapipe's 1,024.
     let mut source = ScheduleSource::defaults();
     source
         .fix(key.clone(), "gemm tile=64x64x8 reg=1x1 vec=1 stages=1".parse().unwrap())
@@ -132,45 +123,40 @@ fn a_fixed_schedule_that_does_not_fit_is_refused_naming_the_kernel() {
 
 #[test]
 fn the_cli_takes_schedules_and_inspect_lists_them() {
-    let graph = gpt2();
-    let default = compile(&graph, ScheduleSource::defaults()).unwrap();
-    let (key, default_schedule) = first_of_kind(&default, "gemm");
+    let (graph, _, key, default_schedule) = gpt2_first_gemm();
     let fixed = another_gemm_schedule(&default_schedule);
-    let dir = std::env::temp_dir().join(format!("edgecc-schedule-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let model = dir.join("gpt2.eir");
-    std::fs::write(&model, graph.to_string()).unwrap();
+    let dir = TempDir::new("cli");
+    let model = dir.write("gpt2.eir", graph.to_string());
     let out = dir.join("gpt2.edgebin");
-    let bin = env!("CARGO_BIN_EXE_edgecc");
-    let o = std::process::Command::new(bin)
-        .args(["compile"])
-        .arg(&model)
-        .args(["--target", "lavapipe", "--schedule", &format!("{key}={fixed}"), "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = std::process::Command::new(bin)
-        .arg("inspect")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let fix = format!("{key}={fixed}");
+    let o = edgecc(&[
+        "compile",
+        s(&model),
+        "--target",
+        "lavapipe",
+        "--schedule",
+        &fix,
+        "-o",
+        s(&out),
+    ]);
+    ok(&o, "compile with --schedule");
+    let text = ok(&edgecc(&["inspect", s(&out)]), "inspect the binary");
     assert!(
         text.lines()
             .any(|l| l.contains(&format!("problem {key}, schedule {fixed}"))),
         "{text}"
     );
     // A malformed --schedule exits 1 naming it.
-    let o = std::process::Command::new(bin)
-        .args(["compile"])
-        .arg(&model)
-        .args(["--target", "lavapipe", "--schedule", "gemm.f32.m1", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--schedule"));
-    let _ = std::fs::remove_dir_all(&dir);
+    let o = edgecc(&[
+        "compile",
+        s(&model),
+        "--target",
+        "lavapipe",
+        "--schedule",
+        "gemm.f32.m1",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--schedule"), "{}", stderr(&o));
 }

@@ -38,6 +38,7 @@ fn stats(g: &Graph) -> StatsReport {
 fn check_figures(what: &str, s: &StatsReport, figures: &[&str]) -> Vec<String> {
     report(&format!("--- {what}\n{}", s.text()));
     let mut fails = Vec::new();
+    let mut checked = 0;
     let (b, o) = (&s.baseline, &s.optimized);
     for (figure, base, new, target) in [
         ("kernels", b.kernels, o.kernels, -70.0),
@@ -53,6 +54,7 @@ fn check_figures(what: &str, s: &StatsReport, figures: &[&str]) -> Vec<String> {
         if !figures.contains(&figure) {
             continue;
         }
+        checked += 1;
         match percent_change(base, new) {
             Some(p) if p <= target => {}
             p => fails.push(format!(
@@ -61,6 +63,11 @@ fn check_figures(what: &str, s: &StatsReport, figures: &[&str]) -> Vec<String> {
             )),
         }
     }
+    assert_eq!(
+        checked,
+        figures.len(),
+        "{what}: a figure in {figures:?} is none this test knows"
+    );
     fails
 }
 

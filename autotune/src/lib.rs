@@ -28,4 +28,4 @@ pub use schedule::{
     attention_check, attention_default, attention_row_threads, attention_shared_bytes, AttentionExtents, GemmSchedule,
     ReduceSchedule, Schedule, ATTENTION_MAX_ACCUMULATORS,
 };
-pub use source::{schedule_kind_for, ScheduleOrigin, ScheduleSource};
+pub use source::{check_kind, schedule_kind_for, KindError, ScheduleOrigin, ScheduleSource};

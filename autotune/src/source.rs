@@ -36,11 +36,7 @@ impl ScheduleSource {
     /// (a GEMM schedule for an attention problem); a conv problem takes a GEMM schedule (it is an
     /// implicit GEMM), and row and top-k problems take reduce schedules.
     pub fn fix(&mut self, key: ProblemKey, schedule: Schedule) -> Result<(), String> {
-        let want = schedule_kind_for(key.kind())
-            .ok_or_else(|| format!("problem key `{key}` is of an unknown kind `{}`", key.kind()))?;
-        if schedule.kind() != want {
-            return Err(format!("problem `{key}` takes a {want} schedule, not `{schedule}`"));
-        }
+        check_kind(&key, &schedule).map_err(|e| e.to_string())?;
         self.fixed.insert(key, schedule);
         Ok(())
     }
@@ -83,6 +79,46 @@ impl ScheduleSource {
     pub fn is_empty(&self) -> bool {
         self.fixed.is_empty()
     }
+}
+
+/// Why a schedule cannot go with a problem key ([`check_kind`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KindError {
+    /// The key's kind is none this edgecc knows.
+    UnknownProblemKind(ProblemKey),
+    /// The schedule is not of the kind the problem takes.
+    WrongScheduleKind {
+        key: ProblemKey,
+        want: &'static str,
+        schedule: Schedule,
+    },
+}
+
+impl std::fmt::Display for KindError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KindError::UnknownProblemKind(key) => {
+                write!(f, "problem key `{key}` is of an unknown kind `{}`", key.kind())
+            }
+            KindError::WrongScheduleKind { key, want, schedule } => {
+                write!(f, "problem `{key}` takes a {want} schedule, not `{schedule}`")
+            }
+        }
+    }
+}
+
+/// Checks that `schedule` is of the kind problem `key` takes (a conv problem takes a GEMM
+/// schedule; row and top-k problems take reduce schedules).
+pub fn check_kind(key: &ProblemKey, schedule: &Schedule) -> Result<(), KindError> {
+    let want = schedule_kind_for(key.kind()).ok_or_else(|| KindError::UnknownProblemKind(key.clone()))?;
+    if schedule.kind() != want {
+        return Err(KindError::WrongScheduleKind {
+            key: key.clone(),
+            want,
+            schedule: schedule.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// The schedule kind problems of `problem_kind` take.

@@ -37,7 +37,7 @@
 use crate::dce::live_nodes;
 use crate::error::PassError;
 use crate::kernel::{
-    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, OpClass, WeightData,
+    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, WeightData,
 };
 use edgecc_ir::{normalize_axis, Dim, Graph, NodeId, Op, Shape, ValueId};
 use std::cmp::Reverse;
@@ -45,6 +45,27 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 /// Constants with at most this many elements are inlined into kernel bodies as immediates.
 pub const INLINE_CONST_MAX_ELEMENTS: usize = 1;
+
+/// How an op fuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpClass {
+    /// A `Constant`: no kernel.
+    Const,
+    /// Pointwise: each output element from the same-index elements of its (broadcast) inputs.
+    Elem,
+    /// A pure remap of one input (views, transposes, splits, slices): free in a consumer's or a
+    /// producer's indexing.
+    Index,
+    /// Other injective ops (each output element from a few input elements): loop fusion only.
+    Loop,
+    MatMul,
+    Conv,
+    /// A reduction over some axes of its first input (see [`RowDomain`]).
+    Row,
+    Attention,
+    /// One op with a fixed schedule of its own (pools, group/instance norm, scans, top-k).
+    Window,
+}
 
 fn class_of(op: &Op) -> OpClass {
     match op {
@@ -995,15 +1016,7 @@ impl<'g> Fuser<'g> {
             produced.extend(node.outputs.iter().copied());
         }
         let kind = self.kernel_kind(gi);
-        // The decisions, in body node ids: each body node's class (nodes fetch recomputed in
-        // front of the members, dissolved index ops and inlined constants, by their op), and
-        // the attention chains matched.
-        let mut classes: Vec<OpClass> = body.nodes().iter().map(|n| class_of(&n.op)).collect();
-        for (&m, &b) in &body_node {
-            if let Some(c) = classes.get_mut(b.index()) {
-                *c = self.class[m.index()];
-            }
-        }
+        // The attention chains matched, in body node ids.
         let mut attention = Vec::new();
         for chain in &grp.attention {
             let [scores, softmax, output] = chain.map(|n| body_node.get(&n).copied());
@@ -1027,7 +1040,7 @@ impl<'g> Fuser<'g> {
             produced,
             map,
             kind,
-            fusion: FusionRecord { classes, attention },
+            fusion: FusionRecord { attention },
             first,
             first_name: g.node(first).name.clone(),
             anchor_name,

@@ -141,7 +141,8 @@ pub struct Kernel {
     /// Unique among the kernels: `k<index>_<first anchor node>`.
     pub name: String,
     pub kind: KernelKind,
-    /// Fusion's decisions about the body (op classes, matched attention chains).
+    /// Fusion's decisions about the body that code generation reads (the attention chains it
+    /// matched); the kernel's op class is [`Kernel::kind`].
     pub fusion: FusionRecord,
     /// The computation. Its inputs are the `inputs` buffers (same names and types, in order), its
     /// outputs the `outputs` buffers; scalar constants are inlined as `Constant` nodes.
@@ -150,27 +151,6 @@ pub struct Kernel {
     pub inputs: Vec<BufferId>,
     /// The buffers written, in the order of the body's outputs (no duplicates).
     pub outputs: Vec<BufferId>,
-}
-
-/// How an op fuses (fusion's class of each node, recorded per kernel in [`FusionRecord`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpClass {
-    /// A `Constant`: no kernel.
-    Const,
-    /// Pointwise: each output element from the same-index elements of its (broadcast) inputs.
-    Elem,
-    /// A pure remap of one input (views, transposes, splits, slices): free in a consumer's or a
-    /// producer's indexing.
-    Index,
-    /// Other injective ops (each output element from a few input elements): loop fusion only.
-    Loop,
-    MatMul,
-    Conv,
-    /// A reduction over some axes of its first input (softmax, norms, sums, arg-max).
-    Row,
-    Attention,
-    /// One op with a fixed schedule of its own (pools, group/instance norm, scans, top-k).
-    Window,
 }
 
 /// A decomposed attention `MatMul(q, kᵀ) → pointwise (scale, mask) → Softmax(last axis) →
@@ -189,8 +169,6 @@ pub struct AttentionMatch {
 /// deciding again.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct FusionRecord {
-    /// The class of each body node, by body node index.
-    pub classes: Vec<OpClass>,
     /// The decomposed attention chains matched, in body order.
     pub attention: Vec<AttentionMatch>,
 }

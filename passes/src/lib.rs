@@ -44,7 +44,7 @@ pub use egraph::Simplify;
 pub use error::PassError;
 pub use fuse::fuse;
 pub use kernel::{
-    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, OpClass, WeightData,
+    AttentionMatch, Buffer, BufferId, BufferKind, FusionRecord, Kernel, KernelGraph, KernelKind, WeightData,
 };
 pub use manager::{
     check_interface, pass_by_name, pipeline_for, Dump, Evaluator, Pass, PassContext, PassTiming, Pipeline, PipelineRun,

@@ -6,9 +6,9 @@
 //! {"edgecc_version":"0.1.0","target":"lavapipe","backend":"wgsl","precision":"f32",
 //!  "requirements":{"shader_f16":false,"subgroups":false,"max_bindings":4,"max_binding_bytes":1024,
 //!                  "max_workgroups_per_dim":2,"storage_offset_alignment":256},
-//!  "limits":{"max_workgroup_invocations":256,"max_workgroup_size_x":256,"max_workgroups_per_dim":65535,
+//!  "limits":{"max_workgroup_invocations":1024,"max_workgroup_size_x":1024,"max_workgroups_per_dim":65535,
 //!            "shared_memory_bytes":32768,"max_storage_binding_bytes":134217728,
-//!            "max_storage_buffers_per_stage":8,"storage_offset_alignment":256,"subgroup_size":0}}
+//!            "max_storage_buffers_per_stage":8,"storage_offset_alignment":256,"subgroup_size":8}}
 //! ```
 //! MANIFEST:
 //! ```json
@@ -50,22 +50,8 @@ pub(super) struct MetaJson {
     backend: String,
     precision: PrecisionJson,
     requirements: RequirementsJson,
-    limits: LimitsJson,
-}
-
-/// The device limits the code was generated for (the target profile's, or the local adapter's
-/// for `--target auto`).
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsJson {
-    max_workgroup_invocations: u32,
-    max_workgroup_size_x: u32,
-    max_workgroups_per_dim: u32,
-    shared_memory_bytes: u32,
-    max_storage_binding_bytes: u64,
-    max_storage_buffers_per_stage: u32,
-    storage_offset_alignment: u32,
-    subgroup_size: u32,
+    /// The device limits the code was generated for ([`Limits`], written as it is).
+    limits: Limits,
 }
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -203,32 +189,6 @@ struct WeightJson {
 const CODE_FORMAT: &str = "wgsl";
 const CODE_ENTRY: &str = "main";
 
-fn limits_json(l: &Limits) -> LimitsJson {
-    LimitsJson {
-        max_workgroup_invocations: l.max_workgroup_invocations,
-        max_workgroup_size_x: l.max_workgroup_size_x,
-        max_workgroups_per_dim: l.max_workgroups_per_dim,
-        shared_memory_bytes: l.shared_memory_bytes,
-        max_storage_binding_bytes: l.max_storage_binding_bytes,
-        max_storage_buffers_per_stage: l.max_storage_buffers_per_stage,
-        storage_offset_alignment: l.storage_offset_alignment,
-        subgroup_size: l.subgroup_size,
-    }
-}
-
-fn limits_of(l: &LimitsJson) -> Limits {
-    Limits {
-        max_workgroup_invocations: l.max_workgroup_invocations,
-        max_workgroup_size_x: l.max_workgroup_size_x,
-        max_workgroups_per_dim: l.max_workgroups_per_dim,
-        shared_memory_bytes: l.shared_memory_bytes,
-        max_storage_binding_bytes: l.max_storage_binding_bytes,
-        max_storage_buffers_per_stage: l.max_storage_buffers_per_stage,
-        storage_offset_alignment: l.storage_offset_alignment,
-        subgroup_size: l.subgroup_size,
-    }
-}
-
 fn precision_json(p: Precision) -> PrecisionJson {
     match p {
         Precision::F32 => PrecisionJson::F32,
@@ -350,7 +310,7 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
             max_workgroups_per_dim: r.max_workgroups_per_dim,
             storage_offset_alignment: r.storage_offset_alignment,
         },
-        limits: limits_json(&meta.limits),
+        limits: meta.limits.clone(),
     };
     // Distinct shader texts, in order of first use.
     let mut shaders = Vec::new();
@@ -536,7 +496,7 @@ pub(super) fn decode(
             max_workgroups_per_dim: r.max_workgroups_per_dim,
             storage_offset_alignment: r.storage_offset_alignment,
         },
-        limits: limits_of(&mj.limits),
+        limits: mj.limits,
         inputs: meta_inputs,
         outputs: meta_outputs,
     };
@@ -641,20 +601,15 @@ pub(super) fn decode(
             .schedule
             .parse()
             .map_err(|e: String| bad(format!("program.dispatches[{i}] `{}`.schedule", d.label), e))?;
-        match edgecc_autotune::schedule_kind_for(problem.kind()) {
-            None => {
-                return Err(bad(
-                    format!("program.dispatches[{i}] `{}`.problem", d.label),
-                    format!("`{problem}` is a problem of an unknown kind `{}`", problem.kind()),
-                ))
-            }
-            Some(want) if want != schedule.kind() => {
-                return Err(bad(
-                    format!("program.dispatches[{i}] `{}`.schedule", d.label),
-                    format!("`{schedule}` is not a {want} schedule, which problem `{problem}` takes"),
-                ))
-            }
-            Some(_) => {}
+        if let Err(e) = edgecc_autotune::check_kind(&problem, &schedule) {
+            let field = match e {
+                edgecc_autotune::KindError::UnknownProblemKind(_) => "problem",
+                edgecc_autotune::KindError::WrongScheduleKind { .. } => "schedule",
+            };
+            return Err(bad(
+                format!("program.dispatches[{i}] `{}`.{field}", d.label),
+                e.to_string(),
+            ));
         }
         dispatches.push(Dispatch {
             problem,

@@ -73,8 +73,10 @@ pub struct Requirements {
 
 /// The device limits a binary's code was generated for: the target profile's, or the local
 /// adapter's for `--target auto`. Schedules were chosen to fit them; a runtime refuses a device
-/// with less of any.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// with less of any. Stored in META as it is (its JSON form is part of the format: fields in this
+/// order, unknown ones refused).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Limits {
     pub max_workgroup_invocations: u32,
     pub max_workgroup_size_x: u32,
@@ -83,7 +85,8 @@ pub struct Limits {
     pub max_storage_binding_bytes: u64,
     pub max_storage_buffers_per_stage: u32,
     pub storage_offset_alignment: u32,
-    /// 0 when the code was generated without subgroup operations in mind.
+    /// The device's subgroup size (0: none); the code uses subgroup operations only when the
+    /// requirements say so.
     pub subgroup_size: u32,
 }
 

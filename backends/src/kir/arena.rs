@@ -114,11 +114,6 @@ impl<T> Arena<T> {
         self.items.get_mut(h.index())
     }
 
-    /// Whether `h` names an item of this arena.
-    pub fn contains(&self, h: Handle<T>) -> bool {
-        h.index() < self.items.len()
-    }
-
     /// How many items there are.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -127,11 +122,6 @@ impl<T> Arena<T> {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
-    }
-
-    /// The handle the next [`append`](Self::append) will return.
-    pub fn next_handle(&self) -> Handle<T> {
-        Handle::new(u32::try_from(self.items.len()).unwrap_or(u32::MAX))
     }
 
     /// The items with their handles, in order.
@@ -177,8 +167,7 @@ mod tests {
         assert_eq!((x.index(), y.index()), (0, 1));
         assert_eq!(a[y], "y");
         assert_eq!(a.get(Handle::new(2)), None);
-        assert!(a.contains(x) && !a.contains(Handle::new(5)));
-        assert_eq!(a.next_handle(), Handle::new(2));
+        assert_eq!(a.len(), 2);
         assert_eq!(a.find(|s| *s == "y").map(|(h, _)| h), Some(y));
         assert_eq!(format!("{x:?}"), "#0");
         assert_eq!(a.iter().map(|(_, s)| *s).collect::<Vec<_>>(), ["x", "y"]);

@@ -230,8 +230,9 @@ impl Problem {
                 let (m, n, k) = p.gemm_extents();
                 Schedule::Gemm(GemmSchedule::default_for(caps, m, n, k, elem_bytes(p.dtype)))
             }
-            Problem::Row(p) => Schedule::Reduce(ReduceSchedule::default_for(caps, p.len)),
-            Problem::TopK(p) => Schedule::Reduce(ReduceSchedule::default_for(caps, p.len)),
+            Problem::Row(RowProblem { len, .. }) | Problem::TopK(TopKProblem { len, .. }) => {
+                Schedule::Reduce(ReduceSchedule::default_for(caps, *len))
+            }
             Problem::Attention(p) => attention_default(caps, &p.extents()),
             Problem::Elementwise(_) => Schedule::elementwise(caps),
         }
@@ -243,7 +244,7 @@ impl Problem {
             (Problem::Gemm(p), Schedule::Gemm(g)) => g.check(caps, elem_bytes(p.dtype)),
             (Problem::Conv(p), Schedule::Gemm(g)) => g.check(caps, elem_bytes(p.dtype)),
             (Problem::Row(p), Schedule::Reduce(r)) => r.check(caps, p.slots),
-            (Problem::TopK(_), Schedule::Reduce(r)) => r.check(caps, 2),
+            (Problem::TopK(_), Schedule::Reduce(r)) => r.check(caps, TOPK_REDUCE_SLOTS),
             (
                 Problem::Attention(p),
                 Schedule::Attention {
@@ -271,6 +272,9 @@ impl Problem {
         }
     }
 }
+
+/// Workgroup-memory slots per invocation of the top-k template (a value and its index).
+pub const TOPK_REDUCE_SLOTS: u32 = 2;
 
 impl AttentionProblem {
     /// The extents the attention schedule's defaults and fit rule read.

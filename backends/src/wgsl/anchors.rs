@@ -15,7 +15,7 @@ use super::template::Emitted;
 use super::topk::{emit_topk, TopKSpec};
 use super::types::literal;
 use crate::lower::stages::Stage;
-use crate::lower::{AttentionProblem, Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
+use crate::lower::{Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
 use edgecc_autotune::{GemmSchedule, ReduceSchedule, Schedule};
 use edgecc_ir::{normalize_axis, DType, Op, ReduceOp, ValueId};
 
@@ -799,21 +799,7 @@ fn finish_attention(
     let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
     em.unbind_all();
     funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
-    let chosen = choose(
-        cx,
-        kc,
-        Problem::Attention(AttentionProblem {
-            batch: spec.batch,
-            lq: spec.lq,
-            lk: spec.lk,
-            d: spec.d,
-            dv: spec.dv,
-            causal: spec.causal,
-            mask: spec.has_mask,
-            score_fn: spec.score_fn,
-            dtype: float_dtype(spec.ft),
-        }),
-    )?;
+    let chosen = choose(cx, kc, Problem::Attention(spec.problem()))?;
     let emitted = tmpl(kc, emit_attention(spec, &chosen.schedule, cx.caps))?;
     finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
 }

@@ -27,15 +27,17 @@
 //! fn store_o(b: i32, i: i32, c: i32, v: f32)
 //! ```
 //!
-//! Workgroup memory: [`attention_shared_bytes`] (Q tile, one K/V block with rows padded by one
+//! Workgroup memory: [`edgecc_autotune::attention_shared_bytes`] (Q tile, one K/V block with rows padded by one
 //! element when even, the f32 weights and per-row statistics), checked against the device.
 
 use super::rowreduce::{check_ft, check_i32, NAN, NEG_INF};
 use super::template::{grid, Emitted, FLAT_WID};
 use super::types::literal;
+use crate::lower::AttentionProblem;
 use edgecc_autotune::{
     attention_check, attention_default, attention_row_threads, AttentionExtents, DeviceCaps, Schedule,
 };
+use edgecc_ir::DType;
 
 /// One attention kernel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,23 +66,26 @@ pub struct AttnSpec<'a> {
 }
 
 impl AttnSpec<'_> {
-    /// The extents the attention schedule's default and fit rule read
-    /// ([`edgecc_autotune::attention_check`]).
-    pub fn extents(&self) -> AttentionExtents {
-        AttentionExtents {
+    /// The problem this kernel computes (its key, default schedule and fit rule).
+    pub fn problem(&self) -> AttentionProblem {
+        AttentionProblem {
+            batch: self.batch,
             lq: self.lq,
             lk: self.lk,
             d: self.d,
             dv: self.dv,
-            elem_bytes: if self.ft == "f16" { 2 } else { 4 },
+            causal: self.causal,
+            mask: self.has_mask,
+            score_fn: self.score_fn,
+            dtype: if self.ft == "f16" { DType::F16 } else { DType::F32 },
         }
     }
-}
 
-/// Bytes of workgroup memory a `(block_q, block_k, threads)` schedule takes
-/// ([`edgecc_autotune::attention_shared_bytes`]).
-pub fn attention_shared_bytes(spec: &AttnSpec, block_q: u64, block_k: u64, threads: u64) -> u64 {
-    edgecc_autotune::attention_shared_bytes(&spec.extents(), block_q, block_k, threads)
+    /// The extents the attention schedule's default and fit rule read
+    /// ([`edgecc_autotune::attention_check`]).
+    pub fn extents(&self) -> AttentionExtents {
+        self.problem().extents()
+    }
 }
 
 /// The default schedule of `spec` ([`edgecc_autotune::attention_default`]).
@@ -361,7 +366,7 @@ mod tests {
             panic!("not an attention schedule")
         };
         assert!(
-            attention_shared_bytes(&spec, block_q as u64, block_k as u64, threads as u64)
+            edgecc_autotune::attention_shared_bytes(&spec.extents(), block_q as u64, block_k as u64, threads as u64)
                 <= mali.shared_memory_bytes as u64
         );
         assert!(block_q >= 1 && block_k >= 1 && threads >= block_q);

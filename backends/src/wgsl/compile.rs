@@ -211,9 +211,12 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
         kernel: kc.kernel.name.clone(),
         message: m,
     })?;
-    let wg = match chosen.schedule {
-        Schedule::Elementwise { workgroup } => workgroup,
-        _ => elementwise_workgroup(cx.caps),
+    // `choose` checked the schedule against the problem: it is an elementwise one.
+    let Schedule::Elementwise { workgroup: wg } = chosen.schedule else {
+        return Err(WgslError::Internal(format!(
+            "kernel `{}`: an elementwise dispatch got schedule `{}`",
+            kc.kernel.name, chosen.schedule
+        )));
     };
     let workgroups =
         grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
@@ -248,13 +251,4 @@ fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> 
         }
     }
     Ok(())
-}
-
-/// Invocations per workgroup of one-invocation-per-element dispatches (the elementwise
-/// schedule's default).
-pub(crate) fn elementwise_workgroup(caps: &DeviceCaps) -> u32 {
-    match Schedule::elementwise(caps) {
-        Schedule::Elementwise { workgroup } => workgroup.max(1),
-        _ => 64,
-    }
 }

@@ -253,27 +253,39 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // with more, the slots are a loop that computes them (see `emit_loads`).
     let a_loop = a_slots > UNROLL_SLOTS;
     let b_loop = b_slots > UNROLL_SLOTS;
-    for sl in (0..a_slots).filter(|_| !a_loop) {
+    // The coordinates of tile-load slot `sl` (a name suffix: the slot number, or empty in the
+    // loop) whose element index is `e`, as `let`s at indentation `ind`.
+    let a_coords = |w: &mut String, ind: &str, sl: &str, e: &str| {
         let kq = tk / ga;
-        let _ = writeln!(w, "  let t_ae{sl} = {};", plus("t_lid", sl * threads));
-        let _ = writeln!(w, "  let t_am{sl} = t_m0 + (t_ae{sl} / {kq}) * {wa};");
+        let _ = writeln!(w, "{ind}let t_ae{sl} = {e};");
+        let _ = writeln!(w, "{ind}let t_am{sl} = t_m0 + (t_ae{sl} / {kq}) * {wa};");
         if ga == 1 {
-            let _ = writeln!(w, "  let t_ak{sl} = t_ae{sl} % {kq};");
+            let _ = writeln!(w, "{ind}let t_ak{sl} = t_ae{sl} % {kq};");
         } else {
-            let _ = writeln!(w, "  let t_ak{sl} = (t_ae{sl} % {kq}) * {ga};");
+            let _ = writeln!(w, "{ind}let t_ak{sl} = (t_ae{sl} % {kq}) * {ga};");
         }
-        let _ = writeln!(w, "  let t_ai{sl} = t_ak{sl} * {sa} + t_ae{sl} / {kq};");
+        let _ = writeln!(w, "{ind}let t_ai{sl} = t_ak{sl} * {sa} + t_ae{sl} / {kq};");
+    };
+    let b_coords = |w: &mut String, ind: &str, sl: &str, e: &str| {
+        let nq = tn / bw;
+        let _ = writeln!(w, "{ind}let t_be{sl} = {e};");
+        let _ = writeln!(w, "{ind}let t_bk{sl} = t_be{sl} / {nq};");
+        let _ = writeln!(w, "{ind}let t_bn{sl} = t_n0 + (t_be{sl} % {nq}) * {bw};");
+        if bw == wb {
+            let _ = writeln!(w, "{ind}let t_bi{sl} = t_bk{sl} * {sb} + t_be{sl} % {nq};");
+        } else {
+            let _ = writeln!(
+                w,
+                "{ind}let t_bi{sl} = t_bk{sl} * {sb} + (t_be{sl} % {nq}) * {};",
+                bw / wb
+            );
+        }
+    };
+    for sl in (0..a_slots).filter(|_| !a_loop) {
+        a_coords(w, "  ", &sl.to_string(), &plus("t_lid", sl * threads));
     }
     for sl in (0..b_slots).filter(|_| !b_loop) {
-        let nq = tn / bw;
-        let _ = writeln!(w, "  let t_be{sl} = {};", plus("t_lid", sl * threads));
-        let _ = writeln!(w, "  let t_bk{sl} = t_be{sl} / {nq};");
-        let _ = writeln!(w, "  let t_bn{sl} = t_n0 + (t_be{sl} % {nq}) * {bw};");
-        if bw == wb {
-            let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + t_be{sl} % {nq};");
-        } else {
-            let _ = writeln!(w, "  let t_bi{sl} = t_bk{sl} * {sb} + (t_be{sl} % {nq}) * {};", bw / wb);
-        }
+        b_coords(w, "  ", &sl.to_string(), &plus("t_lid", sl * threads));
     }
     // Accumulators: row r (0..rm) x vector j (0..rn/wb).
     let accs_per_row = rn / wb;
@@ -298,17 +310,9 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             let sl = slot.map(|n| n.to_string()).unwrap_or_default();
             let mut ind = ind.to_string();
             if a_loop {
-                let kq = tk / ga;
                 let _ = writeln!(w, "{ind}for (var t_sl = 0; t_sl < {a_slots}; t_sl++) {{");
                 ind.push_str("  ");
-                let _ = writeln!(w, "{ind}let t_ae = t_lid + t_sl * {threads};");
-                let _ = writeln!(w, "{ind}let t_am = t_m0 + (t_ae / {kq}) * {wa};");
-                if ga == 1 {
-                    let _ = writeln!(w, "{ind}let t_ak = t_ae % {kq};");
-                } else {
-                    let _ = writeln!(w, "{ind}let t_ak = (t_ae % {kq}) * {ga};");
-                }
-                let _ = writeln!(w, "{ind}let t_ai = t_ak * {sa} + t_ae / {kq};");
+                a_coords(w, &ind, "", &format!("t_lid + t_sl * {threads}"));
             }
             let ind = ind.as_str();
             let partial = slot.map_or(a_slots, |n| n + 1) * threads > a_blocks;
@@ -363,17 +367,9 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             let sl = slot.map(|n| n.to_string()).unwrap_or_default();
             let mut ind = ind.to_string();
             if b_loop {
-                let nq = tn / bw;
                 let _ = writeln!(w, "{ind}for (var t_sl = 0; t_sl < {b_slots}; t_sl++) {{");
                 ind.push_str("  ");
-                let _ = writeln!(w, "{ind}let t_be = t_lid + t_sl * {threads};");
-                let _ = writeln!(w, "{ind}let t_bk = t_be / {nq};");
-                let _ = writeln!(w, "{ind}let t_bn = t_n0 + (t_be % {nq}) * {bw};");
-                if bw == wb {
-                    let _ = writeln!(w, "{ind}let t_bi = t_bk * {sb} + t_be % {nq};");
-                } else {
-                    let _ = writeln!(w, "{ind}let t_bi = t_bk * {sb} + (t_be % {nq}) * {};", bw / wb);
-                }
+                b_coords(w, &ind, "", &format!("t_lid + t_sl * {threads}"));
             }
             let ind = ind.as_str();
             let partial = slot.map_or(b_slots, |n| n + 1) * threads > b_blocks;
@@ -567,9 +563,16 @@ fn emit_store_loop(
         let _ = writeln!(w, "    if (t_row < {m}) {{");
         ind.push_str("  ");
     }
-    let _ = writeln!(w, "{ind}for (var t_j = 0; t_j < {accs}; t_j++) {{");
-    let _ = writeln!(w, "{ind}  let t_v = t_acc[t_i * {accs} + t_j];");
-    let _ = writeln!(w, "{ind}  let t_col = t_c + t_j * {};", wb * tx_n);
+    // One vector per row: no loop over the row's vectors.
+    if accs == 1 {
+        let _ = writeln!(w, "{ind}{{");
+        let _ = writeln!(w, "{ind}  let t_v = t_acc[t_i];");
+        let _ = writeln!(w, "{ind}  let t_col = t_c;");
+    } else {
+        let _ = writeln!(w, "{ind}for (var t_j = 0; t_j < {accs}; t_j++) {{");
+        let _ = writeln!(w, "{ind}  let t_v = t_acc[t_i * {accs} + t_j];");
+        let _ = writeln!(w, "{ind}  let t_col = t_c + t_j * {};", wb * tx_n);
+    }
     for cb in 0..wb {
         let col = plus("t_col", cb);
         let conds = n.map(|n| vec![format!("{col} < {n}")]).unwrap_or_default();

@@ -68,7 +68,7 @@ pub fn emit_topk(spec: &TopKSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Resu
             spec.k, spec.len
         ));
     }
-    let red = WgReduce::new(s, caps, 2, what)?;
+    let red = WgReduce::new(s, caps, crate::lower::problem::TOPK_REDUCE_SLOTS, what)?;
     let workgroups = if spec.k == 0 {
         [0, 1, 1]
     } else {

@@ -3,7 +3,7 @@
 //! after a pass or each pass's time, or write the fused kernel graph as Graphviz DOT.
 
 use anyhow::Context;
-use edgecc::passes::{fuse, pipeline_for, plan, KernelGraph, MemoryPlan, PipelineRun, RunOptions, Stats, StatsReport};
+use edgecc::passes::{fuse, pipeline_for, plan, KernelGraph, MemoryPlan, PipelineRun, RunOptions};
 use edgecc::summary::{human_bytes, ops_histogram};
 use edgecc_ir::Graph;
 use std::path::{Path, PathBuf};
@@ -315,19 +315,15 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
     let memory = plan(&kernels)?;
     let plan_ms = ms(t);
 
-    let stats = StatsReport {
-        model: g.name().to_string(),
+    let optimized = edgecc::optimize::Optimized {
         target: target.to_string(),
-        baseline: Stats::baseline(g),
-        optimized: Stats::optimized(
-            g,
-            &run.graph,
-            &kernels,
-            &memory,
-            edgecc::backends::lower::stages::dispatches(&kernels) as u64,
-        ),
+        run,
+        kernels,
+        plan: memory,
     };
-    let dot = args.dot.as_ref().map(|_| edgecc::dot::kernel_graph_dot(&kernels));
+    let stats = optimized.stats(g);
+    let (run, kernels, memory) = (&optimized.run, &optimized.kernels, &optimized.plan);
+    let dot = args.dot.as_ref().map(|_| edgecc::dot::kernel_graph_dot(kernels));
     if let (Some(path), Some(text)) = (&args.dot, &dot) {
         if path != Path::new("-") {
             edgecc::fsutil::write_atomic(path, text.as_bytes())
@@ -336,10 +332,10 @@ fn optimize(g: &Graph, target: &str, args: &Args) -> anyhow::Result<()> {
     }
     if args.json {
         let mut doc: serde_json::Value = serde_json::from_str(&stats.json()).context("statistics JSON")?;
-        doc["kernels"] = kernels_json(&kernels);
-        doc["memory"] = memory_json(&memory);
+        doc["kernels"] = kernels_json(kernels);
+        doc["memory"] = memory_json(memory);
         if args.time_passes {
-            doc["passes"] = passes_json(&run, fuse_ms, plan_ms);
+            doc["passes"] = passes_json(run, fuse_ms, plan_ms);
         }
         if !args.dump_after.is_empty() {
             doc["dumps"] = run

@@ -176,9 +176,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var t_i = 0; t_i < 16; t_i++) {
     let t_row = t_r + (t_i / 4) * 16 + t_i % 4;
     if (t_row < 100) {
-      for (var t_j = 0; t_j < 1; t_j++) {
-        let t_v = t_acc[t_i * 1 + t_j];
-        let t_col = t_c + t_j * 16;
+      {
+        let t_v = t_acc[t_i];
+        let t_col = t_c;
         if (t_col < 8) { store_c(t_b, t_row, t_col, t_v.x); }
         if (t_col + 1 < 8) { store_c(t_b, t_row, t_col + 1, t_v.y); }
         if (t_col + 2 < 8) { store_c(t_b, t_row, t_col + 2, t_v.z); }
