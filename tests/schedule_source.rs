@@ -146,6 +146,17 @@ fn the_cli_takes_schedules_and_inspect_lists_them() {
             .any(|l| l.contains(&format!("problem {key}, schedule {fixed}"))),
         "{text}"
     );
+    // A key no kernel has, and a key given twice, exit 1 naming --schedule.
+    let other = "gemm.f32.b1.m3.n5.k7.a=mk.b=kn=gemm tile=16x16x8 reg=2x2 vec=1 stages=1";
+    for args in [vec![other], vec![fix.as_str(), fix.as_str()]] {
+        let mut cmd = vec!["compile", s(&model), "--target", "lavapipe", "-o", s(&out)];
+        for a in &args {
+            cmd.extend(["--schedule", a]);
+        }
+        let o = edgecc(&cmd);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--schedule"), "{}", stderr(&o));
+    }
     // A malformed --schedule exits 1 naming it.
     let o = edgecc(&[
         "compile",

@@ -155,6 +155,18 @@ fn launches_are_the_compiled_dispatches() {
     let caps = edgecc_autotune::profile("lavapipe").expect("lavapipe profile");
     let mut models = builder_models();
     models.push(onnx_model("unet_resblock_opset21_groupnorm"));
+    // Empty results take no dispatch (an empty GEMM and softmax beside a non-empty softmax).
+    let empty = "graph empty_parts {
+  input %x: f32[0, 8]
+  input %w: f32[8, 4]
+  input %a: f32[2, 3]
+  %y: f32[0, 4] = MatMul(%x, %w)
+  %s: f32[0, 4] = Softmax<axis=-1>(%y)
+  %b: f32[2, 3] = Softmax<axis=-1>(%a)
+  output %s
+  output %b
+}";
+    models.push(edgecc::ir::text::parse(empty).expect("parses"));
     for g in &models {
         let (optimized, program) =
             edgecc::device::compile_wgsl(g, &caps, edgecc::backends::Precision::F32).expect("compile");

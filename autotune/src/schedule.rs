@@ -5,6 +5,10 @@
 
 use crate::caps::{Backend, DeviceCaps, MmaShape};
 
+/// The most accumulators a GEMM schedule's register block may hold per invocation (16x16, the
+/// largest any default uses).
+pub const MAX_REGISTER_BLOCK: u32 = 256;
+
 /// A tiled matrix multiply (MatMul, Gemm, Conv as implicit GEMM): each workgroup computes a
 /// `tile_m x tile_n` block of the output, stepping through K in `tile_k` slices staged in shared
 /// memory; each invocation holds a `reg_m x reg_n` block of accumulators in registers.
@@ -56,6 +60,14 @@ impl GemmSchedule {
         }
         if self.tile_m > 4096 || self.tile_n > 4096 || self.tile_k > 4096 {
             return bad("tiles larger than 4096 are not supported".into());
+        }
+        // Each invocation keeps its register block in named registers, written out in the code:
+        // a larger block would be a shader of megabytes.
+        if self.reg_m * self.reg_n > MAX_REGISTER_BLOCK {
+            return bad(format!(
+                "a {}x{} register block; at most {MAX_REGISTER_BLOCK} accumulators per invocation",
+                self.reg_m, self.reg_n
+            ));
         }
         let threads = self.threads();
         if threads > caps.max_workgroup_invocations || threads > caps.max_workgroup_size_x {
@@ -264,8 +276,11 @@ pub fn attention_row_threads(block_q: u64, block_k: u64, threads: u64) -> u64 {
 /// max, sum, scale and the per-row partial reductions) in f32.
 pub fn attention_shared_bytes(e: &AttentionExtents, block_q: u64, block_k: u64, threads: u64) -> u64 {
     let tpr = attention_row_threads(block_q, block_k, threads);
-    (block_q * e.d.max(1) + block_k * e.kv_stride()) * e.elem_bytes as u64
-        + (block_q * block_k + 3 * block_q + 2 * block_q * tpr) * 4
+    // Saturating: the blocks may come from a user's schedule text, the extents from a model.
+    let (m, a) = (u64::saturating_mul, u64::saturating_add);
+    let tiles = a(m(block_q, e.d.max(1)), m(block_k, e.kv_stride()));
+    let state = a(a(m(block_q, block_k), m(3, block_q)), m(m(2, block_q), tpr));
+    a(m(tiles, e.elem_bytes as u64), m(state, 4))
 }
 
 /// The default attention schedule: 16 query rows (fewer for short queries: one for decoding),
@@ -324,17 +339,17 @@ pub fn attention_check(
             caps.name
         ));
     }
+    if bq > t {
+        return Err(format!(
+            "block_q {bq} exceeds the {t} invocations (each row's softmax update needs one)"
+        ));
+    }
     let shared = attention_shared_bytes(e, bq, bk, t);
     if shared > caps.shared_memory_bytes as u64 {
         return Err(format!(
             "block_q {bq} x block_k {bk} with d {} / dv {} takes {shared} bytes of workgroup memory, \
              more than the device's {} (`{}`); use smaller blocks",
             e.d, e.dv, caps.shared_memory_bytes, caps.name
-        ));
-    }
-    if bq > t {
-        return Err(format!(
-            "block_q {bq} exceeds the {t} invocations (each row's softmax update needs one)"
         ));
     }
     let nacc = (bq * e.dv).div_ceil(t).max(1);
@@ -590,9 +605,20 @@ mod tests {
         assert!(r.check(&c, 1).is_ok());
         let mut nosub = c.clone();
         nosub.subgroup_size = 0;
-        if r.subgroups {
-            assert!(r.check(&nosub, 1).unwrap_err().contains("subgroup"));
-        }
+        assert!(r.subgroups, "lavapipe has subgroups: {r:?}");
+        assert!(r.check(&nosub, 1).unwrap_err().contains("subgroup"));
+        // A register block written out in the code is bounded, whatever else fits.
+        let huge = GemmSchedule {
+            tile_m: 4096,
+            tile_n: 4096,
+            tile_k: 1,
+            reg_m: 4096,
+            reg_n: 4096,
+            vector_width: 1,
+            stages: 1,
+            mma: None,
+        };
+        assert!(huge.check(&c, 4).unwrap_err().contains("register block"));
         let e = AttentionExtents {
             lq: 1,
             lk: 512,
@@ -610,6 +636,12 @@ mod tests {
         };
         assert_eq!(block_q, 1);
         assert!(attention_check(&c, &e, block_q as u64, block_k as u64, threads as u64).is_ok());
-        assert!(attention_check(&c, &e, 64, 64, 32).is_err());
+        assert!(attention_check(&c, &e, 64, 64, 32)
+            .unwrap_err()
+            .contains("exceeds the 32 invocations"));
+        // Blocks from a user's schedule text do not overflow the byte count.
+        let big = 1u64 << 31;
+        assert!(attention_check(&c, &e, big, big, 64).is_err());
+        assert_eq!(attention_shared_bytes(&e, u64::MAX, u64::MAX, 1), u64::MAX);
     }
 }

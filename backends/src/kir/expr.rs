@@ -211,7 +211,8 @@ impl UnaryOp {
     pub fn accepts(self, s: Scalar) -> bool {
         match self {
             UnaryOp::Neg => s.is_float() || s == Scalar::I32,
-            UnaryOp::Not => true,
+            // Logical on bool, bitwise on integers; floats have neither.
+            UnaryOp::Not => s == Scalar::Bool || s.is_int(),
             UnaryOp::Abs => s.is_numeric(),
             _ => s.is_float(),
         }

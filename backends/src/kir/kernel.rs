@@ -169,8 +169,19 @@ impl Kernel {
     }
 
     /// The launch for dim values `values` (in dim order, as [`Kernel::dim_values`] gives):
-    /// workgroup counts and the parameter buffer.
+    /// workgroup counts and the parameter buffer. A value over its dim's bound is an error (the
+    /// kernel's shared arrays and memory are sized at the bounds).
     pub fn launch(&self, values: &[u64]) -> Result<Launch, KirError> {
+        for (h, d) in self.dims.iter() {
+            if let (Some(decl), Some(&v)) = (d.decl, values.get(h.index())) {
+                if v > decl.bound {
+                    return Err(KirError::DimValue {
+                        dim: d.name.clone(),
+                        message: format!("{v} is over its bound {}", decl.bound),
+                    });
+                }
+            }
+        }
         let mut workgroups = [0u32; 3];
         for (w, e) in workgroups.iter_mut().zip(&self.dispatch.workgroups) {
             let n = e.eval(&self.dims, values)?;

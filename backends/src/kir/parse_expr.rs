@@ -54,20 +54,28 @@ impl Parser {
     fn binary(&mut self, min_prec: u8) -> Result<Handle<Expr>, KirError> {
         self.nest()?;
         let mut left = self.postfix()?;
+        // Each operator of a chain (`a + b + c`) deepens the left-leaning tree by one: it counts
+        // as nesting, so no chain builds a tree deeper than the limit.
+        let mut chain = 0;
         while let Some(op) = binary_op(self.peek()).filter(|op| op.precedence() >= min_prec) {
             self.advance();
+            self.nest()?;
+            chain += 1;
             let right = self.binary(op.precedence() + 1)?;
             left = self.push(Expr::Binary { op, left, right });
         }
-        self.depth -= 1;
+        self.depth -= 1 + chain;
         Ok(left)
     }
 
     /// A primary with its `.x` component selections.
     fn postfix(&mut self) -> Result<Handle<Expr>, KirError> {
         let mut e = self.primary()?;
+        let mut chain = 0;
         while self.is_punct(".") {
             self.advance();
+            self.nest()?;
+            chain += 1;
             let index = match self.peek() {
                 Tok::Ident(c) => ["x", "y", "z", "w"].iter().position(|n| n == c),
                 _ => None,
@@ -79,6 +87,7 @@ impl Parser {
                 index: u8::try_from(index).unwrap_or(0),
             });
         }
+        self.depth -= chain;
         Ok(e)
     }
 
@@ -286,22 +295,32 @@ impl Parser {
     pub(super) fn extent(&mut self) -> Result<Extent, KirError> {
         self.nest()?;
         let mut e = self.extent_term()?;
+        // As in `binary`: each operator of a chain deepens the tree by one.
+        let mut chain = 0;
         while self.eat_punct("+") {
+            self.nest()?;
+            chain += 1;
             e = e.add(self.extent_term()?);
         }
-        self.depth -= 1;
+        self.depth -= 1 + chain;
         Ok(e)
     }
 
     /// `atom ((* | /) atom)*`.
     fn extent_term(&mut self) -> Result<Extent, KirError> {
         let mut e = self.extent_atom()?;
+        let mut chain = 0;
         loop {
             if self.eat_punct("*") {
+                self.nest()?;
+                chain += 1;
                 e = e.mul(self.extent_atom()?);
             } else if self.eat_punct("/") {
+                self.nest()?;
+                chain += 1;
                 e = e.floor_div(self.extent_atom()?);
             } else {
+                self.depth -= chain;
                 return Ok(e);
             }
         }

@@ -167,6 +167,30 @@ fn launch_resolves_dims() {
     assert!(over.contains("dim `m`: 300 is over its bound 256"), "{over}");
     let missing = k.dim_values(|d| (d == "m").then_some(1)).unwrap_err().to_string();
     assert!(missing.contains("dim `n`: no value given"), "{missing}");
+    // `launch` checks the bounds too (shared arrays and memory are sized at them).
+    let over = k.launch(&[300, 1]).unwrap_err().to_string();
+    assert!(over.contains("dim `m`: 300 is over its bound 256"), "{over}");
+}
+
+/// Text a user could write that must give an error, never a crash, a hang or a huge
+/// allocation: operator chains deeper than the parser's limit (in expressions and extents), a
+/// param slot past any parameter buffer, `not` of a float.
+#[test]
+fn hostile_kernels_are_errors() {
+    let chain = vec!["1u"; 100_000].join(" + ");
+    let deep = GEMM.replace("let lid: u32 = local_index", &format!("let lid: u32 = {chain}"));
+    assert!(parse(&deep).unwrap_err().to_string().contains("deep"));
+    let deep_extent = GEMM.replace(
+        "launch (n + 7) / 8",
+        &format!("launch {}", vec!["n"; 100_000].join(" * ")),
+    );
+    assert!(parse(&deep_extent).unwrap_err().to_string().contains("deep"));
+    let far = GEMM.replace("dim n <= 256 @param 1", "dim n <= 256 @param 4294967295");
+    let e = parse(&far).and_then(|k| k.verify()).unwrap_err().to_string();
+    assert!(e.contains("at most 16384 slots"), "{e}");
+    let not_float = GEMM.replace("var acc: f32 = 0.0", "var acc: f32 = not(0.0)");
+    let e = parse(&not_float).and_then(|k| k.verify()).unwrap_err().to_string();
+    assert!(e.contains("a bool or an integer"), "{e}");
 }
 
 #[test]

@@ -212,6 +212,10 @@ fn check_bindings(k: &Kernel, here: &str) -> Result<(), KirError> {
 }
 
 /// Every dim is declared, within `u32`, in its own slot.
+/// Param slots a kernel may use: a 64 KiB uniform buffer of u32s (the smallest maximum uniform
+/// binding every device allows).
+pub const MAX_PARAM_SLOTS: u32 = 16384;
+
 fn check_dims(k: &Kernel, here: &str) -> Result<(), KirError> {
     let mut slots = BTreeMap::new();
     for (_, d) in k.dims.iter() {
@@ -227,6 +231,15 @@ fn check_dims(k: &Kernel, here: &str) -> Result<(), KirError> {
                 format!(
                     "dim `{}` has bound {}, over u32::MAX (params are u32)",
                     d.name, decl.bound
+                ),
+            ));
+        }
+        if decl.slot >= MAX_PARAM_SLOTS {
+            return Err(KirError::invalid(
+                here,
+                format!(
+                    "dim `{}` is in param slot {}; a parameter buffer has at most {MAX_PARAM_SLOTS} slots",
+                    d.name, decl.slot
                 ),
             ));
         }

@@ -67,6 +67,8 @@ impl BodyCheck<'_> {
                         "a float or i32"
                     } else if matches!(op, UnaryOp::Abs) {
                         "a number"
+                    } else if matches!(op, UnaryOp::Not) {
+                        "a bool or an integer"
                     } else {
                         "a float"
                     };

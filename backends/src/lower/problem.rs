@@ -182,6 +182,9 @@ impl Problem {
                     format!("m{}", p.m),
                     format!("g{}", p.groups),
                     format!("in{}", joined(&p.in_spatial)),
+                    // The output extent too: end padding and output padding change it, and
+                    // with it the implicit GEMM's M.
+                    format!("out{}", joined(&p.out_spatial)),
                     format!("k{}", joined(&p.kernel)),
                     format!("s{}", joined(&p.strides)),
                     format!("p{}", joined(&p.pads_begin)),
@@ -323,7 +326,18 @@ mod tests {
             transposed: false,
             dtype: DType::F16,
         });
-        assert_eq!(c.key().as_str(), "conv.f16.n1.c4.m8.g1.in10x10.k3x3.s1x1.p1x1.d1x1");
+        assert_eq!(
+            c.key().as_str(),
+            "conv.f16.n1.c4.m8.g1.in10x10.out10x10.k3x3.s1x1.p1x1.d1x1"
+        );
+        // More end padding: the same begin pads, a larger output, a larger GEMM; another key.
+        if let Problem::Conv(p) = &c {
+            let padded = Problem::Conv(ConvProblem {
+                out_spatial: vec![12, 12],
+                ..p.clone()
+            });
+            assert_ne!(padded.key(), c.key());
+        }
         let a = Problem::Attention(AttentionProblem {
             batch: 4,
             lq: 1,

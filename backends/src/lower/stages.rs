@@ -23,7 +23,7 @@
 //! [`edgecc_passes::FusionRecord`]): the planner reads that decision and never looks for the
 //! pattern itself.
 
-use edgecc_ir::{Graph, NodeId, Op, ValueId};
+use edgecc_ir::{Graph, NodeId, Op, Shape, ValueId};
 use edgecc_passes::{AttentionMatch, KernelGraph};
 use std::collections::{HashMap, HashSet};
 
@@ -137,18 +137,43 @@ pub struct KernelPlan {
     pub scratch: Vec<ValueId>,
 }
 
+impl Stage {
+    /// Whether the anchor's results are empty (an extent 0 that is not reduced): its region
+    /// values and stores have the anchor's shape, so there is nothing to compute or store, and
+    /// the stage takes no dispatch.
+    pub fn is_empty(&self, body: &Graph) -> bool {
+        body.node(self.anchor)
+            .outputs
+            .iter()
+            .all(|&o| body.ty(o).shape.numel() == Some(0))
+    }
+}
+
 impl KernelPlan {
-    /// The dispatches this plan lowers to on every backend: one per stage, and one per distinct
-    /// shape of the outputs left to the final pointwise dispatches.
-    pub fn dispatches(&self, body: &Graph) -> usize {
-        let mut shapes: Vec<&edgecc_ir::Shape> = Vec::new();
+    /// The outputs left to the final pointwise dispatches, grouped by shape (one dispatch per
+    /// group), in order of first appearance.
+    pub fn pointwise_groups<'g>(&self, body: &'g Graph) -> Vec<(&'g Shape, Vec<ValueId>)> {
+        let mut groups: Vec<(&Shape, Vec<ValueId>)> = Vec::new();
         for &v in &self.rest {
             let shape = &body.ty(v).shape;
-            if !shapes.contains(&shape) {
-                shapes.push(shape);
+            match groups.iter_mut().find(|(s, _)| *s == shape) {
+                Some((_, vs)) => vs.push(v),
+                None => groups.push((shape, vec![v])),
             }
         }
-        self.stages.len() + shapes.len()
+        groups
+    }
+
+    /// The dispatches this plan lowers to on every backend: one per stage and one per group of
+    /// pointwise outputs, except those with nothing to compute (an empty result).
+    pub fn dispatches(&self, body: &Graph) -> usize {
+        let stages = self.stages.iter().filter(|s| !s.is_empty(body)).count();
+        let pointwise = self
+            .pointwise_groups(body)
+            .iter()
+            .filter(|(shape, _)| shape.numel() != Some(0))
+            .count();
+        stages + pointwise
     }
 }
 

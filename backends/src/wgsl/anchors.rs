@@ -116,13 +116,7 @@ fn batch_idx(b: &str, batch: &[u64], operand_batch: &[u64]) -> Vec<String> {
 
 pub(crate) fn lower_stage(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
-    // Empty results (an extent 0 that is not reduced): nothing to compute or store; region
-    // values and stores have the anchor's shape, so they are empty too.
-    if node
-        .outputs
-        .iter()
-        .all(|&o| super::expr::static_shape(kc.g, o).is_some_and(|s| s.contains(&0)))
-    {
+    if stage.is_empty(kc.g) {
         return Ok(());
     }
     if stage.attention.is_some() {

@@ -174,15 +174,13 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
     }
     // Remaining outputs: one dispatch per distinct shape.
     let mut groups: Vec<(Vec<u64>, Vec<ValueId>)> = Vec::new();
-    for &v in &plan.rest {
-        let shape = super::expr::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
+    for (shape, vs) in plan.pointwise_groups(g) {
+        let shape = shape.dims().iter().map(|d| d.as_static()).collect::<Option<Vec<u64>>>();
+        let shape = shape.ok_or_else(|| WgslError::Unsupported {
             kernel: k.name.clone(),
-            message: format!("value `{}` has a symbolic shape", g.value(v).name),
+            message: format!("value `{}` has a symbolic shape", g.value(vs[0]).name),
         })?;
-        match groups.iter_mut().find(|(s, _)| *s == shape) {
-            Some((_, vs)) => vs.push(v),
-            None => groups.push((shape, vec![v])),
-        }
+        groups.push((shape, vs));
     }
     for (shape, vs) in groups {
         pointwise(cx, &mut kc, &shape, &vs)?;

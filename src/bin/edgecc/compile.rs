@@ -81,9 +81,13 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     let shapes = edgecc::parse_shape_args(&args.shapes)?;
     let mut schedules = edgecc_autotune::ScheduleSource::defaults();
     for text in &args.schedules {
+        let before = schedules.iter().count();
         schedules
             .fix_text(text)
             .map_err(|e| anyhow::anyhow!("--schedule {text:?}: {e}"))?;
+        if schedules.iter().count() == before {
+            anyhow::bail!("--schedule {text:?}: its problem key is given a schedule twice");
+        }
     }
     let output = args
         .output
@@ -134,6 +138,16 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     };
     progress.stage("optimizing, fusing, generating and validating kernels");
     let artifact = edgecc::compile(&graph, &target, &options)?;
+    // A fixed key no kernel has is a mistake (a typo, another shape): say so rather than
+    // compile with the defaults. (The library takes any key: a tuning database holds many.)
+    for (key, _) in options.schedules.iter() {
+        if !artifact.program.dispatches.iter().any(|d| d.problem == *key) {
+            anyhow::bail!(
+                "--schedule: no kernel of the model has problem `{key}`; `edgecc inspect` on a binary \
+                 compiled without --schedule lists every dispatch's problem key"
+            );
+        }
+    }
     // The shaders to emit are made (and their directory created) before the binary is written,
     // so a failing --emit leaves no binary behind.
     let to_emit = match emit {
