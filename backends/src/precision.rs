@@ -24,3 +24,15 @@ impl Precision {
         self.float()
     }
 }
+
+/// A finite value beyond f16's range as ±65504 (f16::MAX), anything else as it is. Float data
+/// narrowed to f16 by the precision (not by a Cast in the graph) saturates, as ONNX float16
+/// converters clip constants: a mask constant of -3.4e38 stays finite, so `0 * mask` is 0, not
+/// NaN.
+pub fn saturate_f16(v: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(-65504.0, 65504.0)
+    } else {
+        v
+    }
+}

@@ -306,3 +306,71 @@ fn gemm_filetest_with_caller_functions() {
         assert_close(&format!("{m}x{n}x{k}"), &floats(&data[3]), &want, 1e-4);
     }
 }
+
+/// Every kir name that renders to a WGSL helper, on random inputs with NaN, tiny, overflowing
+/// and saturating values among them, against the host: erf and sigmoid to 1e-6, f16 and bf16
+/// rounding and NaN-propagating min/max bit for bit, float pow to 1e-4 (Vulkan's pow), integer
+/// pow exactly, float-to-integer casts saturating with NaN to 0.
+#[test]
+fn math_helpers_filetest_against_the_host() {
+    let c = compile(filetest("math_helpers"));
+    let mut rng = Rng(0x5eed_0005);
+    let n = 300;
+    let mut x: Vec<f32> = rng.vec(n).iter().map(|v| v * 3.0).collect();
+    let mut z: Vec<f32> = rng.vec(n).iter().map(|v| v * 2.0).collect();
+    // NaN, a subnormal-f16 product, an f16 overflow, a bf16 tie, tiny saturation inputs.
+    x[0] = f32::NAN;
+    x[1] = 1.7e-8;
+    x[2] = 70.0;
+    x[3] = f32::from_bits(0x3f80_8000);
+    x[4] = -1e-12;
+    z[4] = 1e-12;
+    z[5] = f32::NAN;
+    let mut data = vec![bytes(&x), bytes(&z), poisoned(n * 9)];
+    c.run(&[n as u64], &mut data);
+    let y = floats(&data[2]);
+    let nan_max = |a: f32, b: f32, f: fn(f32, f32) -> f32| if a.is_nan() || b.is_nan() { f32::NAN } else { f(a, b) };
+    let same = |what: &str, i: usize, g: f32, w: f32| {
+        assert!(
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+            "{what} of element {i} (x {}, z {}): got {g} (bits {:#x}), want {w}",
+            x[i],
+            z[i],
+            g.to_bits()
+        );
+    };
+    let near = |what: &str, i: usize, g: f32, w: f64, tol: f64| {
+        let ok = if w.is_nan() {
+            g.is_nan()
+        } else {
+            (f64::from(g) - w).abs() <= tol * (1.0 + w.abs())
+        };
+        assert!(ok, "{what} of element {i} (x {}, z {}): got {g}, want {w}", x[i], z[i]);
+    };
+    for i in 0..n {
+        let (a, b) = (x[i], z[i]);
+        let o = &y[i * 9..i * 9 + 9];
+        near(
+            "erf",
+            i,
+            o[0],
+            edgecc_backends::reference::elementwise::erf(f64::from(a)),
+            1e-6,
+        );
+        near("sigmoid", i, o[1], 1.0 / (1.0 + (-f64::from(a)).exp()), 1e-6);
+        same("round_f16", i, o[2], half::f16::from_f32(a * 1000.0).to_f32());
+        same("round_bf16", i, o[3], half::bf16::from_f32(a).to_f32());
+        same("max", i, o[4], nan_max(a, b, f32::max));
+        same("min", i, o[5], nan_max(a, b, f32::min));
+        if !a.is_nan() && !b.is_nan() {
+            near("pow", i, o[6], f64::from(a.abs()).powf(f64::from(b)), 1e-4);
+        }
+        let k = if a.is_nan() { 0 } else { (a * 4.0) as i32 };
+        same("integer pow", i, o[7], k.pow(3) as f32);
+        // Rust's `as` saturates and takes NaN to 0, as kir's casts do (u32's top is the largest
+        // f32 below 2^32).
+        let u = ((a * 1e10) as u32).min(4_294_967_040) as f32;
+        let s = ((b * 1e10) as i32).min(2_147_483_520) as f32;
+        same("saturating casts", i, o[8], u + s);
+    }
+}

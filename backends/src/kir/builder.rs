@@ -374,6 +374,53 @@ impl BodyBuilder {
         });
     }
 
+    // ---- blocks, for walkers that cannot build a nested block in one closure --------------
+
+    /// Starts a nested block: statements go to it until [`BodyBuilder::end_block`].
+    pub fn begin_block(&mut self) {
+        self.blocks.push(Vec::new());
+    }
+
+    /// Ends the block [`BodyBuilder::begin_block`] started and returns it, to be placed by
+    /// [`BodyBuilder::push_if`] or [`BodyBuilder::push_for`]. The outermost block is never
+    /// ended: with no nested block open this returns an empty block.
+    pub fn end_block(&mut self) -> Block {
+        if self.blocks.len() > 1 {
+            self.blocks.pop().unwrap_or_default()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `if cond { accept } else { reject }` with blocks already built.
+    pub fn push_if(&mut self, cond: Handle<Expr>, accept: Block, reject: Block) {
+        self.push(Stmt::If { cond, accept, reject });
+    }
+
+    /// A loop variable for [`BodyBuilder::push_for`] (its body may use it before the loop is
+    /// pushed).
+    pub fn loop_var(&mut self, name: impl Into<String>, ty: Type) -> Handle<Local> {
+        self.new_local(name, ty, LocalKind::LoopVar)
+    }
+
+    /// `for var in start .. end step step { body }` with the body already built.
+    pub fn push_for(
+        &mut self,
+        var: Handle<Local>,
+        start: Handle<Expr>,
+        end: Handle<Expr>,
+        step: Handle<Expr>,
+        body: Block,
+    ) {
+        self.push(Stmt::For {
+            var,
+            start,
+            end,
+            step,
+            body,
+        });
+    }
+
     /// `barrier`.
     pub fn barrier(&mut self) {
         self.push(Stmt::Barrier);

@@ -139,7 +139,8 @@ pub enum UnaryOp {
     Exp,
     /// `exp2(x)` (floats).
     Exp2,
-    /// `log(x)`: natural logarithm (floats).
+    /// `log(x)`: natural logarithm (floats), accurate near 1 (a renderer may not use a device
+    /// `log` whose error is absolute there).
     Log,
     /// `log2(x)` (floats).
     Log2,
@@ -147,8 +148,12 @@ pub enum UnaryOp {
     Sqrt,
     /// `rsqrt(x)`: `1 / sqrt(x)` (floats).
     Rsqrt,
-    /// `tanh(x)` (floats).
+    /// `tanh(x)` (floats), accurate near 0 (relative error, not `1 - 2 / (exp(2x) + 1)`).
     Tanh,
+    /// `erf(x)`: the error function (floats; absolute error under 2e-7).
+    Erf,
+    /// `sigmoid(x)`: `1 / (1 + exp(-x))`, without overflow for large `|x|` (floats).
+    Sigmoid,
     /// `sin(x)` (floats).
     Sin,
     /// `cos(x)` (floats).
@@ -159,11 +164,16 @@ pub enum UnaryOp {
     Ceil,
     /// `round(x)`: to nearest, ties to even (floats).
     Round,
+    /// `round_f16(x)`: the nearest `f16` value of an `f32` (ties to even; overflow to ±inf, NaN
+    /// kept), still an `f32`: a cast to f16 computed in f32 registers.
+    RoundF16,
+    /// `round_bf16(x)`: the nearest bfloat16 value of an `f32`, still an `f32`.
+    RoundBf16,
 }
 
 impl UnaryOp {
     /// Every unary operation.
-    pub const ALL: [UnaryOp; 15] = [
+    pub const ALL: [UnaryOp; 19] = [
         UnaryOp::Neg,
         UnaryOp::Not,
         UnaryOp::Abs,
@@ -174,11 +184,15 @@ impl UnaryOp {
         UnaryOp::Sqrt,
         UnaryOp::Rsqrt,
         UnaryOp::Tanh,
+        UnaryOp::Erf,
+        UnaryOp::Sigmoid,
         UnaryOp::Sin,
         UnaryOp::Cos,
         UnaryOp::Floor,
         UnaryOp::Ceil,
         UnaryOp::Round,
+        UnaryOp::RoundF16,
+        UnaryOp::RoundBf16,
     ];
 
     /// The name it is called by.
@@ -194,11 +208,15 @@ impl UnaryOp {
             UnaryOp::Sqrt => "sqrt",
             UnaryOp::Rsqrt => "rsqrt",
             UnaryOp::Tanh => "tanh",
+            UnaryOp::Erf => "erf",
+            UnaryOp::Sigmoid => "sigmoid",
             UnaryOp::Sin => "sin",
             UnaryOp::Cos => "cos",
             UnaryOp::Floor => "floor",
             UnaryOp::Ceil => "ceil",
             UnaryOp::Round => "round",
+            UnaryOp::RoundF16 => "round_f16",
+            UnaryOp::RoundBf16 => "round_bf16",
         }
     }
 
@@ -214,6 +232,7 @@ impl UnaryOp {
             // Logical on bool, bitwise on integers; floats have neither.
             UnaryOp::Not => s == Scalar::Bool || s.is_int(),
             UnaryOp::Abs => s.is_numeric(),
+            UnaryOp::RoundF16 | UnaryOp::RoundBf16 => s == Scalar::F32,
             _ => s.is_float(),
         }
     }
@@ -233,10 +252,13 @@ pub enum BinaryOp {
     Div,
     /// `a % b` (numeric; the sign of `a`).
     Rem,
-    /// `min(a, b)` (numeric).
+    /// `min(a, b)` (numeric; on floats NaN if either operand is NaN, as ONNX `Min`).
     Min,
-    /// `max(a, b)` (numeric).
+    /// `max(a, b)` (numeric; on floats NaN if either operand is NaN).
     Max,
+    /// `pow(a, b)` (floats or `i32`): `pow(x, 0) == 1`, a negative base to an integral power is
+    /// defined; on `i32`, a negative power is 0 (1 or ±1 for a base of 1 or -1).
+    Pow,
     /// `a == b`.
     Eq,
     /// `a != b`.
@@ -266,7 +288,8 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
-    /// The infix symbol, or `None` for `min` and `max`, which are written as calls.
+    /// The infix symbol, or `None` for `min`, `max` and `pow`, which are written as calls
+    /// ([`BinaryOp::call_name`]).
     pub fn symbol(self) -> Option<&'static str> {
         use BinaryOp::*;
         Some(match self {
@@ -288,12 +311,22 @@ impl BinaryOp {
             BitXor => "^",
             Shl => "<<",
             Shr => ">>",
-            Min | Max => return None,
+            Min | Max | Pow => return None,
         })
     }
 
+    /// The name of an operation written as a call (`min`, `max`, `pow`), `None` for infix ones.
+    pub fn call_name(self) -> Option<&'static str> {
+        match self {
+            BinaryOp::Min => Some("min"),
+            BinaryOp::Max => Some("max"),
+            BinaryOp::Pow => Some("pow"),
+            _ => None,
+        }
+    }
+
     /// How tightly an infix operator binds (Rust's order): `||` 1, `&&` 2, comparisons 3, `|` 4,
-    /// `^` 5, `&` 6, shifts 7, `+ -` 8, `* / %` 9; all are left associative. `min`/`max`: 10.
+    /// `^` 5, `&` 6, shifts 7, `+ -` 8, `* / %` 9; all are left associative. Calls: 10.
     pub fn precedence(self) -> u8 {
         use BinaryOp::*;
         match self {
@@ -306,7 +339,7 @@ impl BinaryOp {
             Shl | Shr => 7,
             Add | Sub => 8,
             Mul | Div | Rem => 9,
-            Min | Max => 10,
+            Min | Max | Pow => 10,
         }
     }
 
@@ -361,8 +394,9 @@ pub enum Expr {
         /// The value where it does not.
         reject: Handle<Expr>,
     },
-    /// `cast<T>(value)`: a value conversion (float to integer truncates) to a type of the
-    /// same shape.
+    /// `cast<T>(value)`: a value conversion to a type of the same shape. Float to integer
+    /// truncates toward zero and saturates at the integer's range, NaN giving 0; to `bool` is
+    /// `value != 0` (NaN gives true); from `bool` is 0 or 1.
     Cast {
         /// The target type.
         to: Type,

@@ -40,13 +40,14 @@
 //!           | "barrier" | "return" expr? | "call" FN "(" expr,* ")"
 //! expr     := binary operators, loosest first: || && (== != < <= > >=) | ^ & (<< >>) (+ -) (* / %)
 //! primary  := literal | NAME (local or dim) | MEM "[" expr "]" | FN "(" expr,* ")"
-//!           | UNARY "(" expr ")" | ("min" | "max") "(" expr "," expr ")"
+//!           | UNARY "(" expr ")" | ("min" | "max" | "pow") "(" expr "," expr ")"
 //!           | "select(" c "," a "," b ")" | "cast<" type ">(" expr ")"
 //!           | "vec4<" scalar ">(" expr ("," expr "," expr "," expr)? ")" | primary "." (x|y|z|w)
 //!           | ("global_id" | "local_id" | "workgroup_id" | "num_workgroups") "." (x|y|z)
 //!           | "local_index" | "(" expr ")"
 //! literal  := 3 (u32) | 3i | -3i | 2.0 | -1e-5 (f32) | 2.0h (f16) | true | false | inf | -inf | nan
-//! UNARY    := neg not abs exp exp2 log log2 sqrt rsqrt tanh sin cos floor ceil round
+//! UNARY    := neg not abs exp exp2 log log2 sqrt rsqrt tanh erf sigmoid sin cos floor ceil round
+//!             round_f16 round_bf16
 //! ```
 
 pub mod arena;

@@ -174,14 +174,18 @@ impl Parser {
                     }
                 }
             }
-            "min" | "max" if followed_by(self, "(") => {
+            "min" | "max" | "pow" if followed_by(self, "(") => {
                 self.advance();
                 self.expect_punct("(")?;
                 let left = self.expr()?;
                 self.expect_punct(",")?;
                 let right = self.expr()?;
                 self.expect_punct(")")?;
-                let op = if w == "min" { BinaryOp::Min } else { BinaryOp::Max };
+                let op = match w.as_str() {
+                    "min" => BinaryOp::Min,
+                    "max" => BinaryOp::Max,
+                    _ => BinaryOp::Pow,
+                };
                 Expr::Binary { op, left, right }
             }
             _ if followed_by(self, "(") => match UnaryOp::from_name(&w) {

@@ -279,12 +279,9 @@ impl Printer<'_> {
                     write!(out, " {sym} ")?;
                     self.expr(out, *right, prec + 1)?;
                 }
+                // Every operation without a symbol has a call name.
                 None => {
-                    out.push_str(if *op == super::expr::BinaryOp::Min {
-                        "min"
-                    } else {
-                        "max"
-                    });
+                    out.push_str(op.call_name().unwrap_or_default());
                     self.args(out, &[*left, *right])?;
                 }
             },

@@ -19,7 +19,7 @@ use super::verify_body::BodyCheck;
 use std::collections::BTreeMap;
 
 /// The words of the text form, which no name may be.
-const KEYWORDS: [&str; 35] = [
+const KEYWORDS: [&str; 36] = [
     "kernel",
     "dim",
     "binding",
@@ -55,6 +55,7 @@ const KEYWORDS: [&str; 35] = [
     "cast",
     "min",
     "max",
+    "pow",
 ];
 
 /// Whether `name` is a word of the text form (a keyword, type, built-in or operation).

@@ -69,6 +69,8 @@ impl BodyCheck<'_> {
                         "a number"
                     } else if matches!(op, UnaryOp::Not) {
                         "a bool or an integer"
+                    } else if matches!(op, UnaryOp::RoundF16 | UnaryOp::RoundBf16) {
+                        "an f32"
                     } else {
                         "a float"
                     };
@@ -187,6 +189,7 @@ impl BodyCheck<'_> {
         let s = l.scalar();
         let (ok, kind) = match op {
             Add | Sub | Mul | Div | Rem | Min | Max | Lt | Le | Gt | Ge => (s.is_numeric(), "a number"),
+            Pow => (s.is_float() || s == Scalar::I32, "a float or i32"),
             Eq | Ne => (true, ""),
             And | Or => (s == Scalar::Bool, "bool"),
             BitAnd | BitOr | BitXor => (s.is_int(), "an integer"),

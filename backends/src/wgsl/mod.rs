@@ -20,6 +20,7 @@ mod dispatch;
 pub mod error;
 pub mod expr;
 pub mod gemm;
+pub mod helpers;
 pub mod index;
 pub mod program;
 pub mod render;

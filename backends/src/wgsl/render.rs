@@ -11,6 +11,9 @@
 //!   name. A dim reads as `params.seq` (a `u32`).
 //! - `var<workgroup> NAME: array<T, LEN>;` per shared array; a length over dims is sized at its
 //!   [upper bound](crate::kir::Extent::upper_bound), with a comment saying so.
+//! - the math-library helpers the bodies call ([`crate::wgsl::helpers`]: `tanh`, `log`, `erf`,
+//!   `sigmoid`, float `min`/`max` (NaN-propagating), `pow`, float-to-integer casts (NaN gives 0)
+//!   and the f16/bf16 roundings are written as calls of them),
 //! - the caller functions, then `@compute @workgroup_size(x, y, z) fn main(..)`, declaring only
 //!   the built-ins the entry reads: `@builtin(global_invocation_id) global_id: vec3<u32>`,
 //!   `local_invocation_id` as `local_id`, `workgroup_id`, `num_workgroups` and
@@ -68,6 +71,7 @@ pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
 
     // Bodies first: their types say whether f16 is used.
     let mut functions = Vec::new();
+    let mut helpers = std::collections::BTreeSet::new();
     let mut f16 = false;
     for (_, f) in k.functions.iter() {
         let mut w = BodyWriter::new(k, &f.body, &params)?;
@@ -81,11 +85,13 @@ pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
         w.out = format!("fn {}({}){ret} {{\n", name(&f.name), args.join(", "));
         w.block(&f.body.block, 1)?;
         w.out.push_str("}\n");
+        helpers.extend(w.helpers());
         functions.push(w.out);
     }
     let mut entry = BodyWriter::new(k, &k.entry, &params)?;
     f16 |= entry.types().any(is_f16);
     entry.block(&k.entry.block, 1)?;
+    helpers.extend(entry.helpers());
     f16 |= k.bindings.iter().any(|(_, b)| match b.kind {
         BindingKind::Storage { elem, .. } => is_f16(elem),
         BindingKind::Uniform => false,
@@ -131,6 +137,10 @@ pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
             );
         }
         let _ = writeln!(out, "var<workgroup> {}: array<{}, {len}>;", name(&s.name), s.elem);
+    }
+    if !helpers.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::wgsl::helpers::helper_text(&helpers));
     }
     for f in &functions {
         out.push('\n');

@@ -14,6 +14,8 @@
 use super::names::{literal, name};
 use super::RenderError;
 use crate::kir::{BinaryOp, Body, Builtin, Expr, Handle, Kernel, LocalKind, Memory, Scalar, Stmt, Type, UnaryOp};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 /// Renders one body of `k`.
 pub(super) struct BodyWriter<'a> {
@@ -25,6 +27,8 @@ pub(super) struct BodyWriter<'a> {
     types: Vec<Type>,
     /// How many loops have had their bounds bound to lets (for fresh names).
     hoisted: usize,
+    /// The math-library helpers ([`crate::wgsl::helpers`]) the body calls.
+    helpers: RefCell<BTreeSet<&'static str>>,
     pub(super) out: String,
 }
 
@@ -38,8 +42,74 @@ impl<'a> BodyWriter<'a> {
             params,
             types,
             hoisted: 0,
+            helpers: RefCell::new(BTreeSet::new()),
             out: String::new(),
         })
+    }
+
+    /// The helpers the body written so far calls.
+    pub(super) fn helpers(&self) -> BTreeSet<&'static str> {
+        self.helpers.borrow().clone()
+    }
+
+    /// `f` applied to `args` (texts of type `ty`), per component when `ty` is a `vec4`: the
+    /// operands are pure, so writing each four times (`a.x`, `a.y`, ..) is the same value.
+    fn per_component(&self, ty: Type, out: Scalar, args: &[String], f: impl Fn(&[String]) -> String) -> String {
+        if !ty.is_vector() {
+            return f(args);
+        }
+        let parts: Vec<String> = ['x', 'y', 'z', 'w']
+            .iter()
+            .map(|c| f(&args.iter().map(|a| format!("{a}.{c}")).collect::<Vec<_>>()))
+            .collect();
+        format!("vec4<{out}>({})", parts.join(", "))
+    }
+
+    /// A call of math helper `name` on `args` of float type `ty` (an `f16` computes in `f32`).
+    fn helper(&self, name: &'static str, args: &[String], ty: Type) -> String {
+        self.helpers.borrow_mut().insert(name);
+        let s = ty.scalar();
+        self.per_component(ty, s, args, |args| {
+            if s == Scalar::F16 {
+                let wide: Vec<String> = args.iter().map(|a| format!("f32({a})")).collect();
+                format!("f16({name}({}))", wide.join(", "))
+            } else {
+                format!("{name}({})", args.join(", "))
+            }
+        })
+    }
+
+    /// `cast<to>(v)` with kir's rules: float to integer saturates and NaN gives 0 (WGSL leaves
+    /// NaN undefined); `bool` converts by `select` and to `bool` by `!(x == 0)` (WGSL's `!=` on
+    /// floats is ordered: false for NaN, which must convert to true).
+    fn cast(&self, to: Type, from: Type, v: String) -> String {
+        let (fs, ts) = (from.scalar(), to.scalar());
+        if fs == ts {
+            return v;
+        }
+        if fs.is_float() && ts.is_int() {
+            let (f, bounds) = if ts == Scalar::I32 {
+                ("e_f2i", ", -2147483648.0, 2147483520.0")
+            } else {
+                ("e_f2u", "")
+            };
+            self.helpers.borrow_mut().insert(f);
+            return self.per_component(from, ts, &[v], |a| {
+                let x = if fs == Scalar::F16 {
+                    format!("f32({})", a[0])
+                } else {
+                    a[0].clone()
+                };
+                format!("{f}({x}{bounds})")
+            });
+        }
+        if fs == Scalar::Bool {
+            return format!("select({to}(0), {to}(1), {v})");
+        }
+        if ts == Scalar::Bool {
+            return format!("(!({v} == {from}(0)))");
+        }
+        format!("{to}({v})")
     }
 
     /// The types of every expression and local of the body.
@@ -126,7 +196,14 @@ impl<'a> BodyWriter<'a> {
             Expr::Load { source, index } => format!("{}[{}]", self.memory(*source)?, self.expr(*index)?),
             Expr::Unary { op, arg } => {
                 let a = self.expr(*arg)?;
+                let t = self.ty(*arg)?;
                 match op {
+                    UnaryOp::Tanh => self.helper("e_tanh", &[a], t),
+                    UnaryOp::Log => self.helper("e_log", &[a], t),
+                    UnaryOp::Erf => self.helper("e_erf", &[a], t),
+                    UnaryOp::Sigmoid => self.helper("e_sigmoid", &[a], t),
+                    UnaryOp::RoundF16 => self.helper("e_round_f16", &[a], t),
+                    UnaryOp::RoundBf16 => self.helper("e_round_bf16", &[a], t),
                     UnaryOp::Neg => format!("(-{a})"),
                     UnaryOp::Not if self.ty(*arg)?.scalar() == Scalar::Bool => format!("(!{a})"),
                     UnaryOp::Not => format!("(~{a})"),
@@ -136,8 +213,16 @@ impl<'a> BodyWriter<'a> {
             }
             Expr::Binary { op, left, right } => {
                 let (l, r) = (self.expr(*left)?, self.expr(*right)?);
-                let vector = self.ty(*left)?.is_vector();
+                let t = self.ty(*left)?;
+                let (vector, float) = (t.is_vector(), t.scalar().is_float());
                 match (op, op.symbol()) {
+                    (BinaryOp::Min, _) if float => self.helper("e_fmin", &[l, r], t),
+                    (BinaryOp::Max, _) if float => self.helper("e_fmax", &[l, r], t),
+                    (BinaryOp::Pow, _) if float => self.helper("e_pow", &[l, r], t),
+                    (BinaryOp::Pow, _) => {
+                        self.helpers.borrow_mut().insert("e_ipow");
+                        self.per_component(t, Scalar::I32, &[l, r], |a| format!("e_ipow({}, {})", a[0], a[1]))
+                    }
                     (BinaryOp::Min, _) => format!("min({l}, {r})"),
                     (BinaryOp::Max, _) => format!("max({l}, {r})"),
                     (BinaryOp::And, _) if vector => format!("({l} & {r})"),
@@ -155,7 +240,7 @@ impl<'a> BodyWriter<'a> {
                     self.expr(*cond)?
                 )
             }
-            Expr::Cast { to, value } => format!("{to}({})", self.expr(*value)?),
+            Expr::Cast { to, value } => self.cast(*to, self.ty(*value)?, self.expr(*value)?),
             Expr::Splat { scalar, value } => format!("vec4<{scalar}>({})", self.expr(*value)?),
             Expr::Compose { scalar, components } => format!("vec4<{scalar}>({})", self.args(components)?),
             Expr::Component { vector, index } => {
