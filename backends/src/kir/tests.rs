@@ -425,3 +425,56 @@ fn printer_survives_bad_handles() {
     assert!(k.verify().is_err());
     assert!(k.normalized().is_err());
 }
+
+/// `s = sum over k < 4 of (k > 1 ? k : 1)`, built with closures or with blocks begun and ended
+/// by hand (`begin_block`, `push_if`, `loop_var`, `push_for`): the same kernel.
+fn build_blocks(by_hand: bool) -> Kernel {
+    let mut kb = KernelBuilder::new("blocks");
+    let y = kb.storage(0, "y", Type::U32, Access::ReadWrite);
+    kb.workgroup_size([1, 1, 1]);
+    kb.launch([1.into(), 1.into(), 1.into()]);
+    let mut b = BodyBuilder::new();
+    let z = b.u32(0);
+    let s = b.var("s", Type::U32, z);
+    let (zero, four, one) = (b.u32(0), b.u32(4), b.u32(1));
+    let add = |b: &mut BodyBuilder, k: Handle<Local>, use_k: bool| {
+        let sv = b.local(s);
+        let x = if use_k { b.local(k) } else { b.u32(1) };
+        let sum = b.add(sv, x);
+        b.assign(s, sum);
+    };
+    if by_hand {
+        let k = b.loop_var("k", Type::U32);
+        b.begin_block();
+        let (kv, one_) = (b.local(k), b.u32(1));
+        let cond = b.binary(BinaryOp::Gt, kv, one_);
+        b.begin_block();
+        add(&mut b, k, true);
+        let accept = b.end_block();
+        b.begin_block();
+        add(&mut b, k, false);
+        let reject = b.end_block();
+        b.push_if(cond, accept, reject);
+        let body = b.end_block();
+        b.push_for(k, zero, four, one, body);
+        assert!(b.end_block().is_empty(), "the outermost block is never ended");
+    } else {
+        b.for_(("k", Type::U32), zero, four, one, |b, k| {
+            let (kv, one_) = (b.local(k), b.u32(1));
+            let cond = b.binary(BinaryOp::Gt, kv, one_);
+            b.if_else(cond, |b| add(b, k, true), |b| add(b, k, false));
+        });
+    }
+    let (sv, zero) = (b.local(s), b.u32(0));
+    b.store(y, zero, sv);
+    kb.entry(b);
+    kb.finish().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn blocks_built_by_hand_equal_closure_blocks() {
+    let (a, b) = (build_blocks(false), build_blocks(true));
+    assert_eq!(print(&a), print(&b));
+    assert!(print(&b).contains("} else {"), "{}", print(&b));
+    assert_eq!(parse(&print(&b)).unwrap(), b.normalized().unwrap());
+}

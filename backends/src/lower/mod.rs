@@ -8,11 +8,17 @@
 //!   key, default schedule and fit rule.
 //! - [`schedule`]: choosing a dispatch's schedule from the [`edgecc_autotune::ScheduleSource`]
 //!   of the compile options, checked by the problem's fit rule.
+//! - [`value`]: the value walk, kir computing one element of a body value at a multi-index
+//!   (pointwise ops, movement as index arithmetic, windows as loops).
+//! - [`error`]: what lowering fails with.
 
+pub mod error;
 pub mod problem;
 pub mod schedule;
 pub mod stages;
+pub mod value;
 
+pub use error::LowerError;
 pub use problem::{
     AttentionProblem, ConvProblem, ElementwiseProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem,
 };

@@ -5,20 +5,18 @@
 //!    the device's storage-offset alignment, sizes in device bytes).
 //! 2. Each kernel is planned into stages ([`crate::lower::stages`]); each anchor stage is lowered
 //!    by its template (`anchors.rs`), the remaining outputs by one-invocation-per-element
-//!    dispatches ([`pointwise`]).
+//!    dispatches built as kir ([`super::pointwise`]) and rendered by the kir renderer.
 //! 3. Every shader is assembled (bindings, helpers, caller functions, template) and validated
 //!    by naga; an invalid shader is an internal error naming the kernel.
 
 use super::anchors;
-use super::dispatch::{emit_stores, emitter, finish, Ctx, KernelCx};
+use super::dispatch::{Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::index::delinearize;
+use super::pointwise::pointwise;
 use super::program::{to_device_bytes, DeviceBuffer, Placement, Program, Role};
-use super::template::{grid, Emitted};
 use super::types::{Elem, Precision};
-use crate::lower::stages::{plan_kernel, Store};
-use crate::lower::{ElementwiseProblem, Problem};
-use edgecc_autotune::{DeviceCaps, Schedule, ScheduleSource};
+use crate::lower::stages::plan_kernel;
+use edgecc_autotune::{DeviceCaps, ScheduleSource};
 use edgecc_ir::ValueId;
 use edgecc_passes::{plan_with_sizes, BufferKind, Kernel, KernelGraph, PlanOptions};
 
@@ -184,69 +182,6 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
     }
     for (shape, vs) in groups {
         pointwise(cx, &mut kc, &shape, &vs)?;
-    }
-    Ok(())
-}
-
-/// One invocation per element of `shape`, computing and storing every value of `vs`.
-fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> Result<()> {
-    let n: u64 = shape.iter().product();
-    if n == 0 {
-        return Ok(());
-    }
-    if n > i32::MAX as u64 {
-        return Err(WgslError::Unsupported {
-            kernel: kc.kernel.name.clone(),
-            message: format!("{n} elements do not fit 32-bit indexing"),
-        });
-    }
-    let chosen = crate::lower::choose(
-        cx.schedules,
-        cx.caps,
-        &Problem::Elementwise(ElementwiseProblem { numel: n }),
-    )
-    .map_err(|m| WgslError::Unsupported {
-        kernel: kc.kernel.name.clone(),
-        message: m,
-    })?;
-    // `choose` checked the schedule against the problem: it is an elementwise one.
-    let Schedule::Elementwise { workgroup: wg } = chosen.schedule else {
-        return Err(WgslError::Internal(format!(
-            "kernel `{}`: an elementwise dispatch got schedule `{}`",
-            kc.kernel.name, chosen.schedule
-        )));
-    };
-    let workgroups =
-        grid(n.div_ceil(wg as u64), cx.caps.max_workgroups_per_dim).map_err(|m| WgslError::Unsupported {
-            kernel: kc.kernel.name.clone(),
-            message: m,
-        })?;
-    let mut em = emitter(cx, kc);
-    em.begin();
-    let idx = delinearize("i", shape);
-    let stores: Vec<Store> = vs
-        .iter()
-        .map(|&v| Store {
-            value: v,
-            chain: vec![],
-            target: v,
-        })
-        .collect();
-    let writes = emit_stores(cx, kc, &mut em, &stores, None, &idx)?;
-    let stmts = em.take();
-    let code = format!(
-        "@compute @workgroup_size({wg})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {{\n  let i = i32(gid.x + gid.y * nwg.x * {wg}u);\n  if (i >= {n}) {{ return; }}\n{stmts}}}\n"
-    );
-    let emitted = Emitted {
-        code,
-        workgroups,
-        uses_subgroups: false,
-    };
-    finish(cx, kc, &em, "", &emitted, &writes, chosen)?;
-    for &v in vs {
-        if let Some(&b) = kc.targets.get(&v) {
-            kc.avail.insert(v, b);
-        }
     }
     Ok(())
 }

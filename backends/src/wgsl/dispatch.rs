@@ -1,7 +1,8 @@
-//! What the lowering of one kernel shares between the pointwise path (`compile.rs`) and the
+//! What the lowering of one kernel shares between the pointwise path (`pointwise.rs`) and the
 //! anchor templates (`anchors.rs`): the program-wide state ([`Ctx`]), the kernel being lowered
 //! ([`KernelCx`]), an emitter over the kernel's available values, the stores of an anchor's
-//! results, and [`finish`], which assembles, validates and records one dispatch.
+//! results, [`finish`], which assembles a template's shader, and [`record`], which validates and
+//! records one dispatch.
 
 use super::error::{Result, WgslError};
 use super::expr::{helper_text, Emitter, Source};
@@ -118,12 +119,6 @@ pub(crate) fn finish(
     writes: &[usize],
     chosen: Chosen,
 ) -> Result<()> {
-    let label = if kc.count == 0 {
-        kc.kernel.name.clone()
-    } else {
-        format!("{}.{}", kc.kernel.name, kc.count)
-    };
-    kc.count += 1;
     let body = format!("{}{funcs}{}", helper_text(&em.helpers), emitted.code);
     let mut head = String::new();
     if cx.prec == Precision::F16 {
@@ -150,7 +145,34 @@ pub(crate) fn finish(
         });
     }
     let text = format!("{head}\n{body}");
-    // Identical shaders (the layers of a transformer) share one text, validated once.
+    record(
+        cx,
+        kc,
+        text,
+        bindings,
+        emitted.workgroups,
+        emitted.uses_subgroups,
+        chosen,
+    )
+}
+
+/// Records one dispatch of `kc` with shader `text` (validated once per distinct text; identical
+/// shaders, the layers of a transformer, share it), labelled by the kernel and its count.
+pub(crate) fn record(
+    cx: &mut Ctx,
+    kc: &mut KernelCx,
+    text: String,
+    bindings: Vec<Binding>,
+    workgroups: [u32; 3],
+    uses_subgroups: bool,
+    chosen: Chosen,
+) -> Result<()> {
+    let label = if kc.count == 0 {
+        kc.kernel.name.clone()
+    } else {
+        format!("{}.{}", kc.kernel.name, kc.count)
+    };
+    kc.count += 1;
     let wgsl: std::sync::Arc<str> = match cx.shaders.get(text.as_str()) {
         Some(w) => w.clone(),
         None => {
@@ -160,13 +182,13 @@ pub(crate) fn finish(
             w
         }
     };
-    cx.uses_subgroups |= emitted.uses_subgroups;
+    cx.uses_subgroups |= uses_subgroups;
     cx.dispatches.push(Dispatch {
         kernel: kc.kernel.name.clone(),
         label,
         wgsl,
         bindings,
-        workgroups: emitted.workgroups,
+        workgroups,
         problem: chosen.key,
         schedule: chosen.schedule,
     });

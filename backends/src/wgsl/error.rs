@@ -35,3 +35,14 @@ impl WgslError {
 }
 
 pub type Result<T, E = WgslError> = std::result::Result<T, E>;
+
+impl From<crate::lower::LowerError> for WgslError {
+    fn from(e: crate::lower::LowerError) -> Self {
+        match e {
+            crate::lower::LowerError::Unsupported { kernel, message } => WgslError::Unsupported { kernel, message },
+            crate::lower::LowerError::Internal { kernel, message } => {
+                WgslError::Internal(format!("kernel `{kernel}`: {message}"))
+            }
+        }
+    }
+}

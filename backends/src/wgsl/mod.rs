@@ -8,7 +8,8 @@
 //! - [`render`]: the WGSL renderer for kir kernels (`render::render`).
 //! - [`compile`]: the driver (buffers, the memory plan, one kernel after another); `anchors`
 //!   lowers each anchor stage through its template (`gemm`, `conv`, `rowreduce`, `attention`,
-//!   `topk`); `dispatch` holds the state both share and assembles each dispatch.
+//!   `topk`), the rest by `pointwise` (kir kernels from the value walk, rendered by `render`);
+//!   `dispatch` holds the state both share and records each dispatch.
 #![allow(clippy::too_many_arguments)]
 
 mod anchors;
@@ -22,6 +23,7 @@ pub mod expr;
 pub mod gemm;
 pub mod helpers;
 pub mod index;
+mod pointwise;
 pub mod program;
 pub mod render;
 pub mod rowreduce;
