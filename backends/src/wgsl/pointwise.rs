@@ -166,8 +166,15 @@ fn build(
     let used = w
         .used_bindings()
         .iter()
-        .map(|h| buffers[handles.iter().position(|x| x == h).unwrap_or(0)])
-        .collect();
+        .map(|h| {
+            handles.iter().position(|x| x == h).map(|j| buffers[j]).ok_or_else(|| {
+                WgslError::Internal(format!(
+                    "kernel `{}`: the walk used a binding it was not given",
+                    kc.kernel.name
+                ))
+            })
+        })
+        .collect::<Result<Vec<usize>>>()?;
     kb.workgroup_size([wg, 1, 1]);
     kb.launch(workgroups.map(|g| u64::from(g).into()));
     kb.entry(w.b);
