@@ -22,7 +22,7 @@
 mod index;
 mod movement;
 mod ops;
-mod spatial;
+pub(crate) mod spatial;
 
 pub use spatial::ResizeModes;
 

@@ -18,6 +18,7 @@ use super::error::{Result, WgslError};
 pub use super::helpers::{helper_text, HELPERS};
 use super::index::{add, broadcast, delinearize, linearize, mul};
 use super::types::{literal, Elem, Precision};
+use crate::lower::value::spatial::{resize_coord, resize_round};
 use edgecc_ir::{
     normalize_axis, BinaryOp, CoordMode, DType, Graph, NearestMode, Op, PadMode, ResizeMode, UnaryOp, ValueDef, ValueId,
 };
@@ -1074,17 +1075,6 @@ impl<'g> Emitter<'g> {
     }
 }
 
-/// The reference interpreter's coordinate transform (`source_coord`), so nearest-mode index
-/// tables and linear weights agree with the oracle bit for bit.
-fn resize_coord(coord: CoordMode, o: u64, scale: f64, input: u64, output: f64) -> f64 {
-    crate::reference::spatial::resize::source_coord(coord, o as usize, scale, input as usize, output)
-}
-
-/// The reference interpreter's rounding of a coordinate to an index in `0..input`.
-fn resize_round(x: f64, mode: NearestMode, input: u64) -> i64 {
-    crate::reference::spatial::resize::round_nearest(x, mode, input as usize) as i64
-}
-
 fn unreachable_pow() -> String {
     // Pow is handled before the match; keep the match exhaustive without a panic.
     "0".to_string()
@@ -1106,7 +1096,4 @@ fn wrap_int(e: &str, to: DType) -> String {
     }
 }
 
-/// The static shape of `v` in `g`, as u64 extents.
-pub fn static_shape(g: &Graph, v: ValueId) -> Option<Vec<u64>> {
-    g.ty(v).shape.dims().iter().map(|d| d.as_static()).collect()
-}
+pub use crate::lower::value::static_shape;

@@ -346,11 +346,11 @@ impl Walk<'_> {
 
 /// The reference interpreter's coordinate transform (`source_coord`), so nearest-mode index
 /// tables and linear weights agree with the oracle bit for bit.
-fn resize_coord(coord: CoordMode, o: u64, scale: f64, input: u64, output: f64) -> f64 {
+pub(crate) fn resize_coord(coord: CoordMode, o: u64, scale: f64, input: u64, output: f64) -> f64 {
     crate::reference::spatial::resize::source_coord(coord, o as usize, scale, input as usize, output)
 }
 
 /// The reference interpreter's rounding of a coordinate to an index in `0..input`.
-fn resize_round(x: f64, mode: NearestMode, input: u64) -> i64 {
+pub(crate) fn resize_round(x: f64, mode: NearestMode, input: u64) -> i64 {
     crate::reference::spatial::resize::round_nearest(x, mode, input as usize) as i64
 }
