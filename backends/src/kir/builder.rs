@@ -213,6 +213,11 @@ impl BodyBuilder {
 
     // ---- expressions ----------------------------------------------------------------------
 
+    /// The expression `h`, if this body has it.
+    pub fn get_expr(&self, h: Handle<Expr>) -> Option<&Expr> {
+        self.body.exprs.get(h)
+    }
+
     /// Any expression.
     pub fn expr(&mut self, e: Expr) -> Handle<Expr> {
         self.body.exprs.append(e)

@@ -1,8 +1,8 @@
 //! The stage planner: how one fused kernel's body becomes dispatches.
 //!
 //! Ops that can be computed one element at a time (pointwise ops, views, movement, small
-//! windows; see [`inlinable`]) are inlined by the expression walk of each backend (`wgsl::expr` today) wherever they are read. Every
-//! other op is an *anchor* with a template of its own (GEMM, convolution, row reduction,
+//! windows; see [`inlinable`]) are inlined by the value walk ([`crate::lower::value`]) wherever
+//! they are read. Every other op is an *anchor* with a template of its own (GEMM, convolution, row reduction,
 //! attention, top-k), and each anchor is one dispatch, in body order:
 //!
 //! - its **epilogue region** is the set of pointwise ops that read the anchor's result (or

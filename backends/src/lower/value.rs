@@ -37,11 +37,13 @@ pub type Ex = Handle<Expr>;
 
 type Result<T> = std::result::Result<T, LowerError>;
 
-/// A value stored in a binding.
+/// A value stored in a buffer.
 #[derive(Clone, Debug)]
 pub struct Source {
-    /// The storage binding.
-    pub binding: Handle<Binding>,
+    /// The caller's id of the buffer. The walk gives buffers storage bindings in first-use
+    /// order: binding `j` (the handle of index `j`) is [`Walk::used_buffers`]`()[j]`, so the
+    /// caller declares the bindings in that order once the walk is done.
+    pub buffer: usize,
     /// Its element type (`u32` holds booleans as 0 or 1).
     pub elem: Type,
     /// The value's static shape (row-major).
@@ -61,6 +63,8 @@ pub struct Walk<'g> {
     /// The body being built.
     pub b: BodyBuilder,
     sources: HashMap<ValueId, Source>,
+    /// Values held in a register at one index (see [`Walk::preset`]).
+    presets: HashMap<ValueId, (Vec<Ex>, Ex)>,
     cache: Cache,
     /// Interned expressions, by their `Debug` text (operands are handles, so it is structural).
     interned: HashMap<String, Ex>,
@@ -70,8 +74,8 @@ pub struct Walk<'g> {
     ints: HashMap<Ex, i64>,
     /// The expressions that are a local or a literal (need no `let` of their own).
     simple: HashSet<Ex>,
-    /// The bindings loads and stores used, in first-use order.
-    used: Vec<Handle<Binding>>,
+    /// The buffers loads and stores used, in first-use order (binding `j` is `used[j]`).
+    used: Vec<usize>,
     next: usize,
 }
 
@@ -84,6 +88,7 @@ impl<'g> Walk<'g> {
             kernel: kernel.to_string(),
             b,
             sources: HashMap::new(),
+            presets: HashMap::new(),
             cache: HashMap::new(),
             interned: HashMap::new(),
             types: HashMap::new(),
@@ -99,15 +104,67 @@ impl<'g> Walk<'g> {
         self.sources.insert(v, src);
     }
 
-    /// The bindings loads and stores have used so far, in first-use order.
-    pub fn used_bindings(&self) -> &[Handle<Binding>] {
+    /// The buffers loads and stores have used so far, in first-use order: binding `j` is
+    /// element `j`.
+    pub fn used_buffers(&self) -> &[usize] {
         &self.used
     }
 
-    fn note_use(&mut self, b: Handle<Binding>) {
-        if !self.used.contains(&b) {
-            self.used.push(b);
-        }
+    /// The binding of `buffer`: the next one on its first use.
+    fn binding(&mut self, buffer: usize) -> Handle<Binding> {
+        let j = match self.used.iter().position(|&b| b == buffer) {
+            Some(j) => j,
+            None => {
+                self.used.push(buffer);
+                self.used.len() - 1
+            }
+        };
+        Handle::new(j as u32)
+    }
+
+    /// Starts building into `b` (a function's body): the expressions, cache and presets of the
+    /// body built so far are dropped; the buffers used so far are kept. The body built so far.
+    pub fn start_body(&mut self, b: BodyBuilder) -> BodyBuilder {
+        self.cache.clear();
+        self.presets.clear();
+        self.interned.clear();
+        self.types.clear();
+        self.ints.clear();
+        self.simple.clear();
+        std::mem::replace(&mut self.b, b)
+    }
+
+    /// A parameter `name: ty` of the function being built; its value.
+    pub fn arg(&mut self, name: &str, ty: Type) -> Ex {
+        let l = self.b.arg(name, ty);
+        self.local(l, ty)
+    }
+
+    /// Says that, in the body being built, element `idx` of `v` is held in `x` (an anchor's
+    /// result handed to its store function): the walk reads `x` instead of computing `v`, and
+    /// needing `v` at another index is an internal error (axes of extent 1 match at any index).
+    pub fn preset(&mut self, v: ValueId, idx: &[Ex], x: Ex) {
+        self.presets.insert(v, (idx.to_vec(), x));
+    }
+
+    /// The preset element of `v` at `idx`, if `v` is preset.
+    fn preset_at(&self, v: ValueId, idx: &[Ex]) -> Option<Result<Ex>> {
+        let (at, x) = self.presets.get(&v)?;
+        let unit = static_shape(self.g, v).unwrap_or_default();
+        let same = at.len() == idx.len()
+            && at
+                .iter()
+                .zip(idx)
+                .enumerate()
+                .all(|(p, (a, b))| a == b || unit.get(p) == Some(&1));
+        Some(if same {
+            Ok(*x)
+        } else {
+            Err(self.internal(format!(
+                "value `{}` is held in a register at one index but is needed at another",
+                self.g.value(v).name
+            )))
+        })
     }
 
     /// The source of `v`, if it is stored.
@@ -321,6 +378,9 @@ impl<'g> Walk<'g> {
 
     /// A kir expression (a local or a literal) for element `idx` of `v`.
     pub fn value_at(&mut self, v: ValueId, idx: &[Ex]) -> Result<Ex> {
+        if let Some(r) = self.preset_at(v, idx) {
+            return r;
+        }
         let key = (v, idx.to_vec());
         if let Some(&x) = self.cache.get(&key) {
             return Ok(x);
@@ -333,12 +393,12 @@ impl<'g> Walk<'g> {
 
     /// A load of element `idx` of a source, converted to register type `reg`.
     pub fn load(&mut self, src: &Source, idx: &[Ex], reg: Type) -> Result<Ex> {
-        self.note_use(src.binding);
+        let binding = self.binding(src.buffer);
         let off = self.linearize(idx, &src.shape)?;
         let off = self.cast_to(Type::U32, off)?;
         let raw = self.e(
             Expr::Load {
-                source: src.binding.into(),
+                source: binding.into(),
                 index: off,
             },
             src.elem,
@@ -353,7 +413,7 @@ impl<'g> Walk<'g> {
 
     /// Stores `x` (a register value) at `idx` of a destination.
     pub fn store(&mut self, dst: &Source, idx: &[Ex], x: Ex) -> Result<()> {
-        self.note_use(dst.binding);
+        let binding = self.binding(dst.buffer);
         let off = self.linearize(idx, &dst.shape)?;
         let off = self.cast_to(Type::U32, off)?;
         let val = if dst.elem == Type::U32 {
@@ -363,7 +423,7 @@ impl<'g> Walk<'g> {
         } else {
             self.convert(x, dst.elem)?
         };
-        self.b.store(dst.binding, off, val);
+        self.b.store(binding, off, val);
         Ok(())
     }
 

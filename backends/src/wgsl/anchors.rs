@@ -1,27 +1,27 @@
 //! Lowering of one anchor stage (see [`crate::lower::stages`]) through its template: the caller
-//! functions (`load_*`, `store_*`, `mask_*`) are emitted here with the expression emitter, so
-//! prologues (views, broadcasts, recomputed elementwise ops) live in the loads and the epilogue
-//! region and store layout live in the stores.
+//! functions (`load_*`, `score_s`, `mask_s`, `store_*`) are kir built by the value walk
+//! ([`super::callers`]), so prologues (views, broadcasts, recomputed elementwise ops) live in
+//! the loads and the epilogue region and store layout live in the stores; the template's main
+//! loop follows them.
 
 use super::attention::{emit_attention, AttnSpec};
+use super::callers::Callers;
 use super::conv::{emit_conv, ConvSpec};
-use super::dispatch::{emit_stores, emitter, finish, Ctx, KernelCx};
+use super::dispatch::{Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::expr::Emitter;
 use super::gemm::{emit_gemm, GemmSpec};
-use super::index::{broadcast, delinearize};
 use super::rowreduce::{emit_row, RowOp, RowSpec};
 use super::template::Emitted;
 use super::topk::{emit_topk, TopKSpec};
-use super::types::literal;
+use crate::kir::{BinaryOp, Expr, Role, Scalar, Type};
 use crate::lower::stages::Stage;
+use crate::lower::value::{Ex, Walk};
 use crate::lower::{Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
 use edgecc_autotune::{GemmSchedule, ReduceSchedule, Schedule};
 use edgecc_ir::{normalize_axis, DType, Op, ReduceOp, ValueId};
 
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
+const I32: Type = Type::I32;
+const F32: Type = Type::F32;
 
 fn unsupported(kc: &KernelCx, msg: impl Into<String>) -> WgslError {
     WgslError::Unsupported {
@@ -63,55 +63,51 @@ fn float_dtype(ft: &str) -> DType {
     }
 }
 
-/// One WGSL function: `fn name(params) -> ret { stmts; return expr; }` from the emitter's
-/// current statements.
-fn func(em: &mut Emitter, sig: &str, ret: Option<&str>) -> String {
-    let stmts = em.take();
-    match ret {
-        Some(r) => format!("fn {sig} {{\n{stmts}  return {r};\n}}\n\n"),
-        None => format!("fn {sig} {{\n{stmts}}}\n\n"),
+/// The kir type of a template's float type string.
+fn float_type(ft: &str) -> Type {
+    if ft == "f16" {
+        Type::F16
+    } else {
+        Type::F32
     }
 }
 
-/// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
-/// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
-/// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
-fn attention_loads(
-    em: &mut Emitter,
-    batch: &[u64],
-    ft: &str,
-    operands: [(ValueId, &Vec<u64>, bool); 3],
-) -> Result<String> {
-    let mut funcs = String::new();
-    for ((name, row), (val, shape, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
-        .into_iter()
-        .zip(operands)
-    {
-        em.begin();
-        let mut idx = batch_idx("b", batch, &shape[..shape.len() - 2]);
-        if transposed {
-            idx.extend(["c".to_string(), row.to_string()]);
-        } else {
-            idx.extend([row.to_string(), "c".to_string()]);
-        }
-        let x = em.value_at(val, &idx)?;
-        let reg = em.reg(val);
-        funcs += &func(
-            em,
-            &format!("{name}(b: i32, {row}: i32, c: i32) -> {ft}"),
-            Some(&Emitter::convert(&x, reg, ft)),
-        );
-    }
-    Ok(funcs)
-}
-
-/// `(b)` delinearized over `batch`, then broadcast to an operand's batch dims.
-fn batch_idx(b: &str, batch: &[u64], operand_batch: &[u64]) -> Vec<String> {
-    let full = delinearize(b, batch);
+/// Batch index `b` delinearized over `batch`, then broadcast to an operand's batch dims.
+fn batch_idx(w: &mut Walk, b: Ex, batch: &[u64], operand_batch: &[u64]) -> Result<Vec<Ex>> {
     if operand_batch.is_empty() {
-        return vec![];
+        return Ok(vec![]);
     }
-    broadcast(&full, operand_batch)
+    let full = w.delinearize(b, batch)?;
+    Ok(w.broadcast(&full, operand_batch))
+}
+
+/// `delinearize(b, batch)` followed by `rest`.
+fn batch_then(w: &mut Walk, b: Ex, batch: &[u64], rest: &[Ex]) -> Result<Vec<Ex>> {
+    let mut idx = w.delinearize(b, batch)?;
+    idx.extend_from_slice(rest);
+    Ok(idx)
+}
+
+/// Ends a store function: `held` (the anchor's value `out` at `idx`, a register converted to
+/// `out`'s type) goes through the stage's stores of `values` (all when `None`).
+fn store_fn(
+    c: &mut Callers,
+    cx: &Ctx,
+    kc: &KernelCx,
+    stage: &Stage,
+    name: &str,
+    out: ValueId,
+    idx: &[Ex],
+    held: Ex,
+    values: Option<&[ValueId]>,
+) -> Result<()> {
+    let reg = c.w.reg(out);
+    let x = c.w.convert(held, reg)?;
+    let x = c.w.bind(x)?;
+    c.w.preset(out, idx, x);
+    c.stores(cx, kc, &stage.stores, values, idx)?;
+    c.end(name, Role::Store, None)?;
+    Ok(())
 }
 
 pub(crate) fn lower_stage(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -143,33 +139,61 @@ pub(crate) fn lower_stage(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Res
     }
 }
 
+/// A GEMM index (`m`, `k` or `n`) an operand axis takes.
+#[derive(Clone, Copy)]
+enum G {
+    M,
+    K,
+    N,
+}
+
+/// How one GEMM operand (or the result) is indexed: its batch dims (broadcast from the
+/// flattened batch `b`), then its last axes.
+struct GemmIndex {
+    batch: Vec<u64>,
+    axes: Vec<G>,
+}
+
+impl GemmIndex {
+    /// The operand index for (b, m, k, n) over the GEMM's `batch`.
+    fn at(&self, w: &mut Walk, batch: &[u64], [b, m, k, n]: [Ex; 4]) -> Result<Vec<Ex>> {
+        let mut idx = batch_idx(w, b, batch, &self.batch)?;
+        idx.extend(self.axes.iter().map(|g| match g {
+            G::M => m,
+            G::K => k,
+            G::N => n,
+        }));
+        Ok(idx)
+    }
+}
+
 fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
     let out = node.outputs[0];
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "gemm");
     let ft = cx.prec.float();
+    let fty = float_type(ft);
     let (a, b) = (node.inputs[0], node.inputs[1]);
-    if !em.dtype(a).is_float() {
+    if !c.w.dtype(a).is_float() {
         return Err(unsupported(
             kc,
             format!(
                 "{} `{}` on {} (integer GEMM is not supported on WGSL yet)",
                 node.op.name(),
                 node.name,
-                em.dtype(a)
+                c.w.dtype(a)
             ),
         ));
     }
-    let (ash, bsh, osh) = (em.shape(a)?, em.shape(b)?, em.shape(out)?);
-    let (areg, breg, oreg) = (em.reg(a), em.reg(b), em.reg(out));
-    // Per-case: problem size, flattened batch, operand and output indices of (b, m, k / k, n / m, n).
+    let (ash, bsh, osh) = (c.w.shape(a)?, c.w.shape(b)?, c.w.shape(out)?);
     let (m, k, n): (u64, u64, u64);
-    let (batch, ai, bi, oi): (Vec<u64>, Vec<String>, Vec<String>, Vec<String>);
-    let acc_expr: String;
+    let batch: Vec<u64>;
+    let (ai, bi, oi): (GemmIndex, GemmIndex, GemmIndex);
+    let mut alpha = 1.0;
     let mut c_operand = None;
     let (mut layout_a, mut layout_b) = (Layout::RowMajor, Layout::RowMajor);
     if let Op::Gemm {
-        alpha,
+        alpha: al,
         beta,
         trans_a,
         trans_b,
@@ -179,11 +203,12 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         k = if *trans_a { ash[0] } else { ash[1] };
         n = if *trans_b { bsh[0] } else { bsh[1] };
         batch = vec![];
-        ai = if *trans_a { s(&["k", "m"]) } else { s(&["m", "k"]) };
-        bi = if *trans_b { s(&["n", "k"]) } else { s(&["k", "n"]) };
-        oi = s(&["m", "n"]);
-        acc_expr = format!("acc * {}", literal("f32", *alpha as f64));
-        c_operand = node.inputs.get(2).map(|&c| (c, *beta));
+        let plain = |axes: Vec<G>| GemmIndex { batch: vec![], axes };
+        ai = plain(if *trans_a { vec![G::K, G::M] } else { vec![G::M, G::K] });
+        bi = plain(if *trans_b { vec![G::N, G::K] } else { vec![G::K, G::N] });
+        oi = plain(vec![G::M, G::N]);
+        alpha = *al;
+        c_operand = node.inputs.get(2).map(|&cv| (cv, *beta));
         if *trans_a {
             layout_a = Layout::Transposed;
         }
@@ -197,79 +222,100 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         n = if rb == 1 { 1 } else { bsh[rb - 1] };
         let kept = (ra > 1) as usize + (rb > 1) as usize;
         batch = osh[..osh.len() - kept].to_vec();
-        let a_of = if ra > 2 { ash[..ra - 2].to_vec() } else { vec![] };
-        let b_of = if rb > 2 { bsh[..rb - 2].to_vec() } else { vec![] };
-        let mut x = batch_idx("b", &batch, &a_of);
+        let of = |sh: &[u64], r: usize| if r > 2 { sh[..r - 2].to_vec() } else { vec![] };
+        let mut x = vec![];
         if ra > 1 {
-            x.push("m".into());
+            x.push(G::M);
         }
-        x.push("k".into());
-        ai = x;
-        let mut y = batch_idx("b", &batch, &b_of);
-        y.push("k".into());
+        x.push(G::K);
+        ai = GemmIndex {
+            batch: of(&ash, ra),
+            axes: x,
+        };
+        let mut y = vec![G::K];
         if rb > 1 {
-            y.push("n".into());
+            y.push(G::N);
         }
-        bi = y;
-        let mut o = delinearize("b", &batch);
+        bi = GemmIndex {
+            batch: of(&bsh, rb),
+            axes: y,
+        };
+        let mut o = vec![];
         if ra > 1 {
-            o.push("m".into());
+            o.push(G::M);
         }
         if rb > 1 {
-            o.push("n".into());
+            o.push(G::N);
         }
-        oi = o;
-        acc_expr = "acc".into();
+        oi = GemmIndex {
+            batch: batch.clone(),
+            axes: o,
+        };
     }
-    let mut funcs = String::new();
-    em.begin();
-    let va = em.value_at(a, &ai)?;
-    funcs += &func(
-        &mut em,
-        &format!("load_a(b: i32, m: i32, k: i32) -> {ft}"),
-        Some(&Emitter::convert(&va, areg, ft)),
-    );
-    em.begin();
-    let vb = em.value_at(b, &bi)?;
-    funcs += &func(
-        &mut em,
-        &format!("load_b(b: i32, k: i32, n: i32) -> {ft}"),
-        Some(&Emitter::convert(&vb, breg, ft)),
-    );
-    em.begin();
-    let mut e = acc_expr;
-    if let Some((c, beta)) = c_operand {
-        let ci = broadcast(&oi, &em.shape(c)?);
-        let vc = em.value_at(c, &ci)?;
-        let creg = em.reg(c);
-        e = format!(
-            "{e} + {} * {}",
-            literal("f32", beta as f64),
-            Emitter::convert(&vc, creg, "f32")
-        );
+    // load_a(b, m, k) and load_b(b, k, n); their parameters are (b, m, k) and (b, k, n).
+    let zero = |c: &mut Callers| c.w.ci(0);
+    let p = c.begin(&[("b", I32), ("m", I32), ("k", I32)]);
+    let z = zero(&mut c);
+    let idx = ai.at(&mut c.w, &batch, [p[0], p[1], p[2], z])?;
+    let va = c.w.value_at(a, &idx)?;
+    let load_a = c.end("load_a", Role::OperandLoad, Some((va, fty)))?;
+    let p = c.begin(&[("b", I32), ("k", I32), ("n", I32)]);
+    let z = zero(&mut c);
+    let idx = bi.at(&mut c.w, &batch, [p[0], z, p[1], p[2]])?;
+    let vb = c.w.value_at(b, &idx)?;
+    let load_b = c.end("load_b", Role::OperandLoad, Some((vb, fty)))?;
+    // store_c(b, m, n, acc): alpha * acc (+ beta * C), through the stores.
+    let p = c.begin(&[("b", I32), ("m", I32), ("n", I32), ("acc", F32)]);
+    let z = zero(&mut c);
+    let idx = oi.at(&mut c.w, &batch, [p[0], p[1], z, p[2]])?;
+    let mut e = p[3];
+    if alpha != 1.0 {
+        let al = c.w.lit(F32, f64::from(alpha));
+        e = c.w.bin(BinaryOp::Mul, e, al)?;
     }
-    em.stmt(&format!(
-        "let accv: {oreg} = {};",
-        Emitter::convert(&format!("({e})"), "f32", oreg)
-    ));
-    em.bind(out, oi.clone(), "accv");
-    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
-    em.unbind_all();
-    funcs += &func(&mut em, "store_c(b: i32, m: i32, n: i32, acc: f32)", None);
+    if let Some((cv, beta)) = c_operand {
+        let cs = c.w.shape(cv)?;
+        let ci = c.w.broadcast(&idx, &cs);
+        let vc = c.w.value_at(cv, &ci)?;
+        let mut vc = c.w.convert(vc, F32)?;
+        if beta != 1.0 {
+            let be = c.w.lit(F32, f64::from(beta));
+            vc = c.w.bin(BinaryOp::Mul, be, vc)?;
+        }
+        e = c.w.bin(BinaryOp::Add, e, vc)?;
+    }
+    store_fn(&mut c, cx, kc, stage, "store_c", out, &idx, e, None)?;
     // Four-wide loads along K of A and N of B where the extent is a multiple of 4 (the template
     // uses them when the schedule's vector width is 4): one bounds check per four elements.
     let (a_vec4, b_vec4) = (k % 4 == 0, n % 4 == 0);
-    if a_vec4 {
-        funcs += &format!(
-            "fn load_a4(b: i32, m: i32, k: i32) -> vec4<{ft}> {{\n  return vec4<{ft}>(load_a(b, m, k), \
-             load_a(b, m, k + 1), load_a(b, m, k + 2), load_a(b, m, k + 3));\n}}\n\n"
+    for (on, name, load, names) in [
+        (a_vec4, "load_a4", load_a, ["b", "m", "k"]),
+        (b_vec4, "load_b4", load_b, ["b", "k", "n"]),
+    ] {
+        if !on {
+            continue;
+        }
+        let p = c.begin(&[(names[0], I32), (names[1], I32), (names[2], I32)]);
+        let mut parts = [p[0]; 4];
+        for (q, part) in parts.iter_mut().enumerate() {
+            let off = c.w.ci(q as i64);
+            let last = c.w.ix_add(p[2], off)?;
+            *part = c.w.e(
+                Expr::Call {
+                    function: load,
+                    args: vec![p[0], p[1], last],
+                },
+                fty,
+            );
+        }
+        let v = c.w.e(
+            Expr::Compose {
+                scalar: fty.scalar(),
+                components: parts,
+            },
+            Type::Vec4(fty.scalar()),
         );
-    }
-    if b_vec4 {
-        funcs += &format!(
-            "fn load_b4(b: i32, k: i32, n: i32) -> vec4<{ft}> {{\n  return vec4<{ft}>(load_b(b, k, n), \
-             load_b(b, k, n + 1), load_b(b, k, n + 2), load_b(b, k, n + 3));\n}}\n\n"
-        );
+        c.end(name, Role::OperandLoad, Some((v, Type::Vec4(fty.scalar()))))?;
     }
     let spec = GemmSpec {
         batch: batch.iter().product(),
@@ -294,20 +340,21 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }),
     )?;
     let emitted = tmpl(kc, emit_gemm(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
+    c.finish(cx, kc, &emitted, chosen)
 }
 
 fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
     let out = node.outputs[0];
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "conv");
     let ft = cx.prec.float();
+    let fty = float_type(ft);
     let (x, w) = (node.inputs[0], node.inputs[1]);
-    let xsh = em.shape(x)?;
-    let wsh = em.shape(w)?;
-    let osh = em.shape(out)?;
+    let xsh = c.w.shape(x)?;
+    let wsh = c.w.shape(w)?;
+    let osh = c.w.shape(out)?;
     let sp = xsh.len().saturating_sub(2);
-    if !(1..=3).contains(&sp) || !em.dtype(x).is_float() {
+    if !(1..=3).contains(&sp) || !c.w.dtype(x).is_float() {
         return Err(unsupported(
             kc,
             format!(
@@ -315,7 +362,7 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                 node.op.name(),
                 node.name,
                 xsh,
-                em.dtype(x)
+                c.w.dtype(x)
             ),
         ));
     }
@@ -350,48 +397,30 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         transposed,
         ft,
     };
-    let dn = ["d0", "d1", "d2"];
-    let kn = ["k0", "k1", "k2"];
-    let mut funcs = String::new();
-    em.begin();
-    let mut xi = s(&["n", "c"]);
-    xi.extend(dn[..sp].iter().map(|d| d.to_string()));
-    let vx = em.value_at(x, &xi)?;
-    let xreg = em.reg(x);
-    funcs += &func(
-        &mut em,
-        &format!("load_x(n: i32, c: i32, d0: i32, d1: i32, d2: i32) -> {ft}"),
-        Some(&Emitter::convert(&vx, xreg, ft)),
-    );
-    em.begin();
-    let mut wi = s(&["o", "c"]);
-    wi.extend(kn[..sp].iter().map(|d| d.to_string()));
-    let vw = em.value_at(w, &wi)?;
-    let wreg = em.reg(w);
-    funcs += &func(
-        &mut em,
-        &format!("load_w(o: i32, c: i32, k0: i32, k1: i32, k2: i32) -> {ft}"),
-        Some(&Emitter::convert(&vw, wreg, ft)),
-    );
-    em.begin();
-    let mut oi = s(&["n", "o"]);
-    oi.extend(dn[..sp].iter().map(|d| d.to_string()));
-    let oreg = em.reg(out);
-    let mut e = "acc".to_string();
+    // load_x(n, c, d0, d1, d2), load_w(o, c, k0, k1, k2): the template passes three spatial
+    // indices whatever the rank; the first `sp` are the operand's.
+    let p = c.begin(&[("n", I32), ("c", I32), ("d0", I32), ("d1", I32), ("d2", I32)]);
+    let vx = c.w.value_at(x, &p[..2 + sp])?;
+    c.end("load_x", Role::OperandLoad, Some((vx, fty)))?;
+    let p = c.begin(&[("o", I32), ("c", I32), ("k0", I32), ("k1", I32), ("k2", I32)]);
+    let vw = c.w.value_at(w, &p[..2 + sp])?;
+    c.end("load_w", Role::OperandLoad, Some((vw, fty)))?;
+    // store_y(n, o, d0, d1, d2, acc): acc (+ bias[o]), through the stores.
+    let p = c.begin(&[
+        ("n", I32),
+        ("o", I32),
+        ("d0", I32),
+        ("d1", I32),
+        ("d2", I32),
+        ("acc", F32),
+    ]);
+    let mut e = p[5];
     if let Some(&bias) = node.inputs.get(2) {
-        let vb = em.value_at(bias, &s(&["o"]))?;
-        let breg = em.reg(bias);
-        e = format!("(acc + {})", Emitter::convert(&vb, breg, "f32"));
+        let vb = c.w.value_at(bias, &[p[1]])?;
+        let vb = c.w.convert(vb, F32)?;
+        e = c.w.bin(BinaryOp::Add, e, vb)?;
     }
-    em.stmt(&format!("let accv: {oreg} = {};", Emitter::convert(&e, "f32", oreg)));
-    em.bind(out, oi.clone(), "accv");
-    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
-    em.unbind_all();
-    funcs += &func(
-        &mut em,
-        "store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32)",
-        None,
-    );
+    store_fn(&mut c, cx, kc, stage, "store_y", out, &p[..2 + sp], e, None)?;
     let chosen = choose(
         cx,
         kc,
@@ -411,57 +440,124 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }),
     )?;
     let emitted = tmpl(kc, emit_conv(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
+    c.finish(cx, kc, &emitted, chosen)
 }
 
 /// A norm's (scale, bias, per-channel) operands: applied by the store.
 type NormParams = Option<(ValueId, Option<ValueId>, bool)>;
 
-/// The row mapping of a row op: (rows, len, full input index of (row, j)).
-struct RowMap {
-    rows: u64,
-    len: u64,
-    /// The input index of element j of row `row`, in terms of WGSL names `row` and `j`.
-    in_idx: Vec<String>,
-    /// The output index of element (row, j) (norms, softmax) or of row `row` (reductions).
-    out_idx: Vec<String>,
+/// Where a row op's output element goes, relative to its input index.
+#[derive(Clone, Copy, PartialEq)]
+enum RowOut {
+    /// One element per row, indexed by the kept axes (a reduction without keepdims).
+    Kept,
+    /// One element per row, the input index with the reduced axes at 0 (keepdims).
+    KeepDims,
+    /// One element per input element (norms, softmax).
+    Full,
+}
+
+/// How a row op's rows and row elements map to its input axes.
+enum RowIndex {
+    /// Rows over the `kept` axes, elements over the `red` axes (both row-major).
+    Axes {
+        kept: Vec<usize>,
+        red: Vec<usize>,
+        out: RowOut,
+    },
+    /// GroupNorm / InstanceNorm of [N, C, spatial..]: row = n * groups + group, element =
+    /// channel-in-group * spatial size + spatial offset.
+    Groups {
+        groups: u64,
+        per_group: u64,
+        spatial: Vec<u64>,
+    },
+}
+
+impl RowIndex {
+    /// (rows, elements per row) for input shape `xsh`.
+    fn size(&self, xsh: &[u64]) -> (u64, u64) {
+        match self {
+            RowIndex::Axes { kept, red, .. } => (
+                kept.iter().map(|&a| xsh[a]).product(),
+                red.iter().map(|&a| xsh[a]).product(),
+            ),
+            RowIndex::Groups {
+                groups,
+                per_group,
+                spatial,
+            } => (xsh[0] * groups, per_group * spatial.iter().product::<u64>()),
+        }
+    }
+
+    /// The input index of element `j` of row `row`, and the output index it goes to.
+    fn at(&self, w: &mut Walk, xsh: &[u64], row: Ex, j: Ex) -> Result<(Vec<Ex>, Vec<Ex>)> {
+        match self {
+            RowIndex::Axes { kept, red, out } => {
+                let kd: Vec<u64> = kept.iter().map(|&a| xsh[a]).collect();
+                let rd: Vec<u64> = red.iter().map(|&a| xsh[a]).collect();
+                let ki = w.delinearize(row, &kd)?;
+                let ri = w.delinearize(j, &rd)?;
+                let zero = w.ci(0);
+                let mut in_idx = vec![zero; xsh.len()];
+                for (p, &a) in kept.iter().enumerate() {
+                    in_idx[a] = ki[p];
+                }
+                for (p, &a) in red.iter().enumerate() {
+                    in_idx[a] = ri[p];
+                }
+                let out_idx = match out {
+                    RowOut::Kept => ki,
+                    RowOut::Full => in_idx.clone(),
+                    RowOut::KeepDims => {
+                        let mut o = in_idx.clone();
+                        for &a in red {
+                            o[a] = zero;
+                        }
+                        o
+                    }
+                };
+                Ok((in_idx, out_idx))
+            }
+            RowIndex::Groups {
+                groups,
+                per_group,
+                spatial,
+            } => {
+                let sn = spatial.iter().product::<u64>().max(1);
+                let n = w.ix_div(row, *groups)?;
+                let g = w.ix_rem(row, *groups)?;
+                let cbase = w.ix_mul(g, *per_group as i64)?;
+                let cj = w.ix_div(j, sn)?;
+                let ch = w.ix_add(cbase, cj)?;
+                let s = w.ix_rem(j, sn)?;
+                let mut idx = vec![n, ch];
+                idx.extend(w.delinearize(s, spatial)?);
+                Ok((idx.clone(), idx))
+            }
+        }
+    }
 }
 
 fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let node = kc.g.node(stage.anchor).clone();
     let out = node.outputs[0];
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "row");
     let x = node.inputs[0];
     // Integers are loaded as f32 (exact up to 2^24), not in the precision's float: f16 would
     // round them from 2048 on.
-    let ft = if em.dtype(x).is_float() { cx.prec.float() } else { "f32" };
-    let xsh = em.shape(x)?;
+    let ft = if c.w.dtype(x).is_float() {
+        cx.prec.float()
+    } else {
+        "f32"
+    };
+    let fty = float_type(ft);
+    let xsh = c.w.shape(x)?;
     let r = xsh.len();
-    let oreg = em.reg(out);
     let axis_of =
         |a: i64| normalize_axis(a, r).ok_or_else(|| unsupported(kc, format!("axis {a} out of range for rank {r}")));
-    // Split the input axes into kept (rows) and reduced (j) axes.
-    let mapping = |kept: &[usize], red: &[usize], keep_in_out: bool| -> RowMap {
-        let kd: Vec<u64> = kept.iter().map(|&a| xsh[a]).collect();
-        let rd: Vec<u64> = red.iter().map(|&a| xsh[a]).collect();
-        let ki = delinearize("row", &kd);
-        let ri = delinearize("j", &rd);
-        let mut in_idx = vec!["0".to_string(); r];
-        for (p, &a) in kept.iter().enumerate() {
-            in_idx[a] = ki[p].clone();
-        }
-        for (p, &a) in red.iter().enumerate() {
-            in_idx[a] = ri[p].clone();
-        }
-        let out_idx = if keep_in_out { in_idx.clone() } else { ki.clone() };
-        RowMap {
-            rows: kd.iter().product(),
-            len: rd.iter().product(),
-            in_idx,
-            out_idx,
-        }
-    };
-    let (op, map, extra): (RowOp, RowMap, NormParams) = match &node.op {
+    let all_but = |a: usize| -> Vec<usize> { (0..r).filter(|&i| i != a).collect() };
+    let (op, map, extra): (RowOp, RowIndex, NormParams) = match &node.op {
         Op::Reduce { op, axes, keepdims } => {
             let mut red: Vec<usize> = Vec::new();
             for &a in axes {
@@ -473,14 +569,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             red.sort_unstable();
             red.dedup();
             let kept: Vec<usize> = (0..r).filter(|a| !red.contains(a)).collect();
-            let mut m = mapping(&kept, &red, false);
-            if *keepdims {
-                let mut oi = m.in_idx.clone();
-                for &a in &red {
-                    oi[a] = "0".into();
-                }
-                m.out_idx = oi;
-            }
+            let out = if *keepdims { RowOut::KeepDims } else { RowOut::Kept };
             let op = match op {
                 ReduceOp::Sum => RowOp::Sum,
                 ReduceOp::Mean => RowOp::Mean,
@@ -488,7 +577,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                 ReduceOp::Min => RowOp::Min,
                 ReduceOp::Prod => RowOp::Prod,
             };
-            (op, m, None)
+            (op, RowIndex::Axes { kept, red, out }, None)
         }
         Op::ArgMax {
             axis,
@@ -501,13 +590,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             select_last_index,
         } => {
             let a = axis_of(*axis)?;
-            let kept: Vec<usize> = (0..r).filter(|&i| i != a).collect();
-            let mut m = mapping(&kept, &[a], false);
-            if *keepdims {
-                let mut oi = m.in_idx.clone();
-                oi[a] = "0".into();
-                m.out_idx = oi;
-            }
+            let out = if *keepdims { RowOut::KeepDims } else { RowOut::Kept };
             let op = if matches!(node.op, Op::ArgMax { .. }) {
                 RowOp::ArgMax {
                     select_last: *select_last_index,
@@ -517,31 +600,40 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                     select_last: *select_last_index,
                 }
             };
-            (op, m, None)
+            let map = RowIndex::Axes {
+                kept: all_but(a),
+                red: vec![a],
+                out,
+            };
+            (op, map, None)
         }
         Op::Softmax { axis } | Op::LogSoftmax { axis } => {
             let a = axis_of(*axis)?;
-            let kept: Vec<usize> = (0..r).filter(|&i| i != a).collect();
-            let m = mapping(&kept, &[a], true);
             let op = if matches!(node.op, Op::Softmax { .. }) {
                 RowOp::Softmax
             } else {
                 RowOp::LogSoftmax
             };
-            (op, m, None)
+            let map = RowIndex::Axes {
+                kept: all_but(a),
+                red: vec![a],
+                out: RowOut::Full,
+            };
+            (op, map, None)
         }
         Op::LayerNorm { axis, epsilon } | Op::RmsNorm { axis, epsilon } => {
             let a = axis_of(*axis)?;
-            let kept: Vec<usize> = (0..a).collect();
-            let red: Vec<usize> = (a..r).collect();
-            let m = mapping(&kept, &red, true);
-            let ln = matches!(node.op, Op::LayerNorm { .. });
-            let op = if ln {
+            let map = RowIndex::Axes {
+                kept: (0..a).collect(),
+                red: (a..r).collect(),
+                out: RowOut::Full,
+            };
+            let op = if matches!(node.op, Op::LayerNorm { .. }) {
                 RowOp::LayerNorm { eps: *epsilon }
             } else {
                 RowOp::RmsNorm { eps: *epsilon }
             };
-            (op, m, Some((node.inputs[1], node.inputs.get(2).copied(), false)))
+            (op, map, Some((node.inputs[1], node.inputs.get(2).copied(), false)))
         }
         Op::GroupNorm { epsilon, .. } | Op::InstanceNorm { epsilon } => {
             if r < 2 {
@@ -550,115 +642,117 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                     format!("{} `{}` needs [N, C, ...]", node.op.name(), node.name),
                 ));
             }
-            let c = xsh[1];
+            let ch = xsh[1];
             let g = match &node.op {
                 Op::GroupNorm { num_groups, .. } => (*num_groups as u64).max(1),
-                _ => c.max(1),
+                _ => ch.max(1),
             };
-            let spatial: Vec<u64> = xsh[2..].to_vec();
-            let sn: u64 = spatial.iter().product();
-            let cg = c / g;
-            let mut in_idx = vec![format!("(row / {g})")];
-            in_idx.push(format!("((row % {g}) * {cg} + j / {})", sn.max(1)));
-            let sp = delinearize(&format!("(j % {})", sn.max(1)), &spatial);
-            in_idx.extend(sp);
-            let m = RowMap {
-                rows: xsh[0] * g,
-                len: cg * sn,
-                in_idx: in_idx.clone(),
-                out_idx: in_idx,
+            let map = RowIndex::Groups {
+                groups: g,
+                per_group: ch / g,
+                spatial: xsh[2..].to_vec(),
             };
             (
                 RowOp::LayerNorm { eps: *epsilon },
-                m,
+                map,
                 Some((node.inputs[1], Some(node.inputs[2]), true)),
             )
         }
         _ => return Err(unsupported(kc, "not a row op")),
     };
-    let mut funcs = String::new();
-    em.begin();
-    let vx = em.value_at(x, &map.in_idx)?;
-    let xreg = em.reg(x);
-    funcs += &func(
-        &mut em,
-        &format!("load_x(row: i32, j: i32) -> {ft}"),
-        Some(&Emitter::convert(&vx, xreg, ft)),
-    );
-    em.begin();
-    let writes;
+    let (rows, len) = map.size(&xsh);
+    // load_x(row, j)
+    let p = c.begin(&[("row", I32), ("j", I32)]);
+    let (in_idx, _) = map.at(&mut c.w, &xsh, p[0], p[1])?;
+    let vx = c.w.value_at(x, &in_idx)?;
+    c.end("load_x", Role::OperandLoad, Some((vx, fty)))?;
+    let oreg = c.w.reg(out);
     match op {
         RowOp::Sum | RowOp::Mean | RowOp::Max | RowOp::Min | RowOp::Prod => {
-            // An empty integer Max/Min row is the identity ±inf: clamped to the dtype's range, as
-            // the reference (an empty ReduceMax of u8 is 0, which a bool ReduceMax casts to false).
-            let rv = match em.dtype(out).int_range() {
-                Some((lo, hi)) if oreg == "i32" => {
-                    let lo = lo.max(i32::MIN as i64) as f64;
-                    let hi = (hi.min(i32::MAX as i64) as f64).min(2147483520.0);
-                    format!("i32(clamp(v, {}, {}))", literal("f32", lo), literal("f32", hi))
-                }
-                _ => Emitter::convert("v", "f32", oreg),
-            };
-            em.stmt(&format!("let rv: {oreg} = {rv};"));
-            em.bind(out, map.out_idx.clone(), "rv");
-            writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &map.out_idx)?;
-            em.unbind_all();
-            funcs += &func(&mut em, "store_r(row: i32, v: f32)", None);
+            // store_r(row, v). An empty integer Max/Min row is the identity ±inf: clamped to
+            // the dtype's range, as the reference (an empty ReduceMax of u8 is 0, which a bool
+            // ReduceMax casts to false).
+            let p = c.begin(&[("row", I32), ("v", F32)]);
+            let zero = c.w.ci(0);
+            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], zero)?;
+            let mut v = p[1];
+            if let (Some((lo, hi)), true) = (c.w.dtype(out).int_range(), oreg == I32) {
+                let lo = lo.max(i32::MIN as i64) as f64;
+                let hi = (hi.min(i32::MAX as i64) as f64).min(2147483520.0);
+                let (lo, hi) = (c.w.lit(F32, lo), c.w.lit(F32, hi));
+                v = c.w.bin(BinaryOp::Max, v, lo)?;
+                v = c.w.bin(BinaryOp::Min, v, hi)?;
+            }
+            store_fn(&mut c, cx, kc, stage, "store_r", out, &out_idx, v, None)?;
         }
         RowOp::ArgMax { .. } | RowOp::ArgMin { .. } => {
-            em.stmt(&format!("let rv: {oreg} = {};", Emitter::convert("v", "i32", oreg)));
-            em.bind(out, map.out_idx.clone(), "rv");
-            writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &map.out_idx)?;
-            em.unbind_all();
-            funcs += &func(&mut em, "store_r(row: i32, v: i32)", None);
+            // store_r(row, v): the index found.
+            let p = c.begin(&[("row", I32), ("v", I32)]);
+            let zero = c.w.ci(0);
+            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], zero)?;
+            store_fn(&mut c, cx, kc, stage, "store_r", out, &out_idx, p[1], None)?;
         }
         _ => {
-            let mut e = "v".to_string();
+            // store_y(row, j, v): v (* scale + bias).
+            let p = c.begin(&[("row", I32), ("j", I32), ("v", F32)]);
+            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], p[1])?;
+            let mut e = p[2];
             if let Some((scale, bias, per_channel)) = extra {
-                let pidx = |em: &mut Emitter, p: ValueId| -> Result<Vec<String>> {
-                    if per_channel {
-                        Ok(vec![map.out_idx[1].clone()])
+                let param = |c: &mut Callers, pv: ValueId| -> Result<Ex> {
+                    let idx = if per_channel {
+                        vec![out_idx[1]]
                     } else {
-                        Ok(broadcast(&map.out_idx, &em.shape(p)?))
-                    }
+                        let s = c.w.shape(pv)?;
+                        c.w.broadcast(&out_idx, &s)
+                    };
+                    let val = c.w.value_at(pv, &idx)?;
+                    Ok(c.w.convert(val, F32)?)
                 };
-                let si = pidx(&mut em, scale)?;
-                let sv = em.value_at(scale, &si)?;
-                let sreg = em.reg(scale);
-                e = format!("({e} * {})", Emitter::convert(&sv, sreg, "f32"));
+                let sv = param(&mut c, scale)?;
+                e = c.w.bin(BinaryOp::Mul, e, sv)?;
                 if let Some(bias) = bias {
-                    let bi = pidx(&mut em, bias)?;
-                    let bv = em.value_at(bias, &bi)?;
-                    let breg = em.reg(bias);
-                    e = format!("({e} + {})", Emitter::convert(&bv, breg, "f32"));
+                    let bv = param(&mut c, bias)?;
+                    e = c.w.bin(BinaryOp::Add, e, bv)?;
                 }
             }
-            em.stmt(&format!("let rv: {oreg} = {};", Emitter::convert(&e, "f32", oreg)));
-            em.bind(out, map.out_idx.clone(), "rv");
-            writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &map.out_idx)?;
-            em.unbind_all();
-            funcs += &func(&mut em, "store_y(row: i32, j: i32, v: f32)", None);
+            store_fn(&mut c, cx, kc, stage, "store_y", out, &out_idx, e, None)?;
         }
     }
-    let spec = RowSpec {
-        rows: map.rows,
-        len: map.len,
-        op,
-        ft,
-    };
+    let spec = RowSpec { rows, len, op, ft };
     let chosen = choose(
         cx,
         kc,
         Problem::Row(RowProblem {
             op: op.key_name().into(),
-            rows: map.rows,
-            len: map.len,
+            rows,
+            len,
             dtype: float_dtype(ft),
             slots: op.reduce_slots(),
         }),
     )?;
     let emitted = tmpl(kc, emit_row(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
+    c.finish(cx, kc, &emitted, chosen)
+}
+
+/// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
+/// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
+/// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
+fn attention_loads(c: &mut Callers, batch: &[u64], fty: Type, operands: [(ValueId, &Vec<u64>, bool); 3]) -> Result<()> {
+    for ((name, row), (val, shape, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
+        .into_iter()
+        .zip(operands)
+    {
+        let p = c.begin(&[("b", I32), (row, I32), ("c", I32)]);
+        let mut idx = batch_idx(&mut c.w, p[0], batch, &shape[..shape.len() - 2])?;
+        if transposed {
+            idx.extend([p[2], p[1]]);
+        } else {
+            idx.extend([p[1], p[2]]);
+        }
+        let x = c.w.value_at(val, &idx)?;
+        c.end(name, Role::OperandLoad, Some((x, fty)))?;
+    }
+    Ok(())
 }
 
 fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -667,13 +761,13 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         return Err(unsupported(kc, "not attention"));
     };
     let out = node.outputs[0];
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "attention");
     let ft = cx.prec.float();
     let (q, k, v) = (node.inputs[0], node.inputs[1], node.inputs[2]);
     let mask = node.inputs.get(3).copied();
-    let (qs, ks, vs, os) = (em.shape(q)?, em.shape(k)?, em.shape(v)?, em.shape(out)?);
+    let (qs, ks, vs, os) = (c.w.shape(q)?, c.w.shape(k)?, c.w.shape(v)?, c.w.shape(out)?);
     let r = os.len();
-    if r < 2 || !em.dtype(q).is_float() {
+    if r < 2 || !c.w.dtype(q).is_float() {
         return Err(unsupported(
             kc,
             format!("Attention `{}` with output {:?}", node.name, os),
@@ -682,22 +776,26 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let batch = os[..r - 2].to_vec();
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 2], vs[vs.len() - 1]);
-    let mut funcs = String::new();
-    funcs += &attention_loads(&mut em, &batch, ft, [(q, &qs, false), (k, &ks, false), (v, &vs, false)])?;
+    attention_loads(
+        &mut c,
+        &batch,
+        float_type(ft),
+        [(q, &qs, false), (k, &ks, false), (v, &vs, false)],
+    )?;
     if let Some(mk) = mask {
-        em.begin();
-        let mut full = delinearize("b", &batch);
-        full.push("i".into());
-        full.push("j".into());
-        let idx = broadcast(&full, &em.shape(mk)?);
-        let x = em.value_at(mk, &idx)?;
-        let ret = if em.dtype(mk) == DType::Bool {
-            format!("select({}, 0.0, {x})", literal("f32", f64::NEG_INFINITY))
+        // mask_s(b, i, j): the additive mask (a boolean one is 0 where true, -inf where false).
+        let p = c.begin(&[("b", I32), ("i", I32), ("j", I32)]);
+        let full = batch_then(&mut c.w, p[0], &batch, &p[1..])?;
+        let ms = c.w.shape(mk)?;
+        let idx = c.w.broadcast(&full, &ms);
+        let x = c.w.value_at(mk, &idx)?;
+        let ret = if c.w.dtype(mk) == DType::Bool {
+            let (zero, ninf) = (c.w.lit(F32, 0.0), c.w.lit(F32, f64::NEG_INFINITY));
+            c.w.select(x, zero, ninf)?
         } else {
-            let reg = em.reg(mk);
-            Emitter::convert(&x, reg, "f32")
+            x
         };
-        funcs += &func(&mut em, "mask_s(b: i32, i: i32, j: i32) -> f32", Some(&ret));
+        c.end("mask_s", Role::OperandLoad, Some((ret, F32)))?;
     }
     let spec = AttnSpec {
         batch: batch.iter().product(),
@@ -711,7 +809,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         score_fn: false,
         ft,
     };
-    finish_attention(cx, kc, em, funcs, stage, out, &batch, &spec)
+    finish_attention(cx, kc, c, stage, out, &batch, &spec)
 }
 
 /// A decomposed attention (see [`crate::lower::stages::AttentionChain`]) as one attention
@@ -725,35 +823,32 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
     let mm2 = kc.g.node(stage.anchor).clone();
     let out = mm2.outputs[0];
     let scores = mm1.outputs[0];
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "attention");
     let ft = cx.prec.float();
     let (q, kt, v) = (mm1.inputs[0], mm1.inputs[1], mm2.inputs[1]);
-    if !em.dtype(q).is_float() {
-        return Err(unsupported(kc, format!("attention `{}` on {}", mm1.name, em.dtype(q))));
+    if !c.w.dtype(q).is_float() {
+        return Err(unsupported(kc, format!("attention `{}` on {}", mm1.name, c.w.dtype(q))));
     }
-    let (qs, ks, vs, os) = (em.shape(q)?, em.shape(kt)?, em.shape(v)?, em.shape(out)?);
+    let (qs, ks, vs, os) = (c.w.shape(q)?, c.w.shape(kt)?, c.w.shape(v)?, c.w.shape(out)?);
     let r = os.len();
     let batch = os[..r - 2].to_vec();
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
-    let mut funcs = String::new();
-    // (name, value, operand shape, index of (row, c) in the operand's last two axes)
-    funcs += &attention_loads(&mut em, &batch, ft, [(q, &qs, false), (kt, &ks, true), (v, &vs, false)])?;
-    em.begin();
-    let mut si = delinearize("b", &batch);
-    si.push("i".into());
-    si.push("j".into());
-    let sreg = em.reg(scores);
-    em.stmt(&format!("let sv: {sreg} = {};", Emitter::convert("s", "f32", sreg)));
-    em.bind(scores, si.clone(), "sv");
-    let logit = em.value_at(chain.logits, &si)?;
-    let lreg = em.reg(chain.logits);
-    em.unbind_all();
-    funcs += &func(
-        &mut em,
-        "score_s(b: i32, i: i32, j: i32, s: f32) -> f32",
-        Some(&Emitter::convert(&logit, lreg, "f32")),
-    );
+    attention_loads(
+        &mut c,
+        &batch,
+        float_type(ft),
+        [(q, &qs, false), (kt, &ks, true), (v, &vs, false)],
+    )?;
+    // score_s(b, i, j, s): the chain from the scores to the softmax's input, at one score.
+    let p = c.begin(&[("b", I32), ("i", I32), ("j", I32), ("s", F32)]);
+    let si = batch_then(&mut c.w, p[0], &batch, &p[1..3])?;
+    let sreg = c.w.reg(scores);
+    let sv = c.w.convert(p[3], sreg)?;
+    let sv = c.w.bind(sv)?;
+    c.w.preset(scores, &si, sv);
+    let logit = c.w.value_at(chain.logits, &si)?;
+    c.end("score_s", Role::Prologue, Some((logit, F32)))?;
     let spec = AttnSpec {
         batch: batch.iter().product(),
         lq,
@@ -766,36 +861,27 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         score_fn: true,
         ft,
     };
-    finish_attention(cx, kc, em, funcs, stage, out, &batch, &spec)
+    finish_attention(cx, kc, c, stage, out, &batch, &spec)
 }
 
 /// What both attention lowerings end with: `store_o` (the output `out`, at batch index `b`, row
 /// `i`, column `c`, through the stage's stores and epilogue), the attention template for `spec`,
 /// and the dispatch.
-#[allow(clippy::too_many_arguments)]
 fn finish_attention(
     cx: &mut Ctx,
     kc: &mut KernelCx,
-    mut em: Emitter,
-    mut funcs: String,
+    mut c: Callers,
     stage: &Stage,
     out: ValueId,
     batch: &[u64],
     spec: &AttnSpec,
 ) -> Result<()> {
-    em.begin();
-    let mut oi = delinearize("b", batch);
-    oi.push("i".into());
-    oi.push("c".into());
-    let oreg = em.reg(out);
-    em.stmt(&format!("let ov: {oreg} = {};", Emitter::convert("v", "f32", oreg)));
-    em.bind(out, oi.clone(), "ov");
-    let writes = emit_stores(cx, kc, &mut em, &stage.stores, None, &oi)?;
-    em.unbind_all();
-    funcs += &func(&mut em, "store_o(b: i32, i: i32, c: i32, v: f32)", None);
+    let p = c.begin(&[("b", I32), ("i", I32), ("c", I32), ("v", F32)]);
+    let oi = batch_then(&mut c.w, p[0], batch, &p[1..3])?;
+    store_fn(&mut c, cx, kc, stage, "store_o", out, &oi, p[3], None)?;
     let chosen = choose(cx, kc, Problem::Attention(spec.problem()))?;
     let emitted = tmpl(kc, emit_attention(spec, &chosen.schedule, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
+    c.finish(cx, kc, &emitted, chosen)
 }
 
 fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -803,51 +889,37 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let Op::TopK { k, axis, largest } = node.op else {
         return Err(unsupported(kc, "not top-k"));
     };
-    let mut em = emitter(cx, kc);
+    let mut c = Callers::new(cx, kc, "topk");
     let x = node.inputs[0];
-    let ft = em.reg(x);
-    if ft == "bool" {
+    let xty = c.w.reg(x);
+    if xty.scalar() == Scalar::Bool {
         return Err(unsupported(kc, format!("TopK `{}` on booleans", node.name)));
     }
-    let xsh = em.shape(x)?;
+    let ft = xty.scalar().name();
+    let xsh = c.w.shape(x)?;
     let r = xsh.len();
     let a = normalize_axis(axis, r).ok_or_else(|| unsupported(kc, "top-k axis out of range"))?;
     let kept: Vec<usize> = (0..r).filter(|&i| i != a).collect();
     let kd: Vec<u64> = kept.iter().map(|&i| xsh[i]).collect();
-    let ki = delinearize("row", &kd);
-    let idx_with = |j: &str| {
-        let mut v = vec!["0".to_string(); r];
+    // The index of element `j` along the axis in row `row`.
+    let idx_with = |w: &mut Walk, row: Ex, j: Ex| -> Result<Vec<Ex>> {
+        let ki = w.delinearize(row, &kd)?;
+        let mut v = vec![j; r];
         for (p, &ax) in kept.iter().enumerate() {
-            v[ax] = ki[p].clone();
+            v[ax] = ki[p];
         }
-        v[a] = j.to_string();
-        v
+        Ok(v)
     };
-    let mut funcs = String::new();
-    em.begin();
-    let vx = em.value_at(x, &idx_with("j"))?;
-    let xreg = em.reg(x);
-    funcs += &func(
-        &mut em,
-        &format!("load_x(row: i32, j: i32) -> {ft}"),
-        Some(&Emitter::convert(&vx, xreg, ft)),
-    );
+    let p = c.begin(&[("row", I32), ("j", I32)]);
+    let idx = idx_with(&mut c.w, p[0], p[1])?;
+    let vx = c.w.value_at(x, &idx)?;
+    c.end("load_x", Role::OperandLoad, Some((vx, xty)))?;
     let (vals, inds) = (node.outputs[0], node.outputs[1]);
-    let oi = idx_with("r");
-    em.begin();
-    let vreg = em.reg(vals);
-    em.stmt(&format!("let tv: {vreg} = {};", Emitter::convert("v", ft, vreg)));
-    em.bind(vals, oi.clone(), "tv");
-    let mut writes = emit_stores(cx, kc, &mut em, &stage.stores, Some(&[vals]), &oi)?;
-    em.unbind_all();
-    funcs += &func(&mut em, &format!("store_v(row: i32, r: i32, v: {ft})"), None);
-    em.begin();
-    let ireg = em.reg(inds);
-    em.stmt(&format!("let tv: {ireg} = {};", Emitter::convert("idx", "i32", ireg)));
-    em.bind(inds, oi.clone(), "tv");
-    writes.extend(emit_stores(cx, kc, &mut em, &stage.stores, Some(&[inds]), &oi)?);
-    em.unbind_all();
-    funcs += &func(&mut em, "store_i(row: i32, r: i32, idx: i32)", None);
+    for (name, value, held) in [("store_v", vals, ("v", xty)), ("store_i", inds, ("idx", I32))] {
+        let p = c.begin(&[("row", I32), ("r", I32), held]);
+        let oi = idx_with(&mut c.w, p[0], p[1])?;
+        store_fn(&mut c, cx, kc, stage, name, value, &oi, p[2], Some(&[value]))?;
+    }
     let spec = TopKSpec {
         rows: kd.iter().product(),
         len: xsh[a],
@@ -863,9 +935,9 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             len: spec.len,
             k: spec.k,
             largest,
-            dtype: em.dtype(x),
+            dtype: c.w.dtype(x),
         }),
     )?;
     let emitted = tmpl(kc, emit_topk(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
-    finish(cx, kc, &em, &funcs, &emitted, &writes, chosen)
+    c.finish(cx, kc, &emitted, chosen)
 }

@@ -147,7 +147,7 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
         count: 0,
     };
     for &v in &plan.scratch {
-        let shape = super::expr::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
+        let shape = crate::lower::value::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
             kernel: k.name.clone(),
             message: format!("value `{}` has a symbolic shape", g.value(v).name),
         })?;

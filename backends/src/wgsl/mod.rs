@@ -14,15 +14,14 @@
 
 mod anchors;
 pub mod attention;
+mod callers;
 pub mod compile;
 pub mod conv;
 pub mod device;
 mod dispatch;
 pub mod error;
-pub mod expr;
 pub mod gemm;
 pub mod helpers;
-pub mod index;
 mod pointwise;
 pub mod program;
 pub mod render;

@@ -52,6 +52,17 @@ impl RenderError {
 
 /// The WGSL module of `kernel` (entry point `main`).
 pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
+    module(kernel, true, false)
+}
+
+/// The module of `kernel` without an entry point: its declarations, helpers and caller
+/// functions, for a template's main loop (WGSL text with its own `main`) to follow. `enable f16;`
+/// is written when the kernel uses `f16` or `f16` is set (the main loop uses it).
+pub fn render_callers(kernel: &Kernel, f16: bool) -> Result<String, RenderError> {
+    module(kernel, false, f16)
+}
+
+fn module(kernel: &Kernel, with_entry: bool, f16: bool) -> Result<String, RenderError> {
     let k = kernel;
     let uniform = k.bindings.find(|b| b.kind == BindingKind::Uniform).map(|(_, b)| b);
     let dims: Vec<&str> = k.dims.iter().map(|(_, d)| d.name.as_str()).collect();
@@ -72,7 +83,7 @@ pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
     // Bodies first: their types say whether f16 is used.
     let mut functions = Vec::new();
     let mut helpers = std::collections::BTreeSet::new();
-    let mut f16 = false;
+    let mut f16 = f16;
     for (_, f) in k.functions.iter() {
         let mut w = BodyWriter::new(k, &f.body, &params)?;
         f16 |= w.types().any(is_f16) || f.ret.is_some_and(is_f16);
@@ -147,10 +158,12 @@ pub fn render(kernel: &Kernel) -> Result<String, RenderError> {
         out.push_str(f);
     }
     let [x, y, z] = k.workgroup_size;
-    let _ = writeln!(out, "\n@compute @workgroup_size({x}, {y}, {z})");
-    let _ = writeln!(out, "fn main({}) {{", entry_params(k).join(", "));
-    out.push_str(&entry.out);
-    out.push_str("}\n");
+    if with_entry {
+        let _ = writeln!(out, "\n@compute @workgroup_size({x}, {y}, {z})");
+        let _ = writeln!(out, "fn main({}) {{", entry_params(k).join(", "));
+        out.push_str(&entry.out);
+        out.push_str("}\n");
+    }
     Ok(out)
 }
 

@@ -1,27 +1,28 @@
 // ---- dispatch k0_o (kernel k0_o), workgroups [2, 1, 1], bindings ["q", "k", "v", "o (w)"]
+// kir kernel `attention`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
 @group(0) @binding(3) var<storage, read_write> b3: array<f32>;
 
 fn load_q(b: i32, i: i32, c: i32) -> f32 {
-  let v1: f32 = b0[((((b * 16) + i) * 32) + c)];
+  let v1: f32 = b0[u32(((((b * 16i) + i) * 32i) + c))];
   return v1;
 }
 
 fn load_k(b: i32, j: i32, c: i32) -> f32 {
-  let v2: f32 = b1[((((b * 16) + j) * 32) + c)];
+  let v2: f32 = b1[u32(((((b * 16i) + j) * 32i) + c))];
   return v2;
 }
 
 fn load_v(b: i32, j: i32, c: i32) -> f32 {
-  let v3: f32 = b2[((((b * 16) + j) * 32) + c)];
+  let v3: f32 = b2[u32(((((b * 16i) + j) * 32i) + c))];
   return v3;
 }
 
 fn store_o(b: i32, i: i32, c: i32, v: f32) {
-  let ov: f32 = v;
-  b3[((((b * 16) + i) * 32) + c)] = ov;
+  b3[u32(((((b * 16i) + i) * 32i) + c))] = v;
 }
 
 var<workgroup> t_q: array<f32, 512>;

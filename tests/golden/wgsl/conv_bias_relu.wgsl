@@ -1,24 +1,26 @@
 // ---- dispatch k0_c (kernel k0_c), workgroups [1, 2, 1], bindings ["x", "w", "b", "y (w)"]
+// kir kernel `conv`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
 @group(0) @binding(3) var<storage, read_write> b3: array<f32>;
 
 fn load_x(n: i32, c: i32, d0: i32, d1: i32, d2: i32) -> f32 {
-  let v1: f32 = b0[((((c * 10) + d0) * 10) + d1)];
+  let v1: f32 = b0[u32(((((c * 10i) + d0) * 10i) + d1))];
   return v1;
 }
 
 fn load_w(o: i32, c: i32, k0: i32, k1: i32, k2: i32) -> f32 {
-  let v2: f32 = b1[((((((o * 4) + c) * 3) + k0) * 3) + k1)];
+  let v2: f32 = b1[u32(((((((o * 4i) + c) * 3i) + k0) * 3i) + k1))];
   return v2;
 }
 
 fn store_y(n: i32, o: i32, d0: i32, d1: i32, d2: i32, acc: f32) {
-  let v3: f32 = b2[o];
-  let accv: f32 = (acc + v3);
-  let v4: f32 = select(accv, f32(0.0), accv < f32(0.0));
-  b3[((((o * 10) + d0) * 10) + d1)] = v4;
+  let v3: f32 = b2[u32(o)];
+  let v4: f32 = (acc + v3);
+  let v5: f32 = select(v4, 0.0f, (v4 < 0.0f));
+  b3[u32(((((o * 10i) + d0) * 10i) + d1))] = v5;
 }
 
 // Conv N=1 C=4 M=8 groups=1 in=[10, 10] kernel=[3, 3] out=[10, 10] strides=[1, 1] pads=[1, 1] dilations=[1, 1], as implicit GEMM 1x100x8x36

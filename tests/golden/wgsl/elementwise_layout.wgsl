@@ -1,20 +1,20 @@
 // ---- dispatch k0_s (kernel k0_s), workgroups [12, 1, 1], bindings ["x", "m", "y (w)"]
+// kir kernel `row`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<u32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
 
 fn load_x(row: i32, j: i32) -> f32 {
-  let v1: f32 = b0[((((j * 3) + (row / 4)) * 4) + (row % 4))];
+  let v1: f32 = b0[u32(((((j * 3i) + (row / 4i)) * 4i) + (row % 4i)))];
   let v2: f32 = exp(v1);
   return v2;
 }
 
 fn store_r(row: i32, v: f32) {
-  let rv: f32 = v;
-  let v3: bool = (b1[(((row / 4) * 4) + (row % 4))] != 0u);
-  let v4: f32 = f32(0.0);
-  let v5: f32 = select(v4, rv, v3);
-  b2[(((row / 4) * 4) + (row % 4))] = v5;
+  let v3: bool = (b1[u32((((row / 4i) * 4i) + (row % 4i)))] != 0u);
+  let v4: f32 = select(0.0f, v, v3);
+  b2[u32((((row / 4i) * 4i) + (row % 4i)))] = v4;
 }
 
 fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }

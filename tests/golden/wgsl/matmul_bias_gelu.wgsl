@@ -1,4 +1,6 @@
 // ---- dispatch k0_mm (kernel k0_mm), workgroups [1, 1, 1], bindings ["x", "w", "b", "y (w)"]
+// kir kernel `gemm`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
@@ -10,30 +12,30 @@ fn e_erf(x: f32) -> f32 {
   let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return sign(x) * (1.0 - r);
 }
+
 fn load_a(b: i32, m: i32, k: i32) -> f32 {
-  let v1: f32 = b0[((m * 32) + k)];
+  let v1: f32 = b0[u32(((m * 32i) + k))];
   return v1;
 }
 
 fn load_b(b: i32, k: i32, n: i32) -> f32 {
-  let v2: f32 = b1[((k * 16) + n)];
+  let v2: f32 = b1[u32(((k * 16i) + n))];
   return v2;
 }
 
 fn store_c(b: i32, m: i32, n: i32, acc: f32) {
-  let accv: f32 = (acc);
-  let v3: f32 = b2[n];
-  let v4: f32 = (accv + v3);
-  let v5: f32 = (f32(0.5) * v4 * (f32(1.0) + e_erf(v4 * f32(0.70710677))));
-  b3[((m * 16) + n)] = v5;
+  let v3: f32 = b2[u32(n)];
+  let v4: f32 = (acc + v3);
+  let v5: f32 = ((0.5f * v4) * (1.0f + e_erf((v4 * 0.70710677f))));
+  b3[u32(((m * 16i) + n))] = v5;
 }
 
 fn load_a4(b: i32, m: i32, k: i32) -> vec4<f32> {
-  return vec4<f32>(load_a(b, m, k), load_a(b, m, k + 1), load_a(b, m, k + 2), load_a(b, m, k + 3));
+  return vec4<f32>(load_a(b, m, k), load_a(b, m, (k + 1i)), load_a(b, m, (k + 2i)), load_a(b, m, (k + 3i)));
 }
 
 fn load_b4(b: i32, k: i32, n: i32) -> vec4<f32> {
-  return vec4<f32>(load_b(b, k, n), load_b(b, k, n + 1), load_b(b, k, n + 2), load_b(b, k, n + 3));
+  return vec4<f32>(load_b(b, k, n), load_b(b, k, (n + 1i)), load_b(b, k, (n + 2i)), load_b(b, k, (n + 3i)));
 }
 
 // GEMM 1x8x16x32 (f32), tiles 16x16x32, register block 4x4, 16 invocations, stages 1, global vec A 4 B 4

@@ -1,4 +1,6 @@
 // ---- dispatch k0_y (kernel k0_y), workgroups [4, 1, 1], bindings ["x", "r", "s", "b", "y (w)"]
+// kir kernel `row`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b2: array<f32>;
@@ -6,17 +8,17 @@
 @group(0) @binding(4) var<storage, read_write> b4: array<f32>;
 
 fn load_x(row: i32, j: i32) -> f32 {
-  let v1: f32 = b0[((row * 64) + j)];
-  let v2: f32 = b1[((row * 64) + j)];
+  let v1: f32 = b0[u32(((row * 64i) + j))];
+  let v2: f32 = b1[u32(((row * 64i) + j))];
   let v3: f32 = (v1 + v2);
   return v3;
 }
 
 fn store_y(row: i32, j: i32, v: f32) {
-  let v4: f32 = b2[j];
-  let v5: f32 = b3[j];
-  let rv: f32 = ((v * v4) + v5);
-  b4[((row * 64) + j)] = rv;
+  let v4: f32 = b2[u32(j)];
+  let v5: f32 = b3[u32(j)];
+  let v6: f32 = ((v * v4) + v5);
+  b4[u32(((row * 64i) + j))] = v6;
 }
 
 fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }

@@ -1,15 +1,16 @@
 // ---- dispatch k0_y (kernel k0_y), workgroups [6, 1, 1], bindings ["x", "y (w)"]
+// kir kernel `row`, rendered to WGSL by edgecc.
+
 @group(0) @binding(0) var<storage, read_write> b0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> b1: array<f32>;
 
 fn load_x(row: i32, j: i32) -> f32 {
-  let v1: f32 = b0[(((((row / 3) * 3) + (row % 3)) * 50) + j)];
+  let v1: f32 = b0[u32((((((row / 3i) * 3i) + (row % 3i)) * 50i) + j))];
   return v1;
 }
 
 fn store_y(row: i32, j: i32, v: f32) {
-  let rv: f32 = v;
-  b1[(((((row / 3) * 3) + (row % 3)) * 50) + j)] = rv;
+  b1[u32((((((row / 3i) * 3i) + (row % 3i)) * 50i) + j))] = v;
 }
 
 fn t_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }

@@ -142,3 +142,57 @@ impl Walk<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kir::{BodyBuilder, Expr};
+    use crate::precision::Precision;
+    use edgecc_ir::Graph;
+
+    fn walk(g: &Graph) -> Walk<'_> {
+        Walk::new(g, Precision::F32, "t", BodyBuilder::new())
+    }
+
+    #[test]
+    fn literals_fold_through_flatten_and_back() {
+        let g = Graph::new("t");
+        let mut w = walk(&g);
+        let idx: Vec<Ex> = [1, 2, 3].iter().map(|&v| w.ci(v)).collect();
+        let lin = w.linearize(&idx, &[2, 3, 4]).unwrap();
+        assert_eq!(w.int_value(lin), Some(23));
+        let back = w.delinearize(lin, &[2, 3, 4]).unwrap();
+        assert_eq!(back, idx);
+        // Unit axes are skipped one way and read at 0 the other.
+        let x = w.arg("x", Type::I32);
+        let zero = w.ci(0);
+        let lin = w.linearize(&[zero, x], &[1, 5]).unwrap();
+        assert_eq!(lin, x);
+        let back = w.delinearize(x, &[1, 5, 1]).unwrap();
+        assert_eq!(back, vec![zero, x, zero]);
+    }
+
+    #[test]
+    fn symbolic_indices_share_handles() {
+        let g = Graph::new("t");
+        let mut w = walk(&g);
+        let (a, b) = (w.arg("a", Type::I32), w.arg("b", Type::I32));
+        let l1 = w.linearize(&[a, b], &[3, 4]).unwrap();
+        let l2 = w.linearize(&[a, b], &[3, 4]).unwrap();
+        assert_eq!(l1, l2, "equal index expressions are one handle");
+        let back = w.delinearize(l1, &[3, 4]).unwrap();
+        // The outermost axis needs no `%`: a / 4; the inner one is a % 4.
+        assert!(matches!(
+            w.b.get_expr(back[0]),
+            Some(Expr::Binary { op: BinaryOp::Div, .. })
+        ));
+        assert!(matches!(
+            w.b.get_expr(back[1]),
+            Some(Expr::Binary { op: BinaryOp::Rem, .. })
+        ));
+        // Broadcasting reads extent-1 axes at 0 and drops leading axes.
+        let zero = w.ci(0);
+        assert_eq!(w.broadcast(&[a, b], &[1, 4]), vec![zero, b]);
+        assert_eq!(w.broadcast(&[a, b], &[4]), vec![b]);
+    }
+}

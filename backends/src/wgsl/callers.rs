@@ -1,0 +1,192 @@
+//! The caller functions of an anchor template (`load_*`, `score_*`, `mask_*`, `store_*`; see
+//! [`super::template`]) as kir, built by the value walk ([`crate::lower::value`]) and rendered by
+//! the kir WGSL renderer; the template's main loop (WGSL text) follows them in the module.
+//!
+//! One [`Callers`] builds every function of one dispatch into one kir kernel with no entry
+//! body. The walk numbers the storage bindings in first-use order over all the functions, so
+//! identical layers render identical text and share one pipeline; every binding is
+//! `read_write` (wgpu refuses read-only and writable ranges of the one arena buffer in a
+//! dispatch).
+
+use super::dispatch::{record, Ctx, KernelCx};
+use super::error::{Result, WgslError};
+use super::program::Binding;
+use super::render::{names::name, render_callers};
+use super::template::Emitted;
+use super::types::{Elem, Precision};
+use crate::kir::{Access, Function, Handle, KernelBuilder, Role, Type};
+use crate::lower::stages::Store;
+use crate::lower::value::{Ex, Source, Walk};
+use crate::lower::Chosen;
+use edgecc_ir::{Op, ValueId};
+
+/// The kir type of a device element.
+pub(crate) fn elem_type(e: Elem) -> Type {
+    match e {
+        Elem::F32 => Type::F32,
+        Elem::F16 => Type::F16,
+        Elem::I32 => Type::I32,
+        Elem::U32 => Type::U32,
+    }
+}
+
+/// The walk's view of program buffer `b`.
+pub(crate) fn source_of(cx: &Ctx, b: usize) -> Source {
+    let buf = &cx.buffers[b];
+    Source {
+        buffer: b,
+        elem: elem_type(buf.elem),
+        shape: buf.shape.clone(),
+    }
+}
+
+/// A walk over `kc`'s body with every available value as a source.
+pub(crate) fn walk<'k>(cx: &Ctx, kc: &KernelCx<'k>) -> Walk<'k> {
+    let mut w = Walk::new(kc.g, cx.prec, &kc.kernel.name, crate::kir::BodyBuilder::new());
+    for (&v, &b) in &kc.avail {
+        w.add_source(v, source_of(cx, b));
+    }
+    w
+}
+
+/// Declares the storage bindings of the buffers a walk used (binding `j` is `used[j]`, named
+/// `b{j}`), checking that the handles are the ones the walk gave out.
+pub(crate) fn declare_bindings(cx: &Ctx, kc: &KernelCx, kb: &mut KernelBuilder, used: &[usize]) -> Result<()> {
+    for (j, &b) in used.iter().enumerate() {
+        let h = kb.storage(
+            j as u32,
+            format!("b{j}"),
+            elem_type(cx.buffers[b].elem),
+            Access::ReadWrite,
+        );
+        if h.index() != j {
+            return Err(internal(kc, "a binding was declared out of the walk's order"));
+        }
+    }
+    Ok(())
+}
+
+fn internal(kc: &KernelCx, msg: impl std::fmt::Display) -> WgslError {
+    WgslError::Internal(format!("kernel `{}`: {msg}", kc.kernel.name))
+}
+
+/// The caller functions of one template dispatch, being built.
+pub(crate) struct Callers<'k> {
+    /// The walk (its body is the function being built).
+    pub w: Walk<'k>,
+    kb: KernelBuilder,
+    /// The program buffers the store functions write.
+    writes: Vec<usize>,
+}
+
+impl<'k> Callers<'k> {
+    /// Functions over `kc`'s available values, in a kir kernel called `template` (the name is
+    /// in the shader text, so it is the template's, not the graph kernel's).
+    pub fn new(cx: &Ctx, kc: &KernelCx<'k>, template: &str) -> Self {
+        Callers {
+            w: walk(cx, kc),
+            kb: KernelBuilder::new(template),
+            writes: Vec::new(),
+        }
+    }
+
+    /// Starts a function with parameters `args` (name, type); their values.
+    pub fn begin(&mut self, args: &[(&str, Type)]) -> Vec<Ex> {
+        self.w.start_body(crate::kir::BodyBuilder::new());
+        args.iter().map(|&(n, t)| self.w.arg(n, t)).collect()
+    }
+
+    /// Ends the function begun last: `name` with `role`, returning `ret` converted to its type
+    /// (nothing when `None`).
+    pub fn end(&mut self, name: &str, role: Role, ret: Option<(Ex, Type)>) -> Result<Handle<Function>> {
+        let ty = match ret {
+            Some((x, t)) => {
+                let x = self.w.convert(x, t)?;
+                self.w.b.ret(Some(x));
+                Some(t)
+            }
+            None => None,
+        };
+        let body = self.w.start_body(crate::kir::BodyBuilder::new());
+        Ok(self.kb.function(name, role, ty, body))
+    }
+
+    /// Stores, in the function being built, the `stores` whose value is in `values` (all when
+    /// `None`) for element `idx` of the anchor's result: each through its chain of views
+    /// (Transpose permutes the index, any other view goes through the flat offset).
+    pub fn stores(
+        &mut self,
+        cx: &Ctx,
+        kc: &KernelCx,
+        stores: &[Store],
+        values: Option<&[ValueId]>,
+        idx: &[Ex],
+    ) -> Result<()> {
+        for s in stores {
+            if values.is_some_and(|vs| !vs.contains(&s.value)) {
+                continue;
+            }
+            let val = self.w.value_at(s.value, idx)?;
+            let mut cur = idx.to_vec();
+            let mut cur_shape = self.w.shape(s.value)?;
+            for &n in &s.chain {
+                let node = kc.g.node(n);
+                let out_shape = self.w.shape(node.outputs[0])?;
+                cur = match &node.op {
+                    Op::Transpose { perm } => perm.iter().map(|&p| cur[p as usize]).collect(),
+                    _ => {
+                        let lin = self.w.linearize(&cur, &cur_shape)?;
+                        let lin = self.w.bind(lin)?;
+                        self.w.delinearize(lin, &out_shape)?
+                    }
+                };
+                cur_shape = out_shape;
+            }
+            let b = *kc.targets.get(&s.target).ok_or_else(|| {
+                internal(
+                    kc,
+                    format_args!("no buffer for stored value `{}`", kc.g.value(s.target).name),
+                )
+            })?;
+            self.w.store(&source_of(cx, b), &cur, val)?;
+            self.writes.push(b);
+        }
+        Ok(())
+    }
+
+    /// The module (bindings, helpers, the caller functions, then the template's `emitted`
+    /// main loop), recorded as one dispatch.
+    pub fn finish(self, cx: &mut Ctx, kc: &mut KernelCx, emitted: &Emitted, chosen: Chosen) -> Result<()> {
+        let Callers { w, mut kb, writes } = self;
+        let used = w.used_buffers().to_vec();
+        declare_bindings(cx, kc, &mut kb, &used)?;
+        let kernel = kb
+            .finish()
+            .map_err(|e| internal(kc, format_args!("the caller functions do not verify: {e}")))?;
+        // The main loop calls the functions by their kir names.
+        if let Some((_, f)) = kernel.functions.find(|f| name(&f.name) != f.name) {
+            return Err(internal(
+                kc,
+                format_args!("caller function `{}` is renamed in WGSL", f.name),
+            ));
+        }
+        let head = render_callers(&kernel, cx.prec == Precision::F16).map_err(|e| internal(kc, e))?;
+        let text = format!("{head}\n{}", emitted.code);
+        let bindings = used
+            .iter()
+            .map(|&b| Binding {
+                buffer: b,
+                writes: writes.contains(&b),
+            })
+            .collect();
+        record(
+            cx,
+            kc,
+            text,
+            bindings,
+            emitted.workgroups,
+            emitted.uses_subgroups,
+            chosen,
+        )
+    }
+}
