@@ -54,6 +54,7 @@ fn dispatch(label: &str, wgsl: &str, bindings: &[(usize, bool)], workgroups: [u3
         // Hand-written shaders: no lowered problem; the key says so.
         problem: edgecc_autotune::ProblemKey::parse("elementwise.handwritten").unwrap(),
         schedule: edgecc_autotune::Schedule::Elementwise { workgroup: 64 },
+        kir: None,
     }
 }
 

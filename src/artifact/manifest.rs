@@ -626,6 +626,8 @@ pub(super) fn decode(
                 })
                 .collect(),
             workgroups: d.workgroups,
+            // A binary keeps the shaders, not the kernel IR they were rendered from.
+            kir: None,
         });
     }
     if let Some(unused) = used.iter().position(|u| !u) {

@@ -277,6 +277,7 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     Ok(Emitted {
         code: c,
         workgroups,
+        threads: u32::try_from(t).map_err(|_| format!("{t} invocations per workgroup do not fit u32"))?,
         uses_subgroups: false,
     })
 }

@@ -160,6 +160,8 @@ impl<'k> Callers<'k> {
         let Callers { w, mut kb, writes } = self;
         let used = w.used_buffers().to_vec();
         declare_bindings(cx, kc, &mut kb, &used)?;
+        kb.workgroup_size([emitted.threads, 1, 1]);
+        kb.launch(emitted.workgroups.map(|g| u64::from(g).into()));
         let kernel = kb
             .finish()
             .map_err(|e| internal(kc, format_args!("the caller functions do not verify: {e}")))?;
@@ -182,6 +184,7 @@ impl<'k> Callers<'k> {
         record(
             cx,
             kc,
+            &kernel,
             text,
             bindings,
             emitted.workgroups,

@@ -101,6 +101,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         buffers,
         dispatches: Vec::new(),
         shaders: Default::default(),
+        kir_texts: Default::default(),
         uses_subgroups: false,
     };
     for k in &kg.kernels {

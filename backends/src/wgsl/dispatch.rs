@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub dispatches: Vec<Dispatch>,
     /// The distinct shader texts so far (dispatches with the same text share it).
     pub shaders: std::collections::HashSet<std::sync::Arc<str>>,
+    /// The distinct kir texts so far, shared the same way.
+    pub kir_texts: std::collections::HashSet<std::sync::Arc<str>>,
     pub uses_subgroups: bool,
 }
 
@@ -37,10 +39,12 @@ pub(crate) struct KernelCx<'k> {
 }
 
 /// Records one dispatch of `kc` with shader `text` (validated once per distinct text; identical
-/// shaders, the layers of a transformer, share it), labelled by the kernel and its count.
+/// shaders, the layers of a transformer, share it), rendered from `kir`, labelled by the kernel
+/// and its count.
 pub(crate) fn record(
     cx: &mut Ctx,
     kc: &mut KernelCx,
+    kir: &crate::kir::Kernel,
     text: String,
     bindings: Vec<Binding>,
     workgroups: [u32; 3],
@@ -62,6 +66,15 @@ pub(crate) fn record(
             w
         }
     };
+    let kir = crate::kir::print(kir);
+    let kir: std::sync::Arc<str> = match cx.kir_texts.get(kir.as_str()) {
+        Some(k) => k.clone(),
+        None => {
+            let k: std::sync::Arc<str> = kir.into();
+            cx.kir_texts.insert(k.clone());
+            k
+        }
+    };
     cx.uses_subgroups |= uses_subgroups;
     cx.dispatches.push(Dispatch {
         kernel: kc.kernel.name.clone(),
@@ -71,6 +84,7 @@ pub(crate) fn record(
         workgroups,
         problem: chosen.key,
         schedule: chosen.schedule,
+        kir: Some(kir),
     });
     Ok(())
 }

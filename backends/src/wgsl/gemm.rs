@@ -503,6 +503,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         return Ok(Emitted {
             code: o,
             workgroups,
+            threads,
             uses_subgroups: false,
         });
     }
@@ -532,6 +533,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     Ok(Emitted {
         code: o,
         workgroups,
+        threads,
         uses_subgroups: false,
     })
 }

@@ -54,7 +54,7 @@ pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[Va
             writes: targets.contains(&b),
         })
         .collect();
-    record(cx, kc, text, bindings, workgroups, false, chosen)?;
+    record(cx, kc, &kernel, text, bindings, workgroups, false, chosen)?;
     for &v in vs {
         if let Some(&b) = kc.targets.get(&v) {
             kc.avail.insert(v, b);

@@ -89,6 +89,10 @@ pub struct Dispatch {
     pub problem: edgecc_autotune::ProblemKey,
     /// The schedule it was compiled with.
     pub schedule: edgecc_autotune::Schedule,
+    /// The kernel IR it was rendered from, as text ([`crate::kir::print`]): a pointwise kernel
+    /// whole, or a template's caller functions (its main loop is the template's WGSL). `None`
+    /// for a program read back from a device binary, which keeps only the shader.
+    pub kir: Option<std::sync::Arc<str>>,
 }
 
 /// A whole compiled model.

@@ -622,6 +622,7 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
     Ok(Emitted {
         code,
         workgroups,
+        threads: t,
         uses_subgroups: red.subgroups,
     })
 }

@@ -24,6 +24,8 @@ pub struct Emitted {
     pub code: String,
     /// The dispatch size, each dimension at most the device's `max_workgroups_per_dim`.
     pub workgroups: [u32; 3],
+    /// Invocations per workgroup (the `@workgroup_size` of `main`, one-dimensional).
+    pub threads: u32,
     /// Whether the code uses subgroup operations (the device must enable `SUBGROUP`).
     pub uses_subgroups: bool,
 }

@@ -110,6 +110,7 @@ pub fn emit_topk(spec: &TopKSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Resu
     Ok(Emitted {
         code,
         workgroups,
+        threads: red.threads,
         uses_subgroups: red.subgroups,
     })
 }

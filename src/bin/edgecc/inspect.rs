@@ -1,6 +1,7 @@
 //! `edgecc inspect`: print the verified graph and a summary; with `--target`, optimize it (the
 //! target's pass pipeline, fusion, memory planning) and print the kernels, statistics, the IR
-//! after a pass or each pass's time, or write the fused kernel graph as Graphviz DOT.
+//! after a pass or each pass's time, or write the fused kernel graph as Graphviz DOT; with
+//! `--dump kir|wgsl`, compile it and print each dispatch's code (`dump.rs`).
 
 use anyhow::Context;
 use edgecc::passes::{fuse, pipeline_for, plan, KernelGraph, MemoryPlan, PipelineRun, RunOptions};
@@ -22,6 +23,7 @@ use std::time::Instant;
   edgecc inspect model.onnx --target wgsl --stats --json
   edgecc inspect examples/mlp.eir --target reference --dump-after const_fold --time-passes
   edgecc inspect block.edgebin --json
+  edgecc inspect examples/transformer_block.eir --target lavapipe --dump kir
   edgecc inspect examples/transformer_block.eir --target wgsl --dot kernels.dot
   edgecc inspect examples/transformer_block.eir --target wgsl --dot - | dot -Tsvg -o kernels.svg")]
 pub struct Args {
@@ -61,6 +63,12 @@ pub struct Args {
     /// buffers between kernels as labelled edges. Render with `dot -Tsvg FILE -o kernels.svg`.
     #[arg(long, value_name = "FILE", requires = "target")]
     pub dot: Option<PathBuf>,
+    /// Compile for the device target and print every distinct dispatch's code: `kir` (the
+    /// kernel IR: a pointwise kernel whole, a template kernel's caller functions, its main loop
+    /// being the template's) or `wgsl` (the shader). Symbolic dims not given by --shape take
+    /// their upper bound.
+    #[arg(long, value_name = "kir|wgsl", requires = "target")]
+    pub dump: Option<String>,
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
@@ -99,7 +107,10 @@ pub fn main(args: Args) -> anyhow::Result<()> {
             print_graph_summary(&g, args.summary_only);
             Ok(())
         }
-        Some(t) => optimize(&g, t, &args),
+        Some(t) => match &args.dump {
+            Some(what) => crate::dump::main(&g, t, crate::dump::What::parse(what)?, args.json),
+            None => optimize(&g, t, &args),
+        },
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod bench;
 mod compile;
+mod dump;
 mod executor;
 mod inputs;
 mod inspect;
