@@ -56,7 +56,7 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
     }
     let graph = crate::specialize(model, &options.shapes, true)?;
     crate::budget::check_tensor_sizes(&graph, crate::budget::max_tensor_bytes())?;
-    let (_, program) = crate::device::compile_wgsl_with(
+    let (_, mut program) = crate::device::compile_wgsl_with(
         &graph,
         target.caps(),
         &edgecc_backends::wgsl::compile::CompileOptions {
@@ -64,6 +64,11 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
             schedules: options.schedules.clone(),
         },
     )?;
+    // A binary holds the shaders, not the kernel IR they were rendered from (`edgecc inspect
+    // --dump kir` compiles again to show it): the artifact is what its bytes decode to.
+    for d in &mut program.dispatches {
+        d.kir = None;
+    }
     // Specialization keeps the graph's values and ids; only their shapes become concrete.
     let specs = |ids: &[ValueId]| -> Vec<TensorSpec> { ids.iter().map(|&v| spec(model, v, &graph)).collect() };
     let meta = Meta {

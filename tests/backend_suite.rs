@@ -53,7 +53,7 @@ macro_rules! cases {
             split_outputs, tile_expand, reshape_views,
             // larger and edge shapes, fusion patterns
             reduce_long_rows, size1_dims, matmul_aligned_and_thin, attention_long,
-            attention_decomposed_where, conv_larger, window_long, qkv_split, shared_intermediates,
+            attention_decomposed_where, conv_larger, window_long, qkv_split, qkv_separate, split_store_parts, shared_intermediates,
             f16_graph, bf16_graph, embedding_block, layout_of_computed, many_rows, low_rank,
             softmax_masked_prologue, matmul_prologue_ops,
             // random shapes and attributes (drawn from the seed)

@@ -8,10 +8,11 @@
 //! - peak activation memory: −50% or better against no reuse.
 //!
 //! The builder models (already built from fused LayerNorm/Gelu/Attention, so their baseline moves
-//! few activation bytes) are held to the memory target and to -70% in kernels; their launches
-//! (dispatches: the Q, K and V projections that share one kernel are three GEMM dispatches) are
-//! about -65%, and their global-bytes saving about -40% at 16 tokens, because weight reads
-//! dominate; both are reported, not asserted.
+//! few activation bytes) are held to the memory target and to -70% in kernels and in launches
+//! (dispatches: the device pipeline's `merge_matmul` makes the Q, K and V projections one GEMM
+//! dispatch, which stores the three head-split operands of attention directly); their
+//! global-bytes saving is about -40% at 16 tokens, because weight reads dominate: reported, not
+//! asserted.
 //!
 //! The ONNX models come from `bash scripts/setup.sh`; the test fails with that instruction when
 //! they are missing.
@@ -136,13 +137,13 @@ fn imported_bert_encoder_meets_the_targets() {
 }
 
 #[test]
-fn builder_transformers_meet_the_kernel_and_memory_targets() {
+fn builder_transformers_meet_the_kernel_launch_and_memory_targets() {
     let mut fails = Vec::new();
     for g in builder_models() {
         fails.extend(check_figures(
             g.name(),
             &stats(&g),
-            &["kernels", "peak activation memory"],
+            &["kernels", "kernel launches", "peak activation memory"],
         ));
     }
     assert!(fails.is_empty(), "{}", fails.join("\n"));

@@ -17,6 +17,9 @@
 //! [`Simplify`] (`simplify`, module [`egraph`]) rewrites with egg: arithmetic identities, layout
 //! chains, and recognition of LayerNorm/RMSNorm, GELU/SiLU and attention.
 //!
+//! Device targets add [`MergeMatMul`] (`merge_matmul`): MatMuls (and their bias Adds) that read
+//! one input with constant weights become one MatMul and a Split.
+//!
 //! After the pipeline, [`fuse()`] groups the ops into the kernels of a [`KernelGraph`]
 //! ([`kernel`]), [`plan()`] places its buffers in one activation arena ([`plan`]), and [`stats`]
 //! compares the result with the unfused baseline.
@@ -32,6 +35,7 @@ pub mod error;
 pub mod fuse;
 pub mod kernel;
 pub mod manager;
+pub mod merge_matmul;
 pub mod plan;
 pub mod rebuild;
 pub mod stats;
@@ -50,6 +54,7 @@ pub use manager::{
     check_interface, pass_by_name, pipeline_for, Dump, Evaluator, Pass, PassContext, PassTiming, Pipeline, PipelineRun,
     RunOptions, DEFAULT_CONST_FOLD_MAX_ELEMENTS, KNOWN_PASSES, KNOWN_TARGETS,
 };
+pub use merge_matmul::MergeMatMul;
 pub use plan::{plan, plan_with, plan_with_sizes, MemoryPlan, Placement, PlanOptions, DEFAULT_ALIGNMENT};
 pub use rebuild::Rebuilder;
 pub use stats::{Stats, StatsReport};

@@ -12,7 +12,7 @@
 //! by name (the filetests' `; pass:` header).
 
 use crate::error::PassError;
-use crate::{ChainFold, ConstFold, Cse, Dce, Simplify};
+use crate::{ChainFold, ConstFold, Cse, Dce, MergeMatMul, Simplify};
 use edgecc_ir::{verify, Graph, Op, TensorData};
 use std::fmt;
 use std::sync::Arc;
@@ -259,7 +259,7 @@ pub fn check_interface(before: &Graph, after: &Graph) -> Result<(), String> {
 }
 
 /// Every pass [`pass_by_name`] knows, in a stable order.
-pub const KNOWN_PASSES: [&str; 5] = ["dce", "cse", "const_fold", "chain_fold", "simplify"];
+pub const KNOWN_PASSES: [&str; 6] = ["dce", "cse", "const_fold", "chain_fold", "simplify", "merge_matmul"];
 
 /// Builds the pass called `name`.
 pub fn pass_by_name(name: &str) -> Result<Box<dyn Pass>, PassError> {
@@ -269,6 +269,7 @@ pub fn pass_by_name(name: &str) -> Result<Box<dyn Pass>, PassError> {
         "const_fold" => Box::new(ConstFold),
         "chain_fold" => Box::new(ChainFold),
         "simplify" => Box::new(Simplify::default()),
+        "merge_matmul" => Box::new(MergeMatMul),
         _ => {
             return Err(PassError::UnknownPass {
                 name: name.to_string(),
@@ -305,11 +306,20 @@ fn optimize() -> Vec<Box<dyn Pass>> {
     p
 }
 
+/// What a device target adds to [`optimize`]: sibling MatMuls on one input merged into one GEMM
+/// (one dispatch instead of one per projection), and what that leaves dead removed.
+fn device() -> Vec<Box<dyn Pass>> {
+    let mut p = optimize();
+    p.push(Box::new(MergeMatMul));
+    p.push(Box::new(Dce));
+    p
+}
+
 /// The explicit pass pipeline of `target`.
 pub fn pipeline_for(target: &str) -> Result<Pipeline, PassError> {
     match target {
         "reference" => Ok(Pipeline::new(optimize())),
-        "wgsl" => Ok(Pipeline::new(optimize())),
+        "wgsl" => Ok(Pipeline::new(device())),
         _ => Err(PassError::UnknownTarget {
             target: target.to_string(),
             known: KNOWN_TARGETS.join(", "),
@@ -443,23 +453,21 @@ mod tests {
 
     #[test]
     fn targets_and_pass_names() {
-        for t in KNOWN_TARGETS {
-            let p = pipeline_for(t).unwrap();
-            assert_eq!(
-                p.names(),
-                [
-                    "dce",
-                    "cse",
-                    "const_fold",
-                    "chain_fold",
-                    "cse",
-                    "dce",
-                    "simplify",
-                    "const_fold",
-                    "dce"
-                ]
-            );
-        }
+        let common = [
+            "dce",
+            "cse",
+            "const_fold",
+            "chain_fold",
+            "cse",
+            "dce",
+            "simplify",
+            "const_fold",
+            "dce",
+        ];
+        assert_eq!(pipeline_for("reference").unwrap().names(), common);
+        let mut device = common.to_vec();
+        device.extend(["merge_matmul", "dce"]);
+        assert_eq!(pipeline_for("wgsl").unwrap().names(), device);
         let err = pipeline_for("metal").unwrap_err();
         assert_eq!(
             err.to_string(),

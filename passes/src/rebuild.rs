@@ -217,6 +217,21 @@ impl<'g> Rebuilder<'g> {
         self.new.add_node_named(&node_name, op, inputs, &names)
     }
 
+    /// Adds a new constant holding `data` and a `Constant` node reading it, named fresh from
+    /// `base`; returns its value.
+    pub fn add_const(&mut self, base: &str, data: TensorData) -> Result<ValueId> {
+        let name = self.fresh_name(base);
+        let c = self.new.add_constant(name.clone(), data);
+        let node_name = self.fresh_name(&format!("{name}_const"));
+        let out = self
+            .new
+            .add_node_named(&node_name, Op::Constant(c), &[], std::slice::from_ref(&name))?;
+        out.first().copied().ok_or_else(|| IrError::Value {
+            value: name,
+            msg: "the Constant node produced no output".into(),
+        })
+    }
+
     /// Defines old value `old` as a new constant holding `data`: a constant and a `Constant` node
     /// whose output keeps the old value's name. Returns the new value.
     pub fn replace_with_const(&mut self, old: ValueId, data: TensorData) -> Result<ValueId> {

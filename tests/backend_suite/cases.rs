@@ -1532,6 +1532,57 @@ pub fn qkv_split() -> Case {
     )
 }
 
+/// BERT's projections: three linear layers on one input (merged by the device pipeline into
+/// one GEMM and a Split whose parts the GEMM stores head-split), causal attention; the value
+/// projection is also an output of its own.
+pub fn qkv_separate() -> Case {
+    Case::text(
+        "qkv_separate",
+        "graph qkv_separate {
+  input %x: f32[2, 5, 16]
+  weight %wq: f32[16, 16] = uniform(-0.3, 0.3)
+  weight %bq: f32[16]
+  weight %wk: f32[16, 16] = uniform(-0.3, 0.3)
+  weight %bk: f32[16]
+  weight %wv: f32[16, 16] = uniform(-0.3, 0.3)
+  weight %bv: f32[16]
+  %q0 = MatMul(%x, %wq)
+  %q1 = Add(%q0, %bq)
+  %k0 = MatMul(%x, %wk)
+  %k1 = Add(%bk, %k0)
+  %v0 = MatMul(%x, %wv)
+  %v1 = Add(%v0, %bv)
+  %q2 = Reshape<shape=[2, 5, 2, 8], allowzero=false>(%q1)
+  %k2 = Reshape<shape=[2, 5, 2, 8], allowzero=false>(%k1)
+  %v2 = Reshape<shape=[2, 5, 2, 8], allowzero=false>(%v1)
+  %q = Transpose<perm=[0, 2, 1, 3]>(%q2)
+  %k = Transpose<perm=[0, 2, 1, 3]>(%k2)
+  %v = Transpose<perm=[0, 2, 1, 3]>(%v2)
+  %a = Attention<causal=true>(%q, %k, %v)
+  output %a
+  output %v1
+}",
+    )
+}
+
+/// A GEMM result split along its rows: one part an output as it is, one transposed, one unused
+/// (the stores keep only their part's elements).
+pub fn split_store_parts() -> Case {
+    Case::text(
+        "split_store_parts",
+        "graph split_store_parts {
+  input %x: f32[9, 12]
+  weight %w: f32[12, 7] = uniform(-0.3, 0.3)
+  %m = MatMul(%x, %w)
+  %r = Relu(%m)
+  %p0, %p1, %p2 = Split<axis=0, sizes=[2, 4, 3]>(%r)
+  %t = Transpose<perm=[1, 0]>(%p1)
+  output %p0
+  output %t
+}",
+    )
+}
+
 /// A softmax that is an output and also the left operand of a MatMul; a value read by two
 /// kernels (materialized, the `materialize` fuse filetest).
 pub fn shared_intermediates() -> Case {

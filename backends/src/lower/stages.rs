@@ -12,7 +12,9 @@
 //! - a region value that is a kernel output is stored; one that reaches a kernel output through
 //!   a chain of views (Reshape/Squeeze/Unsqueeze/Flatten/Identity, Transpose) used by nothing
 //!   else is stored through that chain's index map (the store layout: heads split and
-//!   transposed on the way out);
+//!   transposed on the way out); a `Split` in the chain forks it, one chain per output, each
+//!   storing only the elements of its part (a merged Q/K/V projection stores the three
+//!   head-split operands of attention directly);
 //! - a region value read by anything else later in the body is **materialized**: stored to a
 //!   scratch buffer (or it already is, as a kernel output) and read back by later dispatches.
 //!
@@ -97,8 +99,9 @@ fn store_view(op: &Op) -> bool {
 pub struct Store {
     /// The region value stored.
     pub value: ValueId,
-    /// The view nodes from `value` to `target`, in order (empty: `target == value`).
-    pub chain: Vec<NodeId>,
+    /// The view nodes from `value` to `target`, in order, each with the output the chain
+    /// follows (0 but for a `Split`); empty: `target == value`.
+    pub chain: Vec<(NodeId, usize)>,
     /// The value whose buffer receives it: a kernel output, or `value` itself when it is
     /// materialized into scratch.
     pub target: ValueId,
@@ -255,8 +258,11 @@ pub fn plan_kernel(body: &Graph, matched: &[AttentionMatch]) -> KernelPlan {
                 if in_region.contains(&c) {
                     continue;
                 }
-                match view_chain(body, c, &consumers, &outputs) {
-                    Some((chain, target)) if !stored.contains(&target) => {
+                let mut chains = Vec::new();
+                let found = view_chains(body, c, Vec::new(), &consumers, &outputs, &mut chains);
+                let mut targets = HashSet::new();
+                if found && chains.iter().all(|(_, t)| !stored.contains(t) && targets.insert(*t)) {
+                    for (chain, target) in chains {
                         stored.insert(target);
                         stores.push(Store {
                             value: r,
@@ -264,7 +270,8 @@ pub fn plan_kernel(body: &Graph, matched: &[AttentionMatch]) -> KernelPlan {
                             target,
                         });
                     }
-                    _ => needs_storage = true,
+                } else {
+                    needs_storage = true;
                 }
             }
             if needs_storage && !stored.contains(&r) {
@@ -298,30 +305,40 @@ pub fn plan_kernel(body: &Graph, matched: &[AttentionMatch]) -> KernelPlan {
     KernelPlan { stages, rest, scratch }
 }
 
-/// From consumer node `c` (a view of a region value), the chain of single-use views ending at a
-/// kernel output, if there is one.
-fn view_chain(
+/// From consumer node `c` (a view of a region value), the chains of single-use views ending at
+/// kernel outputs, appended to `out` after `prefix`: one chain, or one per used output of a
+/// `Split`. False when a view does not end at a kernel output (or is no view).
+fn view_chains(
     body: &Graph,
-    mut c: NodeId,
+    c: NodeId,
+    prefix: Vec<(NodeId, usize)>,
     consumers: &HashMap<ValueId, Vec<NodeId>>,
     outputs: &HashSet<ValueId>,
-) -> Option<(Vec<NodeId>, ValueId)> {
-    let mut chain = Vec::new();
-    loop {
-        let n = body.node(c);
-        if !store_view(&n.op) || n.outputs.len() != 1 {
-            return None;
-        }
-        chain.push(c);
-        let v = n.outputs[0];
+    out: &mut Vec<(Vec<(NodeId, usize)>, ValueId)>,
+) -> bool {
+    let n = body.node(c);
+    let split = matches!(n.op, Op::Split { .. });
+    if !(split || store_view(&n.op) && n.outputs.len() == 1) {
+        return false;
+    }
+    for (o, &v) in n.outputs.iter().enumerate() {
+        let mut chain = prefix.clone();
+        chain.push((c, o));
         if outputs.contains(&v) {
-            return Some((chain, v));
+            out.push((chain, v));
+            continue;
         }
-        match consumers.get(&v).map(|x| x.as_slice()) {
-            Some([next]) => c = *next,
-            _ => return None,
+        let ok = match consumers.get(&v).map(|x| x.as_slice()) {
+            Some([next]) => view_chains(body, *next, chain, consumers, outputs, out),
+            // An unused part of a Split is not stored.
+            None | Some([]) => split,
+            _ => false,
+        };
+        if !ok {
+            return false;
         }
     }
+    true
 }
 
 /// Replaces the three stages `MatMul → Softmax → MatMul` of each attention chain fusion matched

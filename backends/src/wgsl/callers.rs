@@ -14,11 +14,11 @@ use super::program::Binding;
 use super::render::{names::name, render_callers};
 use super::template::Emitted;
 use super::types::{Elem, Precision};
-use crate::kir::{Access, Function, Handle, KernelBuilder, Role, Type};
+use crate::kir::{Access, BinaryOp, Function, Handle, KernelBuilder, Role, Type};
 use crate::lower::stages::Store;
 use crate::lower::value::{Ex, Source, Walk};
 use crate::lower::Chosen;
-use edgecc_ir::{Op, ValueId};
+use edgecc_ir::{normalize_axis, Op, ValueId};
 
 /// The kir type of a device element.
 pub(crate) fn elem_type(e: Elem) -> Type {
@@ -113,7 +113,8 @@ impl<'k> Callers<'k> {
 
     /// Stores, in the function being built, the `stores` whose value is in `values` (all when
     /// `None`) for element `idx` of the anchor's result: each through its chain of views
-    /// (Transpose permutes the index, any other view goes through the flat offset).
+    /// (Transpose permutes the index, a Split keeps the elements of its part, any other view
+    /// goes through the flat offset).
     pub fn stores(
         &mut self,
         cx: &Ctx,
@@ -129,11 +130,31 @@ impl<'k> Callers<'k> {
             let val = self.w.value_at(s.value, idx)?;
             let mut cur = idx.to_vec();
             let mut cur_shape = self.w.shape(s.value)?;
-            for &n in &s.chain {
+            // Conditions on the index that a Split's part holds the element.
+            let mut inside = Vec::new();
+            for &(n, o) in &s.chain {
                 let node = kc.g.node(n);
-                let out_shape = self.w.shape(node.outputs[0])?;
+                let out_shape = self.w.shape(node.outputs[o])?;
                 cur = match &node.op {
                     Op::Transpose { perm } => perm.iter().map(|&p| cur[p as usize]).collect(),
+                    Op::Split { axis, sizes } => {
+                        let a = normalize_axis(*axis, cur.len())
+                            .ok_or_else(|| internal(kc, format_args!("split axis {axis} out of range")))?;
+                        let off: u64 = sizes[..o].iter().sum();
+                        let end = off + sizes[o];
+                        if off > 0 {
+                            let lo = self.w.ci(off as i64);
+                            inside.push(self.w.bin(BinaryOp::Ge, cur[a], lo)?);
+                        }
+                        if end < cur_shape[a] {
+                            let hi = self.w.ci(end as i64);
+                            inside.push(self.w.bin(BinaryOp::Lt, cur[a], hi)?);
+                        }
+                        let neg = self.w.ci(-(off as i64));
+                        let mut next = cur.clone();
+                        next[a] = self.w.ix_add(cur[a], neg)?;
+                        next
+                    }
                     _ => {
                         let lin = self.w.linearize(&cur, &cur_shape)?;
                         let lin = self.w.bind(lin)?;
@@ -148,7 +169,17 @@ impl<'k> Callers<'k> {
                     format_args!("no buffer for stored value `{}`", kc.g.value(s.target).name),
                 )
             })?;
-            self.w.store(&source_of(cx, b), &cur, val)?;
+            let dst = source_of(cx, b);
+            match inside.split_first() {
+                None => self.w.store(&dst, &cur, val)?,
+                Some((&first, rest)) => {
+                    let mut cond = first;
+                    for &c in rest {
+                        cond = self.w.bin(BinaryOp::And, cond, c)?;
+                    }
+                    self.w.if_(cond, |w| w.store(&dst, &cur, val))?;
+                }
+            }
             self.writes.push(b);
         }
         Ok(())

@@ -56,9 +56,10 @@ pub struct GemmSpec<'a> {
     /// The float type of the operands and the shared tiles: `"f32"` or `"f16"`. Accumulation is
     /// always f32.
     pub ft: &'a str,
-    /// The caller defines `load_a4`: set only when K % 4 == 0 and A's K axis is contiguous.
+    /// The caller defines `load_a4` (four `load_a`s along K): set when K % 4 == 0, whatever A's
+    /// layout, since the four are scalar loads (one bounds check per four elements).
     pub a_vec4: bool,
-    /// The caller defines `load_b4`: set only when N % 4 == 0 and B's N axis is contiguous.
+    /// The caller defines `load_b4` (four `load_b`s along N): set when N % 4 == 0.
     pub b_vec4: bool,
 }
 
