@@ -374,3 +374,97 @@ fn math_helpers_filetest_against_the_host() {
         same("saturating casts", i, o[8], u + s);
     }
 }
+
+/// A pointwise group over a dynamic dim, lowered by the value walk (`lower::pointwise`), not
+/// written by hand: `y = sigmoid(transpose(reshape(x))) * 2 + reshape(b)` for `x: [seq, 6]`,
+/// `seq <= 64`, rendered once and run at seq 1, 23 and 64 against the reference interpreter. `y`
+/// is poisoned past the end, which must stay untouched.
+#[test]
+fn walked_pointwise_kernel_over_a_dynamic_dim_three_sizes() {
+    use edgecc_backends::lower::pointwise::{pointwise_kernel, Pointwise};
+    use edgecc_backends::lower::value::Source;
+    use edgecc_ir::{BinaryOp, DType, Dim, Graph, Op, Shape, TensorData, UnaryOp};
+
+    let mut g = Graph::new("dyn");
+    let seq = Dim::sym("seq", 64);
+    let x = g
+        .add_input("x", DType::F32, Shape(vec![seq.clone(), Dim::Static(6)]))
+        .unwrap();
+    let b = g.add_input("b", DType::F32, Shape::of(&[6])).unwrap();
+    let t = g
+        .add_node(
+            Op::Reshape {
+                shape: vec![0, 2, 3],
+                allowzero: false,
+            },
+            &[x],
+        )
+        .unwrap()[0];
+    let u = g.add_node(Op::Transpose { perm: vec![1, 0, 2] }, &[t]).unwrap()[0];
+    let s = g.add_node(Op::Unary(UnaryOp::Sigmoid), &[u]).unwrap()[0];
+    let two = g.add_const_value("two", TensorData::scalar(DType::F32, 2.0)).unwrap();
+    let m = g.add_node(Op::Binary(BinaryOp::Mul), &[s, two]).unwrap()[0];
+    let bb = g
+        .add_node(
+            Op::Reshape {
+                shape: vec![2, 1, 3],
+                allowzero: false,
+            },
+            &[b],
+        )
+        .unwrap()[0];
+    let y = g.add_node(Op::Binary(BinaryOp::Add), &[m, bb]).unwrap()[0];
+    g.add_output(y).unwrap();
+    let yshape = g.ty(y).shape.clone();
+    assert_eq!(yshape, Shape(vec![Dim::Static(2), seq, Dim::Static(3)]));
+
+    let src = |buffer: usize, shape: Shape| Source {
+        buffer,
+        elem: edgecc_backends::kir::Type::F32,
+        shape,
+    };
+    let lowered = pointwise_kernel(&Pointwise {
+        g: &g,
+        prec: edgecc_backends::Precision::F32,
+        kernel: "dyn",
+        sources: vec![(x, src(0, g.ty(x).shape.clone())), (b, src(1, Shape::of(&[6])))],
+        stores: vec![(y, src(2, yshape.clone()))],
+        shape: &yshape,
+        workgroup: 64,
+        max_workgroups_per_dim: 65535,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let k = &lowered.kernel;
+    assert_eq!(k.dims.len(), 1, "one dim, seq");
+    assert!(
+        k.dispatch.workgroups[0].as_const().is_none(),
+        "the launch is sized at run time"
+    );
+    // Binding j is buffer buffers[j]: put each buffer's data at its binding.
+    let order = lowered.buffers.clone();
+    let c = compile(lowered.kernel);
+    let mut rng = Rng(0x5eed_0003);
+    for n in [1usize, 23, 64] {
+        let xs = rng.vec(n * 6);
+        let bs = rng.vec(6);
+        let want = edgecc_backends::reference::run::run(
+            &g,
+            &[
+                TensorData::from_f32(DType::F32, vec![n, 6], &xs).unwrap(),
+                TensorData::from_f32(DType::F32, vec![6], &bs).unwrap(),
+            ],
+        )
+        .unwrap()[0]
+            .to_f32_vec();
+        let by_buffer = [bytes(&xs), bytes(&bs), poisoned(2 * 64 * 3)];
+        let mut data: Vec<Vec<u8>> = order.iter().map(|&i| by_buffer[i].clone()).collect();
+        c.run(&[n as u64], &mut data);
+        let out = order.iter().position(|&i| i == 2).expect("y is bound");
+        let got = floats(&data[out]);
+        assert_close(&format!("seq={n}"), &got[..n * 6], &want, 1e-6);
+        assert!(
+            got[n * 6..].iter().all(|v| v.to_bits() == POISON),
+            "seq={n}: wrote past 2 * seq * 3"
+        );
+    }
+}

@@ -10,9 +10,11 @@
 //!   of the compile options, checked by the problem's fit rule.
 //! - [`value`]: the value walk, kir computing one element of a body value at a multi-index
 //!   (pointwise ops, movement as index arithmetic, windows as loops).
+//! - [`pointwise`]: pointwise kernels (one invocation per element), static or over dynamic dims.
 //! - [`error`]: what lowering fails with.
 
 pub mod error;
+pub mod pointwise;
 pub mod problem;
 pub mod schedule;
 pub mod stages;

@@ -27,9 +27,9 @@ pub(crate) mod spatial;
 pub use spatial::ResizeModes;
 
 use super::error::LowerError;
-use crate::kir::{BinaryOp, Binding, BodyBuilder, Expr, Handle, Literal, Local, Scalar, Type, UnaryOp};
+use crate::kir::{BinaryOp, Binding, BodyBuilder, Dim, Expr, Handle, Literal, Local, Scalar, Type, UnaryOp};
 use crate::precision::{saturate_f16, Precision};
-use edgecc_ir::{DType, Graph, Op, ValueDef, ValueId};
+use edgecc_ir::{DType, Dim as IrDim, Graph, Op, Shape, ValueDef, ValueId};
 use std::collections::{HashMap, HashSet};
 
 /// A kir expression (a handle into the body being built).
@@ -46,8 +46,8 @@ pub struct Source {
     pub buffer: usize,
     /// Its element type (`u32` holds booleans as 0 or 1).
     pub elem: Type,
-    /// The value's static shape (row-major).
-    pub shape: Vec<u64>,
+    /// The buffer's shape (row-major); a dynamic dim is read from the parameter buffer.
+    pub shape: Shape,
 }
 
 type Cache = HashMap<(ValueId, Vec<Ex>), Ex>;
@@ -76,6 +76,8 @@ pub struct Walk<'g> {
     simple: HashSet<Ex>,
     /// The buffers loads and stores used, in first-use order (binding `j` is `used[j]`).
     used: Vec<usize>,
+    /// The dynamic dims read, (name, bound), in first-use order (kir dim `j` is `dims[j]`).
+    dims: Vec<(String, u64)>,
     next: usize,
 }
 
@@ -95,6 +97,7 @@ impl<'g> Walk<'g> {
             ints: HashMap::new(),
             simple: HashSet::new(),
             used: Vec::new(),
+            dims: Vec::new(),
             next: 0,
         }
     }
@@ -120,6 +123,52 @@ impl<'g> Walk<'g> {
             }
         };
         Handle::new(j as u32)
+    }
+
+    /// The dynamic dims the walk has read, (name, bound), in first-use order: the caller
+    /// declares kir dim `j` (and its parameter slot `j`) as element `j`.
+    pub fn used_dims(&self) -> &[(String, u64)] {
+        &self.dims
+    }
+
+    /// The run-time value of dynamic dim `name` (at most `bound`), as an `i32`.
+    pub fn dim_value(&mut self, name: &str, bound: u64) -> Result<Ex> {
+        let j = match self.dims.iter().position(|(n, _)| n == name) {
+            Some(j) => {
+                if self.dims[j].1 != bound {
+                    return Err(self.err(format!("dim `{name}` has two bounds ({} and {bound})", self.dims[j].1)));
+                }
+                j
+            }
+            None => {
+                if bound > i32::MAX as u64 {
+                    return Err(self.err(format!("dim `{name}`'s bound {bound} does not fit 32-bit indexing")));
+                }
+                self.dims.push((name.to_string(), bound));
+                self.dims.len() - 1
+            }
+        };
+        let d = self.e(Expr::Dim(Handle::<Dim>::new(j as u32)), Type::U32);
+        self.cast_to(Type::I32, d)
+    }
+
+    /// The extents of `shape` as `i32` expressions: literals for static dims, the run-time
+    /// value for dynamic ones.
+    pub fn extents(&mut self, shape: &Shape) -> Result<Vec<Ex>> {
+        shape
+            .dims()
+            .iter()
+            .map(|d| match d {
+                IrDim::Static(n) => Ok(self.ci(*n as i64)),
+                IrDim::Sym { name, max } => self.dim_value(name, *max),
+            })
+            .collect()
+    }
+
+    /// The extents of `v`'s shape (see [`Walk::extents`]).
+    pub fn sizes(&mut self, v: ValueId) -> Result<Vec<Ex>> {
+        let s = self.g.ty(v).shape.clone();
+        self.extents(&s)
     }
 
     /// Starts building into `b` (a function's body): the expressions, cache and presets of the
@@ -150,13 +199,13 @@ impl<'g> Walk<'g> {
     /// The preset element of `v` at `idx`, if `v` is preset.
     fn preset_at(&self, v: ValueId, idx: &[Ex]) -> Option<Result<Ex>> {
         let (at, x) = self.presets.get(&v)?;
-        let unit = static_shape(self.g, v).unwrap_or_default();
+        let dims = self.g.ty(v).shape.dims();
         let same = at.len() == idx.len()
             && at
                 .iter()
                 .zip(idx)
                 .enumerate()
-                .all(|(p, (a, b))| a == b || unit.get(p) == Some(&1));
+                .all(|(p, (a, b))| a == b || dims.get(p).and_then(|d| d.as_static()) == Some(1));
         Some(if same {
             Ok(*x)
         } else {
@@ -325,7 +374,8 @@ impl<'g> Walk<'g> {
     pub fn shape(&self, v: ValueId) -> Result<Vec<u64>> {
         static_shape(self.g, v).ok_or_else(|| {
             self.err(format!(
-                "value `{}` has symbolic shape {}; programs are compiled for concrete shapes (bind them with --shape)",
+                "value `{}` has symbolic shape {}; it needs static extents here (bind its dims with --shape; of \
+                 dynamic dims, pointwise ops, Reshape, Transpose, Expand and broadcasts handle them so far)",
                 self.g.value(v).name,
                 self.g.ty(v).shape
             ))
@@ -394,7 +444,8 @@ impl<'g> Walk<'g> {
     /// A load of element `idx` of a source, converted to register type `reg`.
     pub fn load(&mut self, src: &Source, idx: &[Ex], reg: Type) -> Result<Ex> {
         let binding = self.binding(src.buffer);
-        let off = self.linearize(idx, &src.shape)?;
+        let shape = self.extents(&src.shape)?;
+        let off = self.linearize_ex(idx, &shape)?;
         let off = self.cast_to(Type::U32, off)?;
         let raw = self.e(
             Expr::Load {
@@ -414,7 +465,8 @@ impl<'g> Walk<'g> {
     /// Stores `x` (a register value) at `idx` of a destination.
     pub fn store(&mut self, dst: &Source, idx: &[Ex], x: Ex) -> Result<()> {
         let binding = self.binding(dst.buffer);
-        let off = self.linearize(idx, &dst.shape)?;
+        let shape = self.extents(&dst.shape)?;
+        let off = self.linearize_ex(idx, &shape)?;
         let off = self.cast_to(Type::U32, off)?;
         let val = if dst.elem == Type::U32 {
             let b = self.convert(x, Type::BOOL)?;
@@ -437,7 +489,7 @@ impl<'g> Walk<'g> {
         };
         let n = self.g.node(node).clone();
         let ins = n.inputs.clone();
-        let out_shape = self.shape(v)?;
+        let rank = self.g.ty(v).shape.rank();
         let reg = self.reg(v);
         match &n.op {
             Op::Constant(c) => {
@@ -463,8 +515,10 @@ impl<'g> Walk<'g> {
                 self.cast(x, self.dtype(ins[0]), *to)
             }
             Op::Binary(op) => {
-                let ia = self.broadcast(idx, &self.shape(ins[0])?);
-                let ib = self.broadcast(idx, &self.shape(ins[1])?);
+                let sa = self.sizes(ins[0])?;
+                let sb = self.sizes(ins[1])?;
+                let ia = self.broadcast_ex(idx, &sa);
+                let ib = self.broadcast_ex(idx, &sb);
                 let a = self.value_at(ins[0], &ia)?;
                 let b = self.value_at(ins[1], &ib)?;
                 self.binary(*op, a, b)
@@ -472,7 +526,8 @@ impl<'g> Walk<'g> {
             Op::Where => {
                 let mut vals = Vec::with_capacity(3);
                 for &x in &ins[..3] {
-                    let i = self.broadcast(idx, &self.shape(x)?);
+                    let sx = self.sizes(x)?;
+                    let i = self.broadcast_ex(idx, &sx);
                     vals.push(self.value_at(x, &i)?);
                 }
                 self.select(vals[0], vals[1], vals[2])
@@ -491,7 +546,7 @@ impl<'g> Walk<'g> {
                 Ok(e)
             }
             Op::BatchNorm { epsilon } => {
-                let c = if out_shape.len() >= 2 { idx[1] } else { self.ci(0) };
+                let c = if rank >= 2 { idx[1] } else { self.ci(0) };
                 let x = self.value_at(ins[0], idx)?;
                 let mut p = Vec::new();
                 for &pv in &ins[1..5] {
@@ -524,10 +579,11 @@ impl<'g> Walk<'g> {
                 self.select(keep, x, zero)
             }
             Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } | Op::Flatten { .. } => {
-                let in_shape = self.shape(ins[0])?;
-                let lin = self.linearize(idx, &out_shape)?;
+                let in_shape = self.sizes(ins[0])?;
+                let out_shape = self.sizes(v)?;
+                let lin = self.linearize_ex(idx, &out_shape)?;
                 let lin = self.bind(lin)?;
-                let iidx = self.delinearize(lin, &in_shape)?;
+                let iidx = self.delinearize_ex(lin, &in_shape)?;
                 self.value_at(ins[0], &iidx)
             }
             Op::Transpose { perm } => {
@@ -539,7 +595,8 @@ impl<'g> Walk<'g> {
                 self.value_at(ins[0], &iidx)
             }
             Op::Expand { .. } => {
-                let iidx = self.broadcast(idx, &self.shape(ins[0])?);
+                let si = self.sizes(ins[0])?;
+                let iidx = self.broadcast_ex(idx, &si);
                 self.value_at(ins[0], &iidx)
             }
             Op::Tile { .. } => {
@@ -555,8 +612,8 @@ impl<'g> Walk<'g> {
                 starts, axes, steps, ..
             } => self.slice(ins[0], idx, starts, axes, steps),
             Op::Split { axis, sizes } => {
-                let a = edgecc_ir::normalize_axis(*axis, out_shape.len())
-                    .ok_or_else(|| self.internal("split axis out of range"))?;
+                let a =
+                    edgecc_ir::normalize_axis(*axis, rank).ok_or_else(|| self.internal("split axis out of range"))?;
                 let off: u64 = sizes[..output as usize].iter().sum();
                 let mut iidx = idx.to_vec();
                 let off = self.ci(off as i64);
@@ -605,7 +662,7 @@ impl<'g> Walk<'g> {
             } => self.resize(
                 ins[0],
                 idx,
-                &out_shape,
+                &self.shape(v)?,
                 reg,
                 (*mode, *coord, *nearest),
                 scales,

@@ -36,7 +36,7 @@ pub(crate) fn source_of(cx: &Ctx, b: usize) -> Source {
     Source {
         buffer: b,
         elem: elem_type(buf.elem),
-        shape: buf.shape.clone(),
+        shape: edgecc_ir::Shape(buf.shape.iter().map(|&d| edgecc_ir::Dim::Static(d)).collect()),
     }
 }
 

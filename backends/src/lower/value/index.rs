@@ -1,6 +1,10 @@
 //! Index arithmetic of the value walk: `i32` kir expressions for flattening a multi-index to a
 //! row-major offset and back, broadcasting, and small constant tables, with literal operands
 //! folded (an index expression is a handle; a literal's value is known to the walk).
+//!
+//! Shapes come two ways: static (`&[u64]`), and as extents (`&[Ex]`, the `_ex` functions): a
+//! literal per static dim and the run-time value of a dynamic one. Extents that are all literals
+//! take the static path, so a static shape gives the same kir either way.
 
 use super::{Ex, Result, Walk};
 use crate::kir::{BinaryOp, Type};
@@ -114,6 +118,99 @@ impl Walk<'_> {
             .iter()
             .enumerate()
             .map(|(i, &d)| if d == 1 { zero } else { idx[off + i] })
+            .collect()
+    }
+
+    /// The static values of extents that are all literals.
+    fn statics(&self, shape: &[Ex]) -> Option<Vec<u64>> {
+        shape
+            .iter()
+            .map(|&e| self.int_value(e).and_then(|v| u64::try_from(v).ok()))
+            .collect()
+    }
+
+    /// `a * b` of two index expressions, literal factors folded.
+    pub fn ix_mul_ex(&mut self, a: Ex, b: Ex) -> Result<Ex> {
+        match (self.int_value(a), self.int_value(b)) {
+            (_, Some(k)) => self.ix_mul(a, k),
+            (Some(k), _) => self.ix_mul(b, k),
+            _ => self.bin(BinaryOp::Mul, a, b),
+        }
+    }
+
+    /// [`Walk::linearize`] over extents.
+    pub fn linearize_ex(&mut self, idx: &[Ex], shape: &[Ex]) -> Result<Ex> {
+        if let Some(s) = self.statics(shape) {
+            return self.linearize(idx, &s);
+        }
+        if idx.len() != shape.len() {
+            return Err(self.internal(format!(
+                "an index of rank {} into a tensor of rank {}",
+                idx.len(),
+                shape.len()
+            )));
+        }
+        let mut acc = self.ci(0);
+        for (i, (&e, &d)) in idx.iter().zip(shape).enumerate() {
+            if i > 0 {
+                acc = self.ix_mul_ex(acc, d)?;
+            }
+            if self.int_value(d) != Some(1) {
+                acc = self.ix_add(acc, e)?;
+            }
+        }
+        Ok(acc)
+    }
+
+    /// [`Walk::delinearize`] over extents: a dynamic extent is taken as not 1 (its `%` stays).
+    pub fn delinearize_ex(&mut self, lin: Ex, shape: &[Ex]) -> Result<Vec<Ex>> {
+        if let Some(s) = self.statics(shape) {
+            return self.delinearize(lin, &s);
+        }
+        let n = shape.len();
+        let zero = self.ci(0);
+        let mut out = vec![zero; n];
+        let mut stride = self.ci(1);
+        for i in (0..n).rev() {
+            let d = shape[i];
+            if self.int_value(d) != Some(1) {
+                let div = match self.int_value(stride) {
+                    Some(k) => self.ix_div(lin, k.max(1) as u64)?,
+                    None => self.bin(BinaryOp::Div, lin, stride)?,
+                };
+                let is_outer = shape[..i].iter().all(|&x| self.int_value(x) == Some(1));
+                out[i] = if is_outer {
+                    div
+                } else {
+                    match self.int_value(d) {
+                        Some(k) => self.ix_rem(div, k.max(0) as u64)?,
+                        None => self.bin(BinaryOp::Rem, div, d)?,
+                    }
+                };
+            }
+            stride = match self.int_value(d) {
+                Some(k) => self.ix_mul(stride, k.max(1))?,
+                None => self.ix_mul_ex(stride, d)?,
+            };
+        }
+        Ok(out)
+    }
+
+    /// [`Walk::broadcast`] to extents: only a literal 1 is a broadcast axis (a dynamic dim
+    /// matches the output's).
+    pub fn broadcast_ex(&mut self, idx: &[Ex], in_shape: &[Ex]) -> Vec<Ex> {
+        let off = idx.len().saturating_sub(in_shape.len());
+        let zero = self.ci(0);
+        in_shape
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                if self.int_value(d) == Some(1) {
+                    zero
+                } else {
+                    idx[off + i]
+                }
+            })
             .collect()
     }
 
