@@ -36,6 +36,7 @@ fn buffer(name: &str, dtype: DType, elem: Elem, shape: Vec<u64>, role: Role, pla
         dtype,
         elem,
         shape,
+        dynamic: Vec::new(),
         role,
         placement,
     }
@@ -55,6 +56,7 @@ fn dispatch(label: &str, wgsl: &str, bindings: &[(usize, bool)], workgroups: [u3
         problem: edgecc_autotune::ProblemKey::parse("elementwise.handwritten").unwrap(),
         schedule: edgecc_autotune::Schedule::Elementwise { workgroup: 64 },
         kir: None,
+        launch: None,
     }
 }
 
@@ -109,6 +111,7 @@ fn two_step(gpu: &Gpu, w: &[f32]) -> Program {
             dispatch("k0_scale", k0, &[(0, false), (2, true)], [groups, 1, 1]),
             dispatch("k1_mul", k1, &[(2, false), (1, false), (3, true)], [groups, 1, 1]),
         ],
+        dims: Vec::new(),
         uses_f16: false,
         uses_subgroups: false,
     }
@@ -208,6 +211,7 @@ fn int_program() -> Program {
         weights: vec![],
         arena_bytes: 24,
         dispatches: vec![dispatch("k0_add", k, &[(0, false), (1, true)], [1, 1, 1])],
+        dims: Vec::new(),
         uses_f16: false,
         uses_subgroups: false,
     }
@@ -392,6 +396,7 @@ fn a_program_without_dispatches_copies_inputs_through() {
         weights: vec![],
         arena_bytes: 0,
         dispatches: vec![],
+        dims: Vec::new(),
         uses_f16: false,
         uses_subgroups: false,
     };
@@ -440,6 +445,7 @@ fn a_long_chain_of_dispatches_runs_in_order() {
         weights: vec![],
         arena_bytes: 400,
         dispatches,
+        dims: Vec::new(),
         uses_f16: false,
         uses_subgroups: false,
     };
@@ -509,4 +515,164 @@ fn device_validation_errors_are_errors_not_panics() {
     let e = result.unwrap_err();
     assert!(matches!(e, WgslError::Device(_)), "{e}");
     assert!(e.to_string().contains("program `ints`"), "{e}");
+}
+
+/// A program over a dynamic dim `seq <= 64`: one pointwise kernel lowered by the value walk,
+/// `y = sigmoid(transpose(reshape(x))) * 2 + reshape(b) + unsqueeze(m)` for `x: [seq, 6]`,
+/// `m: [seq]`, buffers sized at the bound, the launch and the parameter buffer computed from
+/// the inputs' shapes at each run. One session runs seq 1, 23 and 64 (and 23 again) against the
+/// reference interpreter, with poison on; a size over the bound, two inputs disagreeing on seq
+/// and a wrong static extent are errors naming the input and the dim.
+#[test]
+fn a_program_over_a_dynamic_dim_runs_at_every_size_up_to_its_bound() {
+    use edgecc_backends::lower::pointwise::{pointwise_kernel, Pointwise};
+    use edgecc_backends::lower::value::Source;
+    use edgecc_backends::wgsl::{DynamicLaunch, ProgramDim};
+    use edgecc_ir::{BinaryOp, Dim, Graph, Op, Shape, UnaryOp};
+
+    let mut g = Graph::new("dyn");
+    let seq = Dim::sym("seq", 64);
+    let x = g
+        .add_input("x", DType::F32, Shape(vec![seq.clone(), Dim::Static(6)]))
+        .unwrap();
+    let b = g.add_input("b", DType::F32, Shape::of(&[6])).unwrap();
+    let m = g.add_input("m", DType::F32, Shape(vec![seq.clone()])).unwrap();
+    let reshape = |shape: Vec<i64>| Op::Reshape {
+        shape,
+        allowzero: false,
+    };
+    let t = g.add_node(reshape(vec![0, 2, 3]), &[x]).unwrap()[0];
+    let u = g.add_node(Op::Transpose { perm: vec![1, 0, 2] }, &[t]).unwrap()[0];
+    let s = g.add_node(Op::Unary(UnaryOp::Sigmoid), &[u]).unwrap()[0];
+    let two = g.add_const_value("two", TensorData::scalar(DType::F32, 2.0)).unwrap();
+    let s2 = g.add_node(Op::Binary(BinaryOp::Mul), &[s, two]).unwrap()[0];
+    let bb = g.add_node(reshape(vec![2, 1, 3]), &[b]).unwrap()[0];
+    let mm = g.add_node(Op::Unsqueeze { axes: vec![0, 2] }, &[m]).unwrap()[0];
+    let y0 = g.add_node(Op::Binary(BinaryOp::Add), &[s2, bb]).unwrap()[0];
+    let y = g.add_node(Op::Binary(BinaryOp::Add), &[y0, mm]).unwrap()[0];
+    g.add_output(y).unwrap();
+    let yshape = g.ty(y).shape.clone();
+
+    let src = |buffer: usize, shape: Shape| Source {
+        buffer,
+        elem: edgecc_backends::kir::Type::F32,
+        shape,
+    };
+    let lowered = pointwise_kernel(&Pointwise {
+        g: &g,
+        prec: Precision::F32,
+        kernel: "dyn",
+        sources: vec![
+            (x, src(0, g.ty(x).shape.clone())),
+            (b, src(1, Shape::of(&[6]))),
+            (m, src(2, g.ty(m).shape.clone())),
+        ],
+        stores: vec![(y, src(3, yshape.clone()))],
+        shape: &yshape,
+        workgroup: 64,
+        max_workgroups_per_dim: 65535,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let k = &lowered.kernel;
+    let wgsl = edgecc_backends::wgsl::render::render(k).unwrap();
+    let at_bound = k.launch(&[64]).unwrap().workgroups;
+    let writes = |buf: usize| buf == 3;
+    let dyn_buffer = |name: &str, shape: Vec<u64>, role: Role, axis: usize| DeviceBuffer {
+        dynamic: vec![(axis, 0)],
+        ..buffer(name, DType::F32, Elem::F32, shape, role, Placement::Own)
+    };
+    let program = Program {
+        name: "dyn".into(),
+        precision: Precision::F32,
+        buffers: vec![
+            dyn_buffer("x", vec![64, 6], Role::Input, 0),
+            buffer("b", DType::F32, Elem::F32, vec![6], Role::Input, Placement::Own),
+            dyn_buffer("m", vec![64], Role::Input, 0),
+            dyn_buffer("y", vec![2, 64, 3], Role::Output, 1),
+        ],
+        inputs: vec![0, 1, 2],
+        outputs: vec![3],
+        weights: vec![],
+        arena_bytes: 0,
+        dispatches: vec![Dispatch {
+            launch: Some(DynamicLaunch {
+                dims: k.dims.clone(),
+                program_dims: vec![0],
+                workgroups: k.dispatch.workgroups.clone(),
+            }),
+            ..dispatch(
+                "k0_dyn",
+                &wgsl,
+                &lowered.buffers.iter().map(|&i| (i, writes(i))).collect::<Vec<_>>(),
+                at_bound,
+            )
+        }],
+        dims: vec![ProgramDim {
+            name: "seq".into(),
+            bound: 64,
+        }],
+        uses_f16: false,
+        uses_subgroups: false,
+    };
+    let mut session = Session::new(
+        gpu(),
+        &program,
+        SessionOptions {
+            poison: true,
+            profile: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let inputs = |n: usize, seed: u64| {
+        vec![
+            TensorData::from_f32(DType::F32, vec![n, 6], &random(seed, n * 6)).unwrap(),
+            TensorData::from_f32(DType::F32, vec![6], &random(seed + 1, 6)).unwrap(),
+            TensorData::from_f32(DType::F32, vec![n], &random(seed + 2, n)).unwrap(),
+        ]
+    };
+    for (n, seed) in [(1usize, 20u64), (23, 21), (64, 22), (23, 23)] {
+        let ins = inputs(n, seed);
+        let want = edgecc_backends::reference::run::run(&g, &ins).unwrap();
+        let got = session.run(&ins).unwrap_or_else(|e| panic!("seq={n}: {e}"));
+        assert_eq!(got[0].shape(), &[2, n, 3], "seq={n}: the output has the run's shape");
+        for (i, (a, w)) in got[0].to_f32_vec().iter().zip(want[0].to_f32_vec()).enumerate() {
+            assert!(
+                (a - w).abs() <= 1e-6 * (1.0 + w.abs()),
+                "seq={n}: element {i} is {a}, want {w}"
+            );
+        }
+    }
+    let mut err = |ins: &[TensorData]| match session.run(ins) {
+        Err(WgslError::Input(m)) => m,
+        other => panic!("an input error, got {other:?}"),
+    };
+    let m = err(&inputs(65, 1));
+    assert!(
+        m.contains("`x`") && m.contains("`seq`") && m.contains("65") && m.contains("64"),
+        "{m}"
+    );
+    let mut ins = inputs(5, 1);
+    ins[2] = TensorData::from_f32(DType::F32, vec![7], &random(3, 7)).unwrap();
+    let m = err(&ins);
+    assert!(m.contains("`m`") && m.contains("`x`") && m.contains("`seq`"), "{m}");
+    let mut ins = inputs(5, 1);
+    ins[0] = TensorData::from_f32(DType::F32, vec![5, 4], &random(3, 20)).unwrap();
+    let m = err(&ins);
+    assert!(m.contains("`x`") && m.contains("[5, 6]"), "{m}");
+    // Malformed: a dynamic axis naming no dim, or not sized at its bound; a launch over a dim
+    // the program does not have.
+    let mut bad = program.clone();
+    bad.buffers[0].dynamic = vec![(0, 3)];
+    let mut small = program.clone();
+    small.buffers[3].shape = vec![2, 32, 3];
+    let mut launch = program.clone();
+    if let Some(l) = launch.dispatches[0].launch.as_mut() {
+        l.program_dims = vec![1];
+    }
+    for p in [bad, small, launch] {
+        match Session::new(gpu(), &p, SessionOptions::default()) {
+            Err(WgslError::Internal(m)) => assert!(m.contains("dim"), "{m}"),
+            other => panic!("an internal error, got {other:?}"),
+        }
+    }
 }

@@ -628,6 +628,7 @@ pub(super) fn decode(
             workgroups: d.workgroups,
             // A binary keeps the shaders, not the kernel IR they were rendered from.
             kir: None,
+            launch: None,
         });
     }
     if let Some(unused) = used.iter().position(|u| !u) {
@@ -686,6 +687,8 @@ pub(super) fn decode(
             dtype: dtype_of(&b.dtype, || format!("program.buffers[{i}] `{}`.dtype", b.name))?,
             elem: elem_of(b.elem),
             shape: b.shape,
+            // Binaries hold static programs until the format carries dynamic dims.
+            dynamic: Vec::new(),
             role: role_of(b.role),
             placement: match b.placement {
                 PlacementJson::Own => Placement::Own,
@@ -703,6 +706,7 @@ pub(super) fn decode(
         weights,
         arena_bytes: p.arena_bytes,
         dispatches,
+        dims: Vec::new(),
         uses_f16: p.uses_f16,
         uses_subgroups: p.uses_subgroups,
     };

@@ -71,6 +71,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
             dtype: b.dtype,
             elem: Elem::of(b.dtype, prec),
             shape,
+            dynamic: Vec::new(),
             role,
             placement: Placement::Own,
         });
@@ -125,6 +126,9 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         outputs: kg.outputs.iter().map(|b| b.index()).collect(),
         weights,
         arena_bytes: plan.arena_bytes,
+        // The WGSL compile driver binds every dim (programs over dynamic dims come with
+        // `--dynamic`; the runtime already runs them).
+        dims: Vec::new(),
         uses_f16: prec == Precision::F16,
         uses_subgroups: cx.uses_subgroups,
         buffers: cx.buffers,
@@ -158,6 +162,7 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
             dtype,
             elem: Elem::of(dtype, cx.prec),
             shape,
+            dynamic: Vec::new(),
             role: Role::Scratch,
             placement: Placement::Own,
         });

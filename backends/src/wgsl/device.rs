@@ -171,13 +171,25 @@ impl Gpu {
     /// `bindings` read-write storage buffers (entry point `main`). Validation errors come back
     /// as [`WgslError::InvalidShader`] naming `label`, never as a panic.
     pub fn pipeline(&self, label: &str, wgsl: &str, bindings: usize) -> Result<wgpu::ComputePipeline> {
+        self.pipeline_with(label, wgsl, bindings, false)
+    }
+
+    /// [`Gpu::pipeline`], with a `uniform` binding (the parameter buffer of a dispatch over
+    /// dynamic dims) after the storage ones when `params` is set.
+    pub fn pipeline_with(
+        &self,
+        label: &str,
+        wgsl: &str,
+        bindings: usize,
+        params: bool,
+    ) -> Result<wgpu::ComputePipeline> {
         super::validate::validate(label, wgsl, &self.caps)?;
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(label),
             source: wgpu::ShaderSource::Wgsl(wgsl.into()),
         });
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..bindings as u32)
+        let mut entries: Vec<wgpu::BindGroupLayoutEntry> = (0..bindings as u32)
             .map(|i| wgpu::BindGroupLayoutEntry {
                 binding: i,
                 visibility: wgpu::ShaderStages::COMPUTE,
@@ -189,6 +201,18 @@ impl Gpu {
                 count: None,
             })
             .collect();
+        if params {
+            entries.push(wgpu::BindGroupLayoutEntry {
+                binding: bindings as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            });
+        }
         let bgl = self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(label),
             entries: &entries,

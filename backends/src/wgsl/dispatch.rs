@@ -85,6 +85,7 @@ pub(crate) fn record(
         problem: chosen.key,
         schedule: chosen.schedule,
         kir: Some(kir),
+        launch: None,
     });
     Ok(())
 }

@@ -45,8 +45,11 @@ pub struct DeviceBuffer {
     pub dtype: DType,
     /// The storage element on the device.
     pub elem: Elem,
-    /// Static shape (programs are compiled for concrete shapes).
+    /// The shape at the bounds of its dynamic dims (what the buffer is sized for).
     pub shape: Vec<u64>,
+    /// Its dynamic axes: `(axis, dim)` where the extent of `axis` is the value of program dim
+    /// [`Program::dims`]`[dim]` at each run (empty for a static buffer).
+    pub dynamic: Vec<(usize, usize)>,
     pub role: Role,
     pub placement: Placement,
 }
@@ -54,6 +57,17 @@ pub struct DeviceBuffer {
 impl DeviceBuffer {
     pub fn numel(&self) -> u64 {
         self.shape.iter().product()
+    }
+
+    /// The shape for the program dims' values `dims` (one per [`Program::dims`]).
+    pub fn shape_at(&self, dims: &[u64]) -> Vec<u64> {
+        let mut s = self.shape.clone();
+        for &(axis, d) in &self.dynamic {
+            if let (Some(x), Some(&v)) = (s.get_mut(axis), dims.get(d)) {
+                *x = v;
+            }
+        }
+        s
     }
 
     /// Bytes on the device, rounded up to 4 (a binding's size must be a multiple of 4) and at
@@ -93,6 +107,67 @@ pub struct Dispatch {
     /// whole, or a template's caller functions (its main loop is the template's WGSL). `None`
     /// for a program read back from a device binary, which keeps only the shader.
     pub kir: Option<std::sync::Arc<str>>,
+    /// For a dispatch over dynamic dims: how each run sizes it, and its parameter buffer (a
+    /// `uniform` binding after the storage ones). `workgroups` is then the launch at the bounds.
+    pub launch: Option<DynamicLaunch>,
+}
+
+/// A dynamic dim of a program: its value comes from the inputs' shapes at each run, at most
+/// `bound` (the memory plan and every buffer are sized at the bound).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramDim {
+    pub name: String,
+    pub bound: u64,
+}
+
+/// How a dispatch over dynamic dims is launched: its kernel's dims (kir dim `j` is program dim
+/// `program_dims[j]` and fills the parameter slot its declaration names) and workgroup counts
+/// over them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DynamicLaunch {
+    /// The kernel's dims, with their bounds and parameter slots.
+    pub dims: crate::kir::Arena<crate::kir::Dim>,
+    /// The program dim each kernel dim is.
+    pub program_dims: Vec<usize>,
+    /// Workgroup counts in x, y, z over the kernel's dims.
+    pub workgroups: [crate::kir::Extent; 3],
+}
+
+impl DynamicLaunch {
+    /// The launch for the program dims' values `dims`: the workgroup counts, and the parameter
+    /// buffer's bytes (one `u32` per slot, padded to a multiple of 16 bytes, at least 16, as a
+    /// uniform binding needs).
+    pub fn resolve(&self, dims: &[u64]) -> std::result::Result<([u32; 3], Vec<u8>), String> {
+        let values: Vec<u64> = self
+            .program_dims
+            .iter()
+            .map(|&d| {
+                dims.get(d)
+                    .copied()
+                    .ok_or_else(|| format!("program dim {d} has no value"))
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        let mut workgroups = [0u32; 3];
+        for (w, e) in workgroups.iter_mut().zip(&self.workgroups) {
+            let n = e.eval(&self.dims, &values).map_err(|e| e.to_string())?;
+            *w = u32::try_from(n).map_err(|_| format!("{n} workgroups do not fit u32"))?;
+        }
+        let mut slots: Vec<u32> = Vec::new();
+        for (h, d) in self.dims.iter() {
+            let decl = d.decl.ok_or_else(|| format!("dim `{}` is not declared", d.name))?;
+            let v = values[h.index()];
+            if v > decl.bound {
+                return Err(format!("dim `{}` is {v}, over its bound {}", d.name, decl.bound));
+            }
+            let slot = decl.slot as usize;
+            if slots.len() <= slot {
+                slots.resize(slot + 1, 0);
+            }
+            slots[slot] = u32::try_from(v).map_err(|_| format!("dim `{}` = {v} does not fit u32", d.name))?;
+        }
+        slots.resize(slots.len().max(1).next_multiple_of(4), 0);
+        Ok((workgroups, bytemuck::cast_slice(&slots).to_vec()))
+    }
 }
 
 /// A whole compiled model.
@@ -111,6 +186,8 @@ pub struct Program {
     /// Bytes of the activation arena.
     pub arena_bytes: u64,
     pub dispatches: Vec<Dispatch>,
+    /// Its dynamic dims (empty for a static program).
+    pub dims: Vec<ProgramDim>,
     /// Whether shaders use `enable f16;` (the device must have `SHADER_F16`).
     pub uses_f16: bool,
     /// Whether shaders use subgroup builtins (the device must have `SUBGROUP`).
@@ -159,7 +236,12 @@ pub fn to_device_bytes(t: &TensorData, elem: Elem, what: &str) -> Result<Vec<u8>
 
 /// Converts device bytes of a buffer back to host data of its IR dtype and shape.
 pub fn from_device_bytes(bytes: &[u8], buf: &DeviceBuffer) -> Result<TensorData> {
-    let n = buf.numel() as usize;
+    from_device_bytes_as(bytes, buf, &buf.shape)
+}
+
+/// [`from_device_bytes`] for the buffer's run-time `shape` (its dynamic dims' values).
+pub fn from_device_bytes_as(bytes: &[u8], buf: &DeviceBuffer, shape: &[u64]) -> Result<TensorData> {
+    let n = shape.iter().product::<u64>() as usize;
     let need = n * buf.elem.bytes() as usize;
     if bytes.len() < need {
         return Err(WgslError::Internal(format!(
@@ -168,7 +250,7 @@ pub fn from_device_bytes(bytes: &[u8], buf: &DeviceBuffer) -> Result<TensorData>
             bytes.len()
         )));
     }
-    let shape: Vec<usize> = buf.shape.iter().map(|&d| d as usize).collect();
+    let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
     let bad = |e: edgecc_ir::TensorError| WgslError::Internal(format!("buffer `{}`: {e}", buf.name));
     match buf.elem {
         Elem::F32 | Elem::F16 => {
@@ -212,6 +294,7 @@ mod tests {
             dtype,
             elem,
             shape,
+            dynamic: Vec::new(),
             role: Role::Output,
             placement: Placement::Own,
         }

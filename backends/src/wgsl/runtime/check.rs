@@ -70,6 +70,7 @@ fn check_indices(p: &Program) -> Result<()> {
             ));
         }
     }
+    check_dims(p)?;
     for b in &p.buffers {
         if let Placement::Arena { offset } = b.placement {
             let end = offset.checked_add(b.device_bytes());
@@ -82,6 +83,41 @@ fn check_indices(p: &Program) -> Result<()> {
                         b.device_bytes(),
                         p.arena_bytes
                     ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Dynamic axes and launches name program dims that exist; a dynamic axis is sized at its dim's
+/// bound; a dispatch's launch has one program dim per kernel dim.
+fn check_dims(p: &Program) -> Result<()> {
+    for b in &p.buffers {
+        for &(axis, d) in &b.dynamic {
+            let Some(dim) = p.dims.get(d) else {
+                return Err(internal(
+                    p,
+                    format!("buffer `{}`: program dim {d} does not exist", b.name),
+                ));
+            };
+            if b.shape.get(axis) != Some(&dim.bound) {
+                return Err(internal(
+                    p,
+                    format!(
+                        "buffer `{}` (shape {:?}): axis {axis} is dim `{}`, which it must be sized at ({})",
+                        b.name, b.shape, dim.name, dim.bound
+                    ),
+                ));
+            }
+        }
+    }
+    for d in &p.dispatches {
+        if let Some(l) = &d.launch {
+            if l.program_dims.len() != l.dims.len() || l.program_dims.iter().any(|&x| x >= p.dims.len()) {
+                return Err(internal(
+                    p,
+                    format!("dispatch `{}`: its launch's dims do not name program dims", d.label),
                 ));
             }
         }

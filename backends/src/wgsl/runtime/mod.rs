@@ -17,7 +17,7 @@
 //! [`Session::run`] checks the inputs (count, dtype, shape), uploads them, records **one command
 //! buffer**: every dispatch in order, then copies of the outputs (from the arena or from their own
 //! buffers, where an output is also an input or a weight) to the staging buffers; submits it once,
-//! maps the staging buffers and converts them with [`from_device_bytes`].
+//! maps the staging buffers and converts them with [`from_device_bytes_as`].
 //!
 //! Options ([`SessionOptions`]):
 //! - `poison`: before every run the whole arena and every output that is not an input or weight
@@ -38,7 +38,7 @@ pub use profile::KernelTime;
 
 use super::device::Gpu;
 use super::error::{Result, WgslError};
-use super::program::{from_device_bytes, to_device_bytes, Placement, Program};
+use super::program::{from_device_bytes_as, to_device_bytes, Placement, Program};
 use edgecc_ir::TensorData;
 use profile::Profiler;
 use readback::{read_back, Scopes};
@@ -68,6 +68,8 @@ pub struct Session {
     /// `pipelines[pipeline_of[i]]` runs dispatch `i`.
     pipeline_of: Vec<usize>,
     bind_groups: Vec<wgpu::BindGroup>,
+    /// The parameter buffer of each dispatch over dynamic dims.
+    params: Vec<Option<wgpu::Buffer>>,
     /// One per program output.
     staging: Vec<wgpu::Buffer>,
     /// `(buffer index or None for the arena, bytes)` regions poisoned before every run.
@@ -141,17 +143,20 @@ impl Session {
         let mut pipelines: Vec<wgpu::ComputePipeline> = Vec::new();
         let mut pipeline_of = Vec::with_capacity(program.dispatches.len());
         let mut bind_groups = Vec::with_capacity(program.dispatches.len());
+        let mut params = Vec::with_capacity(program.dispatches.len());
         let mut made: HashMap<(&str, usize), usize> = HashMap::new();
         // Dispatches usually share their text (`Arc`): by pointer first, so each distinct text
         // is hashed once.
         let mut by_ptr: HashMap<(*const u8, usize), usize> = HashMap::new();
         for d in &program.dispatches {
-            let ptr = (Arc::as_ptr(&d.wgsl) as *const u8, d.bindings.len());
-            let key = (&*d.wgsl, d.bindings.len());
+            // A dispatch with a parameter buffer has one binding more.
+            let n = d.bindings.len() + usize::from(d.launch.is_some());
+            let ptr = (Arc::as_ptr(&d.wgsl) as *const u8, n);
+            let key = (&*d.wgsl, n);
             let p = match by_ptr.get(&ptr).or_else(|| made.get(&key)) {
                 Some(&p) => p,
                 None => {
-                    pipelines.push(gpu.pipeline(&d.label, &d.wgsl, d.bindings.len())?);
+                    pipelines.push(gpu.pipeline_with(&d.label, &d.wgsl, d.bindings.len(), d.launch.is_some())?);
                     made.insert(key, pipelines.len() - 1);
                     pipelines.len() - 1
                 }
@@ -159,7 +164,16 @@ impl Session {
             by_ptr.insert(ptr, p);
             let scopes = Scopes::push(device);
             let layout = pipelines[p].get_bind_group_layout(0);
-            let entries: Vec<wgpu::BindGroupEntry> = d
+            let param = d.launch.as_ref().map(|l| {
+                let size = (l.dims.len().max(1).next_multiple_of(4) * 4) as u64;
+                device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(&d.label),
+                    size,
+                    usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })
+            });
+            let mut entries: Vec<wgpu::BindGroupEntry> = d
                 .bindings
                 .iter()
                 .enumerate()
@@ -181,6 +195,12 @@ impl Session {
                     }
                 })
                 .collect();
+            if let Some(buf) = &param {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: d.bindings.len() as u32,
+                    resource: buf.as_entire_binding(),
+                });
+            }
             let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(&d.label),
                 layout: &layout,
@@ -189,6 +209,7 @@ impl Session {
             scopes.pop(&format!("dispatch `{}`: creating its bind group", d.label))?;
             pipeline_of.push(p);
             bind_groups.push(bg);
+            params.push(param);
         }
 
         let scopes = Scopes::push(device);
@@ -233,6 +254,7 @@ impl Session {
             pipelines,
             pipeline_of,
             bind_groups,
+            params,
             staging,
             poison,
             fill,
@@ -271,8 +293,9 @@ impl Session {
         }
     }
 
-    /// Checks the inputs against the program's interface and converts them to device bytes.
-    fn input_bytes(&self, inputs: &[TensorData]) -> Result<Vec<Vec<u8>>> {
+    /// Checks the inputs against the program's interface and converts them to device bytes;
+    /// the values of the program's dynamic dims, read off the inputs' shapes.
+    fn input_bytes(&self, inputs: &[TensorData]) -> Result<(Vec<Vec<u8>>, Vec<u64>)> {
         let p = &self.program;
         if inputs.len() != p.inputs.len() {
             let names: Vec<String> = p.inputs.iter().map(|&i| format!("`{}`", p.buffers[i].name)).collect();
@@ -284,12 +307,14 @@ impl Session {
                 inputs.len()
             )));
         }
-        p.inputs
+        let dims = self.dims_of(inputs)?;
+        let bytes = p
+            .inputs
             .iter()
             .zip(inputs)
             .map(|(&i, t)| {
                 let b = &p.buffers[i];
-                let want: Vec<usize> = b.shape.iter().map(|&d| d as usize).collect();
+                let want: Vec<usize> = b.shape_at(&dims).iter().map(|&d| d as usize).collect();
                 if t.dtype() != b.dtype || t.shape() != want.as_slice() {
                     return Err(WgslError::Input(format!(
                         "input `{}`: expected {}{:?}, got {}{:?}",
@@ -302,13 +327,85 @@ impl Session {
                 }
                 to_device_bytes(t, b.elem, &format!("input `{}`", b.name))
             })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((bytes, dims))
+    }
+
+    /// The value of each program dim, from the extents of the inputs' dynamic axes: over its
+    /// bound, or two inputs disagreeing, is an error naming the input and the dim.
+    fn dims_of(&self, inputs: &[TensorData]) -> Result<Vec<u64>> {
+        let p = &self.program;
+        let mut values: Vec<Option<(u64, &str)>> = vec![None; p.dims.len()];
+        for (&i, t) in p.inputs.iter().zip(inputs) {
+            let b = &p.buffers[i];
+            for &(axis, d) in &b.dynamic {
+                let dim = p.dims.get(d).ok_or_else(|| {
+                    WgslError::Internal(format!("buffer `{}`: program dim {d} does not exist", b.name))
+                })?;
+                let Some(&v) = t.shape().get(axis) else {
+                    return Err(WgslError::Input(format!(
+                        "input `{}`: rank {}, but dim `{}` is its axis {axis}",
+                        b.name,
+                        t.shape().len(),
+                        dim.name
+                    )));
+                };
+                let v = v as u64;
+                if v > dim.bound {
+                    return Err(WgslError::Input(format!(
+                        "input `{}`: dim `{}` (axis {axis}) is {v}, over its bound {}; recompile with a larger bound",
+                        b.name, dim.name, dim.bound
+                    )));
+                }
+                match values[d] {
+                    Some((w, other)) if w != v => {
+                        return Err(WgslError::Input(format!(
+                            "input `{}` has dim `{}` = {v}, but input `{other}` has it = {w}",
+                            b.name, dim.name
+                        )))
+                    }
+                    Some(_) => {}
+                    None => values[d] = Some((v, b.name.as_str())),
+                }
+            }
+        }
+        values
+            .iter()
+            .zip(&p.dims)
+            .map(|(v, d)| {
+                v.map(|(v, _)| v)
+                    .ok_or_else(|| WgslError::Input(format!("no input of program `{}` gives dim `{}`", p.name, d.name)))
+            })
             .collect()
+    }
+
+    /// The workgroup counts of dispatch `i` for dim values `dims`, its parameter buffer
+    /// written when it has one.
+    fn launch_of(&self, i: usize, dims: &[u64]) -> Result<[u32; 3]> {
+        let d = &self.program.dispatches[i];
+        match (&d.launch, &self.params[i]) {
+            (None, _) => Ok(d.workgroups),
+            (Some(l), Some(buf)) => {
+                let (wg, bytes) = l
+                    .resolve(dims)
+                    .map_err(|e| WgslError::Internal(format!("dispatch `{}`: {e}", d.label)))?;
+                self.gpu.queue.write_buffer(buf, 0, &bytes);
+                Ok(wg)
+            }
+            (Some(_), None) => Err(WgslError::Internal(format!(
+                "dispatch `{}` has no parameter buffer",
+                d.label
+            ))),
+        }
     }
 
     /// Runs the program once on `inputs` (in the order of [`Program::inputs`]) and returns the
     /// outputs (in the order of [`Program::outputs`]).
     pub fn run(&mut self, inputs: &[TensorData]) -> Result<Vec<TensorData>> {
-        let bytes = self.input_bytes(inputs)?;
+        let (bytes, dims) = self.input_bytes(inputs)?;
+        let launches: Vec<[u32; 3]> = (0..self.program.dispatches.len())
+            .map(|i| self.launch_of(i, &dims))
+            .collect::<Result<_>>()?;
         let gpu = &*self.gpu;
         let name = &self.program.name;
         let scopes = Scopes::push(&gpu.device);
@@ -343,7 +440,8 @@ impl Session {
                     });
                     pass.set_pipeline(&self.pipelines[self.pipeline_of[i]]);
                     pass.set_bind_group(0, &self.bind_groups[i], &[]);
-                    pass.dispatch_workgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+                    let [x, y, z] = launches[i];
+                    pass.dispatch_workgroups(x, y, z);
                 }
                 prof.resolve(&mut enc);
             }
@@ -353,10 +451,10 @@ impl Session {
                     label: Some(name.as_str()),
                     timestamp_writes: None,
                 });
-                for (i, d) in self.program.dispatches.iter().enumerate() {
+                for (i, [x, y, z]) in launches.iter().copied().enumerate() {
                     pass.set_pipeline(&self.pipelines[self.pipeline_of[i]]);
                     pass.set_bind_group(0, &self.bind_groups[i], &[]);
-                    pass.dispatch_workgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+                    pass.dispatch_workgroups(x, y, z);
                 }
             }
         }
@@ -388,7 +486,10 @@ impl Session {
             .outputs
             .iter()
             .zip(&read)
-            .map(|(&i, data)| from_device_bytes(data, &self.program.buffers[i]))
+            .map(|(&i, data)| {
+                let b = &self.program.buffers[i];
+                from_device_bytes_as(data, b, &b.shape_at(&dims))
+            })
             .collect::<Result<Vec<_>>>()?;
         self.last_profile = profile;
         Ok(outputs)
