@@ -31,8 +31,10 @@ pub fn parse_precision(s: &str) -> Result<Precision> {
     }
 }
 
-/// Optimizes, fuses and generates WGSL for `graph` (static shapes) on a device with `caps`,
-/// every schedule the default for its problem.
+/// Optimizes, fuses and generates WGSL for `graph` on a device with `caps`, every schedule the
+/// default for its problem. Symbolic dims left in the graph become the program's dynamic dims
+/// (see [`edgecc_backends::wgsl::compile::compile`]: pointwise kernels take them so far);
+/// [`crate::compile`] binds them all first.
 pub fn compile_wgsl(graph: &Graph, caps: &DeviceCaps, precision: Precision) -> Result<(Optimized, Program)> {
     compile_wgsl_with(
         graph,

@@ -45,6 +45,18 @@ pub struct Lowered {
     pub kernel: Kernel,
     /// The caller's buffers its storage bindings are: binding `j` is `buffers[j]`.
     pub buffers: Vec<usize>,
+    /// The IR name of each kernel dim (kir dim `j` is `dims[j]`, named `d{j}_NAME` in kir with
+    /// the name's other characters as `_`, so that any dim name makes a kir name).
+    pub dims: Vec<String>,
+}
+
+/// The kir name of dim `j` called `name`.
+fn kir_dim_name(j: usize, name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    format!("d{j}_{clean}")
 }
 
 /// The pointwise kernel for `p`.
@@ -58,10 +70,12 @@ pub fn pointwise_kernel(p: &Pointwise) -> Result<Lowered, LowerError> {
         message,
     };
     let bound: u64 = p.shape.dims().iter().map(|d| d.upper_bound()).product();
-    if bound > i32::MAX as u64 {
+    let (wg, max) = (u64::from(p.workgroup.max(1)), u64::from(p.max_workgroups_per_dim));
+    // The flat index is an i32: the invocations past the end of the last row of the launch
+    // (fewer than `max * wg`) must not wrap it.
+    if bound.saturating_add(max.saturating_mul(wg)) > i32::MAX as u64 {
         return Err(unsupported(format!("{bound} elements do not fit 32-bit indexing")));
     }
-    let (wg, max) = (u64::from(p.workgroup.max(1)), u64::from(p.max_workgroups_per_dim));
     if max == 0 {
         return Err(unsupported("the device allows no workgroups per dimension".into()));
     }
@@ -103,7 +117,7 @@ pub fn pointwise_kernel(p: &Pointwise) -> Result<Lowered, LowerError> {
         .used_dims()
         .iter()
         .enumerate()
-        .map(|(j, (name, bound))| kb.dim(name.clone(), *bound, j as u32))
+        .map(|(j, (name, bound))| kb.dim(kir_dim_name(j, name), *bound, j as u32))
         .collect();
     if dims.iter().enumerate().any(|(j, h)| h.index() != j) {
         return Err(internal("a dim was declared out of the walk's order".into()));
@@ -127,11 +141,12 @@ pub fn pointwise_kernel(p: &Pointwise) -> Result<Lowered, LowerError> {
     }
     kb.workgroup_size([wg as u32, 1, 1]);
     kb.launch(launch(p.shape, w.used_dims(), &dims, wg, max).map_err(unsupported)?);
+    let dims = w.used_dims().iter().map(|(n, _)| n.clone()).collect();
     kb.entry(w.b);
     let kernel = kb
         .finish()
         .map_err(|e| internal(format!("the pointwise kir does not verify: {e}")))?;
-    Ok(Lowered { kernel, buffers })
+    Ok(Lowered { kernel, buffers, dims })
 }
 
 /// The workgroup counts for `shape` (its dynamic dims are kir dims `dims`, named as `names`):

@@ -641,16 +641,30 @@ impl<'g> Walk<'g> {
             }
             Op::ConstantOfShape { value, .. } => Ok(self.lit(reg, *value)),
             Op::Shape { start, end } => {
+                // A dynamic dim's extent is its run-time value, not its bound.
                 let s = self.g.ty(ins[0]).shape.clone();
-                let dims: Vec<i64> = s.dims().iter().map(|d| d.upper_bound() as i64).collect();
+                let dims = self.extents(&s)?;
                 let r = dims.len() as i64;
                 let norm = |x: i64| if x < 0 { (x + r).clamp(0, r) } else { x.clamp(0, r) };
                 let (s0, e0) = (norm(*start), norm(end.unwrap_or(r)));
                 let vals = &dims[s0 as usize..e0.max(s0) as usize];
                 if vals.len() == 1 {
-                    return Ok(self.ci(vals[0]));
+                    return Ok(vals[0]);
                 }
-                self.table_lookup(idx[0], vals)
+                let ints: Option<Vec<i64>> = vals.iter().map(|&v| self.int_value(v)).collect();
+                if let Some(ints) = ints {
+                    return self.table_lookup(idx[0], &ints);
+                }
+                let Some((&last, rest)) = vals.split_last() else {
+                    return Ok(self.ci(0));
+                };
+                let mut acc = last;
+                for (k, &v) in rest.iter().enumerate().rev() {
+                    let kk = self.ci(k as i64);
+                    let here = self.bin(BinaryOp::Eq, idx[0], kk)?;
+                    acc = self.select(here, v, acc)?;
+                }
+                Ok(acc)
             }
             Op::MaxPool { .. } | Op::AveragePool { .. } | Op::GlobalAveragePool => self.pool(&n.op, ins[0], idx, reg),
             Op::Resize {

@@ -33,10 +33,16 @@ pub(crate) fn elem_type(e: Elem) -> Type {
 /// The walk's view of program buffer `b`.
 pub(crate) fn source_of(cx: &Ctx, b: usize) -> Source {
     let buf = &cx.buffers[b];
+    let mut dims: Vec<edgecc_ir::Dim> = buf.shape.iter().map(|&d| edgecc_ir::Dim::Static(d)).collect();
+    for &(axis, d) in &buf.dynamic {
+        if let (Some(x), Some(p)) = (dims.get_mut(axis), cx.dims.get(d)) {
+            *x = edgecc_ir::Dim::sym(p.name.clone(), p.bound);
+        }
+    }
     Source {
         buffer: b,
         elem: elem_type(buf.elem),
-        shape: edgecc_ir::Shape(buf.shape.iter().map(|&d| edgecc_ir::Dim::Static(d)).collect()),
+        shape: edgecc_ir::Shape(dims),
     }
 }
 
@@ -75,6 +81,8 @@ pub(crate) struct Callers<'k> {
     /// The walk (its body is the function being built).
     pub w: Walk<'k>,
     kb: KernelBuilder,
+    /// The template's name.
+    template: String,
     /// The program buffers the store functions write.
     writes: Vec<usize>,
 }
@@ -86,6 +94,7 @@ impl<'k> Callers<'k> {
         Callers {
             w: walk(cx, kc),
             kb: KernelBuilder::new(template),
+            template: template.to_string(),
             writes: Vec::new(),
         }
     }
@@ -188,7 +197,21 @@ impl<'k> Callers<'k> {
     /// The module (bindings, helpers, the caller functions, then the template's `emitted`
     /// main loop), recorded as one dispatch.
     pub fn finish(self, cx: &mut Ctx, kc: &mut KernelCx, emitted: &Emitted, chosen: Chosen) -> Result<()> {
-        let Callers { w, mut kb, writes } = self;
+        let Callers {
+            w,
+            mut kb,
+            template,
+            writes,
+        } = self;
+        if let Some((name, _)) = w.used_dims().first() {
+            return Err(WgslError::Unsupported {
+                kernel: kc.kernel.name.clone(),
+                message: format!(
+                    "the {template} template does not take dynamic dims yet (dim `{name}`); of \
+                     dynamic dims, pointwise kernels take them so far"
+                ),
+            });
+        }
         let used = w.used_buffers().to_vec();
         declare_bindings(cx, kc, &mut kb, &used)?;
         kb.workgroup_size([emitted.threads, 1, 1]);
@@ -219,6 +242,7 @@ impl<'k> Callers<'k> {
             text,
             bindings,
             emitted.workgroups,
+            None,
             emitted.uses_subgroups,
             chosen,
         )

@@ -1,8 +1,9 @@
 //! The WGSL code generator's driver: [`compile`] turns a kernel graph into a [`Program`].
 //!
-//! 1. Device buffers: every kernel-graph buffer with its device element ([`Elem`]) and static
-//!    shape; activations and outputs placed in one arena by the memory plan (offsets aligned to
-//!    the device's storage-offset alignment, sizes in device bytes).
+//! 1. Device buffers: every kernel-graph buffer with its device element ([`Elem`]) and shape
+//!    (a symbolic dim is a dynamic dim of the program, the buffer sized at its bound);
+//!    activations and outputs placed in one arena by the memory plan (offsets aligned to the
+//!    device's storage-offset alignment, sizes in device bytes at the bounds).
 //! 2. Each kernel is planned into stages ([`crate::lower::stages`]); each anchor stage is lowered
 //!    by its template (`anchors.rs`), the remaining outputs by one-invocation-per-element
 //!    dispatches built as kir ([`super::pointwise`]) and rendered by the kir renderer.
@@ -13,11 +14,11 @@ use super::anchors;
 use super::dispatch::{Ctx, KernelCx};
 use super::error::{Result, WgslError};
 use super::pointwise::pointwise;
-use super::program::{to_device_bytes, DeviceBuffer, Placement, Program, Role};
+use super::program::{to_device_bytes, DeviceBuffer, Placement, Program, ProgramDim, Role};
 use super::types::{Elem, Precision};
 use crate::lower::stages::plan_kernel;
 use edgecc_autotune::{DeviceCaps, ScheduleSource};
-use edgecc_ir::ValueId;
+use edgecc_ir::{Dim, Shape};
 use edgecc_passes::{plan_with_sizes, BufferKind, Kernel, KernelGraph, PlanOptions};
 
 /// Options of [`compile`].
@@ -38,7 +39,9 @@ impl Default for CompileOptions {
     }
 }
 
-/// Compiles `kg` (with static shapes) for a device with `caps`.
+/// Compiles `kg` for a device with `caps`. Symbolic dims left in its shapes become the
+/// program's dynamic dims (buffers sized at their bounds); of the dispatches, pointwise ones
+/// take them so far, and an anchor over a dynamic shape is an error naming the value.
 pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Result<Program> {
     if opts.precision == Precision::F16 && !caps.shader_f16 {
         return Err(WgslError::Unsupported {
@@ -50,15 +53,12 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         });
     }
     let prec = opts.precision;
+    let mut dims: Vec<ProgramDim> = Vec::new();
     let mut buffers = Vec::with_capacity(kg.buffers.len());
     for b in &kg.buffers {
-        let shape: Option<Vec<u64>> = b.shape.dims().iter().map(|d| d.as_static()).collect();
-        let shape = shape.ok_or_else(|| WgslError::Unsupported {
+        let (shape, dynamic) = device_shape(&b.shape, &mut dims).map_err(|m| WgslError::Unsupported {
             kernel: kg.name.clone(),
-            message: format!(
-                "buffer `{}` has symbolic shape {}; WGSL programs are compiled for concrete shapes",
-                b.name, b.shape
-            ),
+            message: format!("buffer `{}`: {m}", b.name),
         })?;
         let role = match b.kind {
             BufferKind::Input => Role::Input,
@@ -66,12 +66,18 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
             BufferKind::Weight => Role::Weight,
             BufferKind::Activation => Role::Activation,
         };
+        if role == Role::Weight && !dynamic.is_empty() {
+            return Err(WgslError::Unsupported {
+                kernel: kg.name.clone(),
+                message: format!("weight `{}` has a dynamic shape {}", b.name, b.shape),
+            });
+        }
         buffers.push(DeviceBuffer {
             name: b.name.clone(),
             dtype: b.dtype,
             elem: Elem::of(b.dtype, prec),
             shape,
-            dynamic: Vec::new(),
+            dynamic,
             role,
             placement: Placement::Own,
         });
@@ -99,6 +105,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         caps,
         schedules: &opts.schedules,
         prec,
+        dims,
         buffers,
         dispatches: Vec::new(),
         shaders: Default::default(),
@@ -126,9 +133,7 @@ pub fn compile(kg: &KernelGraph, caps: &DeviceCaps, opts: &CompileOptions) -> Re
         outputs: kg.outputs.iter().map(|b| b.index()).collect(),
         weights,
         arena_bytes: plan.arena_bytes,
-        // The WGSL compile driver binds every dim (programs over dynamic dims come with
-        // `--dynamic`; the runtime already runs them).
-        dims: Vec::new(),
+        dims: cx.dims,
         uses_f16: prec == Precision::F16,
         uses_subgroups: cx.uses_subgroups,
         buffers: cx.buffers,
@@ -152,9 +157,9 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
         count: 0,
     };
     for &v in &plan.scratch {
-        let shape = crate::lower::value::static_shape(g, v).ok_or_else(|| WgslError::Unsupported {
+        let (shape, dynamic) = device_shape(&g.ty(v).shape, &mut cx.dims).map_err(|m| WgslError::Unsupported {
             kernel: k.name.clone(),
-            message: format!("value `{}` has a symbolic shape", g.value(v).name),
+            message: format!("value `{}`: {m}", g.value(v).name),
         })?;
         let dtype = g.ty(v).dtype;
         cx.buffers.push(DeviceBuffer {
@@ -162,7 +167,7 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
             dtype,
             elem: Elem::of(dtype, cx.prec),
             shape,
-            dynamic: Vec::new(),
+            dynamic,
             role: Role::Scratch,
             placement: Placement::Own,
         });
@@ -177,17 +182,41 @@ fn lower_kernel(cx: &mut Ctx, k: &Kernel) -> Result<()> {
         }
     }
     // Remaining outputs: one dispatch per distinct shape.
-    let mut groups: Vec<(Vec<u64>, Vec<ValueId>)> = Vec::new();
     for (shape, vs) in plan.pointwise_groups(g) {
-        let shape = shape.dims().iter().map(|d| d.as_static()).collect::<Option<Vec<u64>>>();
-        let shape = shape.ok_or_else(|| WgslError::Unsupported {
-            kernel: k.name.clone(),
-            message: format!("value `{}` has a symbolic shape", g.value(vs[0]).name),
-        })?;
-        groups.push((shape, vs));
-    }
-    for (shape, vs) in groups {
-        pointwise(cx, &mut kc, &shape, &vs)?;
+        pointwise(cx, &mut kc, shape, &vs)?;
     }
     Ok(())
+}
+
+/// A buffer's dynamic axes: `(axis, program dim)`.
+type DynamicAxes = Vec<(usize, usize)>;
+
+/// A buffer's device shape (at the bounds of its dynamic dims) and its dynamic axes, each
+/// naming its program dim (added to `dims` on first sight; one name, one bound).
+fn device_shape(shape: &Shape, dims: &mut Vec<ProgramDim>) -> std::result::Result<(Vec<u64>, DynamicAxes), String> {
+    let mut out = Vec::with_capacity(shape.rank());
+    let mut dynamic = Vec::new();
+    for (axis, d) in shape.dims().iter().enumerate() {
+        match d {
+            Dim::Static(n) => out.push(*n),
+            Dim::Sym { name, max } => {
+                let j = match dims.iter().position(|p| &p.name == name) {
+                    Some(j) if dims[j].bound != *max => {
+                        return Err(format!("dim `{name}` has two bounds ({} and {max})", dims[j].bound))
+                    }
+                    Some(j) => j,
+                    None => {
+                        dims.push(ProgramDim {
+                            name: name.clone(),
+                            bound: *max,
+                        });
+                        dims.len() - 1
+                    }
+                };
+                out.push(*max);
+                dynamic.push((axis, j));
+            }
+        }
+    }
+    Ok((out, dynamic))
 }

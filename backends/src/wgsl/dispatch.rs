@@ -17,6 +17,8 @@ pub(crate) struct Ctx<'a> {
     pub caps: &'a DeviceCaps,
     pub schedules: &'a ScheduleSource,
     pub prec: Precision,
+    /// The program's dynamic dims.
+    pub dims: Vec<super::program::ProgramDim>,
     pub buffers: Vec<DeviceBuffer>,
     pub dispatches: Vec<Dispatch>,
     /// The distinct shader texts so far (dispatches with the same text share it).
@@ -40,7 +42,7 @@ pub(crate) struct KernelCx<'k> {
 
 /// Records one dispatch of `kc` with shader `text` (validated once per distinct text; identical
 /// shaders, the layers of a transformer, share it), rendered from `kir`, labelled by the kernel
-/// and its count.
+/// and its count; `workgroups` is its launch, at the bounds when `launch` sizes it at run time.
 pub(crate) fn record(
     cx: &mut Ctx,
     kc: &mut KernelCx,
@@ -48,6 +50,7 @@ pub(crate) fn record(
     text: String,
     bindings: Vec<Binding>,
     workgroups: [u32; 3],
+    launch: Option<super::program::DynamicLaunch>,
     uses_subgroups: bool,
     chosen: Chosen,
 ) -> Result<()> {
@@ -85,7 +88,7 @@ pub(crate) fn record(
         problem: chosen.key,
         schedule: chosen.schedule,
         kir: Some(kir),
-        launch: None,
+        launch,
     });
     Ok(())
 }

@@ -9,16 +9,17 @@
 use super::callers::source_of;
 use super::dispatch::{record, Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::program::Binding;
+use super::program::{Binding, DynamicLaunch};
 use super::render::render;
 use crate::lower::pointwise::{pointwise_kernel, Lowered, Pointwise};
 use crate::lower::{ElementwiseProblem, Problem};
 use edgecc_autotune::Schedule;
-use edgecc_ir::{Dim, Shape, ValueId};
+use edgecc_ir::{Shape, ValueId};
 
 /// One dispatch computing and storing every value of `vs` at each element of `shape`.
-pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[ValueId]) -> Result<()> {
-    let n: u64 = shape.iter().product();
+pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &Shape, vs: &[ValueId]) -> Result<()> {
+    // Sized at the bounds of its dynamic dims.
+    let n: u64 = shape.dims().iter().map(|d| d.upper_bound()).product();
     if n == 0 {
         return Ok(());
     }
@@ -54,22 +55,43 @@ pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[Va
         })?;
         stores.push((v, source_of(cx, b)));
     }
-    let shape = Shape(shape.iter().map(|&d| Dim::Static(d)).collect());
-    let Lowered { kernel, buffers: used } = pointwise_kernel(&Pointwise {
+    let Lowered {
+        kernel,
+        buffers: used,
+        dims,
+    } = pointwise_kernel(&Pointwise {
         g: kc.g,
         prec: cx.prec,
         kernel: &kc.kernel.name,
         sources,
         stores,
-        shape: &shape,
+        shape,
         workgroup: wg,
         max_workgroups_per_dim: cx.caps.max_workgroups_per_dim,
     })?;
-    // Programs have static shapes: the launch is constant.
-    let workgroups = kernel
-        .launch(&[])
-        .map_err(|e| WgslError::Internal(format!("kernel `{}`: {e}", kc.kernel.name)))?
-        .workgroups;
+    let internal = |e: String| WgslError::Internal(format!("kernel `{}`: {e}", kc.kernel.name));
+    // Over dynamic dims, the launch is sized at each run (`workgroups` holds it at the bounds),
+    // each kernel dim being the program dim of its name.
+    let bounds: Vec<u64> = kernel.dims.iter().map(|(_, d)| d.decl.map_or(0, |x| x.bound)).collect();
+    let workgroups = kernel.launch(&bounds).map_err(|e| internal(e.to_string()))?.workgroups;
+    let launch = if kernel.dims.is_empty() {
+        None
+    } else {
+        let program_dims = dims
+            .iter()
+            .map(|n| {
+                cx.dims
+                    .iter()
+                    .position(|p| &p.name == n)
+                    .ok_or_else(|| internal(format!("dim `{n}` is no program dim")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Some(DynamicLaunch {
+            dims: kernel.dims.clone(),
+            program_dims,
+            workgroups: kernel.dispatch.workgroups.clone(),
+        })
+    };
     let text = render(&kernel).map_err(|e| WgslError::Internal(format!("kernel `{}`: {e}", kc.kernel.name)))?;
     let targets: Vec<usize> = vs.iter().filter_map(|v| kc.targets.get(v)).copied().collect();
     let bindings = used
@@ -79,7 +101,7 @@ pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &[u64], vs: &[Va
             writes: targets.contains(&b),
         })
         .collect();
-    record(cx, kc, &kernel, text, bindings, workgroups, false, chosen)?;
+    record(cx, kc, &kernel, text, bindings, workgroups, launch, false, chosen)?;
     for &v in vs {
         if let Some(&b) = kc.targets.get(&v) {
             kc.avail.insert(v, b);

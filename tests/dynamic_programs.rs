@@ -1,0 +1,105 @@
+//! Programs over dynamic dims through the WGSL compile driver: a graph whose `seq` stays
+//! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
+//! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
+//! against the reference interpreter at each size. Of the dispatches, pointwise ones take dynamic
+//! dims so far; an anchor over one is an error naming the kernel and the value.
+
+use edgecc::backends::wgsl::{Program, SessionOptions};
+use edgecc::ir::{text, TensorData};
+
+/// Pointwise ops, views, broadcasts and the run-time `Shape` of `x`, over `seq <= 32`.
+const POINTWISE: &str = "graph dyn {
+  input %x: f32[seq<=32, 8]
+  input %b: f32[8]
+  const @zero: i64[] = hex\"0000000000000000\"
+  %t: f32[seq<=32, 2, 4] = Reshape<shape=[0, 2, 4], allowzero=false>(%x)
+  %u: f32[2, seq<=32, 4] = Transpose<perm=[1, 0, 2]>(%t)
+  %e: f32[2, seq<=32, 4] = Sigmoid(%u)
+  %s: i64[2] = Shape<start=0>(%x)
+  %zero: i64[] = Constant(@zero)
+  %n: i64[] = Gather<axis=0>(%s, %zero)
+  %nf: f32[] = Cast<to=f32>(%n)
+  %r: f32[2, 1, 4] = Reshape<shape=[2, 1, 4], allowzero=false>(%b)
+  %m: f32[2, seq<=32, 4] = Mul(%e, %nf)
+  %y: f32[2, seq<=32, 4] = Add(%m, %r)
+  %z: f32[seq<=32, 8] = Tanh(%x)
+  output %y
+  output %z
+}";
+
+fn compile(src: &str) -> (edgecc::ir::Graph, edgecc::Result<Program>) {
+    let g = text::parse(src).unwrap_or_else(|e| panic!("{e}"));
+    let caps = edgecc_autotune::profile("lavapipe").unwrap();
+    let p = edgecc::device::compile_wgsl(&g, &caps, edgecc::backends::Precision::F32).map(|(_, p)| p);
+    (g, p)
+}
+
+fn random(seed: u64, n: usize) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
+        })
+        .collect()
+}
+
+#[test]
+fn a_pointwise_graph_over_seq_compiles_once_and_runs_at_three_sizes() {
+    let (g, program) = compile(POINTWISE);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    assert_eq!((program.dims[0].name.as_str(), program.dims[0].bound), ("seq", 32));
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (seq, seed) in [(1usize, 1u64), (13, 2), (32, 3), (13, 4)] {
+        let inputs = vec![
+            TensorData::from_f32(edgecc::ir::DType::F32, vec![seq, 8], &random(seed, seq * 8)).unwrap(),
+            TensorData::from_f32(edgecc::ir::DType::F32, vec![8], &random(seed + 10, 8)).unwrap(),
+        ];
+        let want = edgecc::run_reference(&g, &inputs).unwrap();
+        let got = session.run(&inputs).unwrap_or_else(|e| panic!("seq={seq}: {e}"));
+        assert_eq!(got.len(), want.len());
+        for (o, (a, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(a.shape(), w.shape(), "seq={seq}: output {o}'s shape");
+            for (i, (x, y)) in a.to_f32_vec().iter().zip(w.to_f32_vec()).enumerate() {
+                assert!(
+                    (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+                    "seq={seq}: output {o} element {i} is {x}, want {y}"
+                );
+            }
+        }
+    }
+    let over = vec![
+        TensorData::from_f32(edgecc::ir::DType::F32, vec![33, 8], &random(5, 33 * 8)).unwrap(),
+        TensorData::from_f32(edgecc::ir::DType::F32, vec![8], &random(6, 8)).unwrap(),
+    ];
+    let e = session.run(&over).unwrap_err().to_string();
+    assert!(e.contains("`x`") && e.contains("`seq`") && e.contains("33"), "{e}");
+}
+
+#[test]
+fn an_anchor_over_a_dynamic_dim_is_an_error_naming_it() {
+    let (_, program) = compile(
+        "graph mm {
+  input %x: f32[seq<=32, 8]
+  input %w: f32[8, 4]
+  %y: f32[seq<=32, 4] = MatMul(%x, %w)
+  output %y
+}",
+    );
+    let e = program.expect_err("a GEMM over seq does not compile yet").to_string();
+    assert!(e.contains("seq"), "{e}");
+}
