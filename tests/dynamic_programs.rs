@@ -1,8 +1,8 @@
 //! Programs over dynamic dims through the WGSL compile driver: a graph whose `seq` stays
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
-//! against the reference interpreter at each size. Of the dispatches, pointwise ones take dynamic
-//! dims so far; an anchor over one is an error naming the kernel and the value.
+//! against the reference interpreter at each size. Of the dispatches, pointwise ones and the rows
+//! of row reductions take dynamic dims so far; another anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -25,6 +25,22 @@ const POINTWISE: &str = "graph dyn {
   %z: f32[seq<=32, 8] = Tanh(%x)
   output %y
   output %z
+}";
+
+/// Row reductions over rows of a dynamic dim: LayerNorm (with scale and bias), a softmax with
+/// an epilogue, ReduceMean keeping dims and ArgMax, over `x: [2, seq, 16]`.
+const ROWS: &str = "graph rows {
+  input %x: f32[2, seq<=40, 16]
+  input %g: f32[16]
+  input %b: f32[16]
+  %ln: f32[2, seq<=40, 16] = LayerNorm<axis=-1, epsilon=1e-5>(%x, %g, %b)
+  %sm: f32[2, seq<=40, 16] = Softmax<axis=-1>(%ln)
+  %e: f32[2, seq<=40, 16] = Exp(%sm)
+  %mean: f32[2, seq<=40, 1] = ReduceMean<axes=[-1], keepdims=true>(%x)
+  %am: i64[2, seq<=40] = ArgMax<axis=-1, keepdims=false, select_last_index=false>(%x)
+  output %e
+  output %mean
+  output %am
 }";
 
 fn compile(src: &str) -> (edgecc::ir::Graph, edgecc::Result<Program>) {
@@ -88,6 +104,50 @@ fn a_pointwise_graph_over_seq_compiles_once_and_runs_at_three_sizes() {
     ];
     let e = session.run(&over).unwrap_err().to_string();
     assert!(e.contains("`x`") && e.contains("`seq`") && e.contains("33"), "{e}");
+}
+
+fn check_at(g: &edgecc::ir::Graph, session: &mut edgecc::backends::wgsl::Session, inputs: &[TensorData], what: &str) {
+    let want = edgecc::run_reference(g, inputs).unwrap();
+    let got = session.run(inputs).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(got.len(), want.len());
+    for (o, (a, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(a.shape(), w.shape(), "{what}: output {o}'s shape");
+        for (i, (x, y)) in a.to_f64_vec().iter().zip(w.to_f64_vec()).enumerate() {
+            assert!(
+                (x - y).abs() <= 2e-5 * (1.0 + y.abs()),
+                "{what}: output {o} element {i} is {x}, want {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn row_reductions_over_dynamic_rows_run_at_three_sizes() {
+    let (g, program) = compile(ROWS);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (seq, seed) in [(1usize, 7u64), (17, 8), (40, 9)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let n = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
+        };
+        let inputs = vec![f(vec![2, seq, 16], seed), f(vec![16], seed + 1), f(vec![16], seed + 2)];
+        check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
+    }
 }
 
 #[test]

@@ -79,6 +79,7 @@ fn run_row_caps(
 ) -> RowOut {
     let spec = RowSpec {
         rows: rows as u64,
+        rows_expr: None,
         len: len as u64,
         op,
         ft,
@@ -364,6 +365,7 @@ fn empty_rows_give_the_identities() {
         let em = emit_row(
             &RowSpec {
                 rows: 3,
+                rows_expr: None,
                 len: 0,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -375,6 +377,7 @@ fn empty_rows_give_the_identities() {
         assert_eq!(em.workgroups, [0, 1, 1]);
         let spec = RowSpec {
             rows: 3,
+            rows_expr: None,
             len: 0,
             op: RowOp::ArgMax { select_last: false },
             ft: "f32",
@@ -421,6 +424,7 @@ fn schedules_that_do_not_fit_are_errors() {
     let caps = &gpu().caps;
     let spec = RowSpec {
         rows: 4,
+        rows_expr: None,
         len: 10,
         op: RowOp::Sum,
         ft: "f32",

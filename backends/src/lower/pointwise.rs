@@ -50,8 +50,8 @@ pub struct Lowered {
     pub dims: Vec<String>,
 }
 
-/// The kir name of dim `j` called `name`.
-fn kir_dim_name(j: usize, name: &str) -> String {
+/// The kir name of dim `j` called `name` (`d{j}_NAME`, other characters of the name as `_`).
+pub fn kir_dim_name(j: usize, name: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })

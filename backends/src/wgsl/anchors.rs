@@ -18,7 +18,7 @@ use crate::lower::stages::Stage;
 use crate::lower::value::{Ex, Walk};
 use crate::lower::{Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
 use edgecc_autotune::{GemmSchedule, ReduceSchedule, Schedule};
-use edgecc_ir::{normalize_axis, DType, Op, ReduceOp, ValueId};
+use edgecc_ir::{normalize_axis, DType, Dim as IrDim, Op, ReduceOp, ValueId};
 
 const I32: Type = Type::I32;
 const F32: Type = Type::F32;
@@ -490,16 +490,17 @@ impl RowIndex {
         }
     }
 
-    /// The input index of element `j` of row `row`, and the output index it goes to.
-    fn at(&self, w: &mut Walk, xsh: &[u64], row: Ex, j: Ex) -> Result<(Vec<Ex>, Vec<Ex>)> {
+    /// The input index of element `j` of row `row`, and the output index it goes to, for input
+    /// extents `xs` (a dynamic dim only on kept axes).
+    fn at(&self, w: &mut Walk, xs: &[Ex], row: Ex, j: Ex) -> Result<(Vec<Ex>, Vec<Ex>)> {
         match self {
             RowIndex::Axes { kept, red, out } => {
-                let kd: Vec<u64> = kept.iter().map(|&a| xsh[a]).collect();
-                let rd: Vec<u64> = red.iter().map(|&a| xsh[a]).collect();
-                let ki = w.delinearize(row, &kd)?;
-                let ri = w.delinearize(j, &rd)?;
+                let kd: Vec<Ex> = kept.iter().map(|&a| xs[a]).collect();
+                let rd: Vec<Ex> = red.iter().map(|&a| xs[a]).collect();
+                let ki = w.delinearize_ex(row, &kd)?;
+                let ri = w.delinearize_ex(j, &rd)?;
                 let zero = w.ci(0);
-                let mut in_idx = vec![zero; xsh.len()];
+                let mut in_idx = vec![zero; xs.len()];
                 for (p, &a) in kept.iter().enumerate() {
                     in_idx[a] = ki[p];
                 }
@@ -552,7 +553,9 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         "f32"
     };
     let fty = float_type(ft);
-    let xsh = c.w.shape(x)?;
+    // The input's extents at the bounds of its dynamic dims (which only kept axes may have).
+    let xdims = kc.g.ty(x).shape.clone();
+    let xsh: Vec<u64> = xdims.dims().iter().map(|d| d.upper_bound()).collect();
     let r = xsh.len();
     let axis_of =
         |a: i64| normalize_axis(a, r).ok_or_else(|| unsupported(kc, format!("axis {a} out of range for rank {r}")));
@@ -661,9 +664,31 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         _ => return Err(unsupported(kc, "not a row op")),
     };
     let (rows, len) = map.size(&xsh);
+    // Dynamic dims: on kept axes only (the row count is sized at run time, the row length is
+    // the template's constant).
+    let dynamic: Vec<usize> = (0..r).filter(|&a| xdims.dims()[a].as_static().is_none()).collect();
+    let rows_extent = match (&map, dynamic.is_empty()) {
+        (_, true) => None,
+        (RowIndex::Axes { kept, .. }, false) if dynamic.iter().all(|a| kept.contains(a)) => {
+            let kept_dims: Vec<IrDim> = kept.iter().map(|&a| xdims.dims()[a].clone()).collect();
+            Some(c.extent(&kept_dims)?)
+        }
+        _ => {
+            return Err(unsupported(
+                kc,
+                format!(
+                    "{} `{}` over {}: a dynamic dim on a reduced axis (or of a group norm) is not supported yet",
+                    node.op.name(),
+                    node.name,
+                    xdims
+                ),
+            ))
+        }
+    };
     // load_x(row, j)
     let p = c.begin(&[("row", I32), ("j", I32)]);
-    let (in_idx, _) = map.at(&mut c.w, &xsh, p[0], p[1])?;
+    let xs = c.w.extents(&xdims)?;
+    let (in_idx, _) = map.at(&mut c.w, &xs, p[0], p[1])?;
     let vx = c.w.value_at(x, &in_idx)?;
     c.end("load_x", Role::OperandLoad, Some((vx, fty)))?;
     let oreg = c.w.reg(out);
@@ -674,7 +699,8 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             // ReduceMax casts to false).
             let p = c.begin(&[("row", I32), ("v", F32)]);
             let zero = c.w.ci(0);
-            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], zero)?;
+            let xs = c.w.extents(&xdims)?;
+            let (_, out_idx) = map.at(&mut c.w, &xs, p[0], zero)?;
             let mut v = p[1];
             if let (Some((lo, hi)), true) = (c.w.dtype(out).int_range(), oreg == I32) {
                 let lo = lo.max(i32::MIN as i64) as f64;
@@ -689,13 +715,15 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             // store_r(row, v): the index found.
             let p = c.begin(&[("row", I32), ("v", I32)]);
             let zero = c.w.ci(0);
-            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], zero)?;
+            let xs = c.w.extents(&xdims)?;
+            let (_, out_idx) = map.at(&mut c.w, &xs, p[0], zero)?;
             store_fn(&mut c, cx, kc, stage, "store_r", out, &out_idx, p[1], None)?;
         }
         _ => {
             // store_y(row, j, v): v (* scale + bias).
             let p = c.begin(&[("row", I32), ("j", I32), ("v", F32)]);
-            let (_, out_idx) = map.at(&mut c.w, &xsh, p[0], p[1])?;
+            let xs = c.w.extents(&xdims)?;
+            let (_, out_idx) = map.at(&mut c.w, &xs, p[0], p[1])?;
             let mut e = p[2];
             if let Some((scale, bias, per_channel)) = extra {
                 let param = |c: &mut Callers, pv: ValueId| -> Result<Ex> {
@@ -718,7 +746,14 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             store_fn(&mut c, cx, kc, stage, "store_y", out, &out_idx, e, None)?;
         }
     }
-    let spec = RowSpec { rows, len, op, ft };
+    let rows_text = rows_extent.as_ref().map(|e| c.extent_text(e));
+    let spec = RowSpec {
+        rows,
+        rows_expr: rows_text.as_deref(),
+        len,
+        op,
+        ft,
+    };
     let chosen = choose(
         cx,
         kc,
@@ -731,7 +766,16 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }),
     )?;
     let emitted = tmpl(kc, emit_row(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
-    c.finish(cx, kc, &emitted, chosen)
+    // One workgroup per row, folded into y past the device's limit, as `emit_row` does.
+    let launch = rows_extent.map(|rows| {
+        let max = u64::from(cx.caps.max_workgroups_per_dim);
+        if emitted.workgroups[0] == 0 {
+            [0u64.into(), 1u64.into(), 1u64.into()]
+        } else {
+            [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
+        }
+    });
+    c.finish_with(cx, kc, &emitted, chosen, launch)
 }
 
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention

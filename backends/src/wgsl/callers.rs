@@ -10,15 +10,18 @@
 
 use super::dispatch::{record, Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::program::Binding;
+use super::program::{Binding, DynamicLaunch};
+/// The name of the parameter buffer's binding in a template's module.
+const PARAMS: &str = "params";
 use super::render::{names::name, render_callers};
 use super::template::Emitted;
 use super::types::{Elem, Precision};
-use crate::kir::{Access, BinaryOp, Function, Handle, KernelBuilder, Role, Type};
+use crate::kir::{Access, BinaryOp, Extent, Function, Handle, KernelBuilder, Role, Type};
+use crate::lower::pointwise::kir_dim_name;
 use crate::lower::stages::Store;
 use crate::lower::value::{Ex, Source, Walk};
 use crate::lower::Chosen;
-use edgecc_ir::{normalize_axis, Op, ValueId};
+use edgecc_ir::{normalize_axis, Dim as IrDim, Op, ValueId};
 
 /// The kir type of a device element.
 pub(crate) fn elem_type(e: Elem) -> Type {
@@ -138,12 +141,12 @@ impl<'k> Callers<'k> {
             }
             let val = self.w.value_at(s.value, idx)?;
             let mut cur = idx.to_vec();
-            let mut cur_shape = self.w.shape(s.value)?;
+            let mut cur_shape = self.w.sizes(s.value)?;
             // Conditions on the index that a Split's part holds the element.
             let mut inside = Vec::new();
             for &(n, o) in &s.chain {
                 let node = kc.g.node(n);
-                let out_shape = self.w.shape(node.outputs[o])?;
+                let out_shape = self.w.sizes(node.outputs[o])?;
                 cur = match &node.op {
                     Op::Transpose { perm } => perm.iter().map(|&p| cur[p as usize]).collect(),
                     Op::Split { axis, sizes } => {
@@ -155,7 +158,9 @@ impl<'k> Callers<'k> {
                             let lo = self.w.ci(off as i64);
                             inside.push(self.w.bin(BinaryOp::Ge, cur[a], lo)?);
                         }
-                        if end < cur_shape[a] {
+                        // The split axis is static (its parts have static sizes).
+                        let extent = self.w.int_value(cur_shape[a]).map_or(u64::MAX, |v| v.max(0) as u64);
+                        if end < extent {
                             let hi = self.w.ci(end as i64);
                             inside.push(self.w.bin(BinaryOp::Lt, cur[a], hi)?);
                         }
@@ -165,9 +170,9 @@ impl<'k> Callers<'k> {
                         next
                     }
                     _ => {
-                        let lin = self.w.linearize(&cur, &cur_shape)?;
+                        let lin = self.w.linearize_ex(&cur, &cur_shape)?;
                         let lin = self.w.bind(lin)?;
-                        self.w.delinearize(lin, &out_shape)?
+                        self.w.delinearize_ex(lin, &out_shape)?
                     }
                 };
                 cur_shape = out_shape;
@@ -194,28 +199,90 @@ impl<'k> Callers<'k> {
         Ok(())
     }
 
+    /// The product of `dims` as a kir extent over the walk's dims (a dynamic dim is read, so
+    /// the kernel declares it).
+    pub fn extent(&mut self, dims: &[IrDim]) -> Result<Extent> {
+        let mut e = Extent::from(1u64);
+        for d in dims {
+            e = match d {
+                IrDim::Static(n) => e * *n,
+                IrDim::Sym { name, max } => {
+                    self.w.dim_value(name, *max)?;
+                    let j = self
+                        .w
+                        .used_dims()
+                        .iter()
+                        .position(|(n, _)| n == name)
+                        .ok_or_else(|| WgslError::Internal(format!("dim `{name}` was not registered")))?;
+                    e * Handle::<crate::kir::Dim>::new(j as u32)
+                }
+            };
+        }
+        Ok(e.simplify())
+    }
+
+    /// `e` as a WGSL `u32` expression over the parameter buffer the module declares (kir dim `j`
+    /// is the field named by [`kir_dim_name`]), for a template's text.
+    pub fn extent_text(&self, e: &Extent) -> String {
+        match e {
+            Extent::Const(n) => format!("{n}u"),
+            Extent::Dim(h) => {
+                let name = self.w.used_dims().get(h.index()).map_or("", |(n, _)| n.as_str());
+                format!("{PARAMS}.{}", kir_dim_name(h.index(), name))
+            }
+            Extent::Add(a, b) => format!("({} + {})", self.extent_text(a), self.extent_text(b)),
+            Extent::Mul(a, b) => format!("({} * {})", self.extent_text(a), self.extent_text(b)),
+            Extent::FloorDiv(a, b) => format!("({} / {})", self.extent_text(a), self.extent_text(b)),
+            Extent::Min(a, b) => format!("min({}, {})", self.extent_text(a), self.extent_text(b)),
+        }
+    }
+
     /// The module (bindings, helpers, the caller functions, then the template's `emitted`
     /// main loop), recorded as one dispatch.
     pub fn finish(self, cx: &mut Ctx, kc: &mut KernelCx, emitted: &Emitted, chosen: Chosen) -> Result<()> {
+        self.finish_with(cx, kc, emitted, chosen, None)
+    }
+
+    /// [`Callers::finish`] for a template over dynamic dims: `launch` is its workgroup counts
+    /// over the walk's dims (`emitted.workgroups` being the launch at the bounds); the module
+    /// declares the dims and the parameter buffer (`uniform`, after the storage bindings).
+    pub fn finish_with(
+        self,
+        cx: &mut Ctx,
+        kc: &mut KernelCx,
+        emitted: &Emitted,
+        chosen: Chosen,
+        launch: Option<[Extent; 3]>,
+    ) -> Result<()> {
         let Callers {
             w,
             mut kb,
             template,
             writes,
         } = self;
-        if let Some((name, _)) = w.used_dims().first() {
+        if let (Some((name, _)), None) = (w.used_dims().first(), &launch) {
             return Err(WgslError::Unsupported {
                 kernel: kc.kernel.name.clone(),
                 message: format!(
                     "the {template} template does not take dynamic dims yet (dim `{name}`); of \
-                     dynamic dims, pointwise kernels take them so far"
+                     dynamic dims, pointwise kernels and the rows of row reductions take them so far"
                 ),
             });
         }
+        let dims: Vec<String> = w.used_dims().iter().map(|(n, _)| n.clone()).collect();
+        for (j, (name, bound)) in w.used_dims().iter().enumerate() {
+            kb.dim(kir_dim_name(j, name), *bound, j as u32);
+        }
         let used = w.used_buffers().to_vec();
         declare_bindings(cx, kc, &mut kb, &used)?;
+        if !dims.is_empty() {
+            kb.uniform(used.len() as u32, PARAMS);
+        }
         kb.workgroup_size([emitted.threads, 1, 1]);
-        kb.launch(emitted.workgroups.map(|g| u64::from(g).into()));
+        match &launch {
+            Some(l) => kb.launch(l.clone()),
+            None => kb.launch(emitted.workgroups.map(|g| u64::from(g).into())),
+        }
         let kernel = kb
             .finish()
             .map_err(|e| internal(kc, format_args!("the caller functions do not verify: {e}")))?;
@@ -235,6 +302,22 @@ impl<'k> Callers<'k> {
                 writes: writes.contains(&b),
             })
             .collect();
+        let launch = match launch {
+            None => None,
+            Some(workgroups) => Some(DynamicLaunch {
+                dims: kernel.dims.clone(),
+                program_dims: dims
+                    .iter()
+                    .map(|n| {
+                        cx.dims
+                            .iter()
+                            .position(|p| &p.name == n)
+                            .ok_or_else(|| internal(kc, format_args!("dim `{n}` is no program dim")))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                workgroups,
+            }),
+        };
         record(
             cx,
             kc,
@@ -242,7 +325,7 @@ impl<'k> Callers<'k> {
             text,
             bindings,
             emitted.workgroups,
-            None,
+            launch,
             emitted.uses_subgroups,
             chosen,
         )

@@ -130,7 +130,11 @@ impl RowOp {
 /// One row-reduction kernel: `rows` independent rows of `len` elements of type `ft`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RowSpec<'a> {
+    /// The row count (at the bounds of its dynamic dims).
     pub rows: u64,
+    /// The run-time row count as a WGSL `u32` expression (over the parameter buffer) when it
+    /// has dynamic dims.
+    pub rows_expr: Option<&'a str>,
     pub len: u64,
     pub op: RowOp,
     /// `"f32"` or `"f16"`: what `load_x` returns.
@@ -441,9 +445,9 @@ impl WgReduce {
 
     /// The prologue of `main`: the row of this workgroup (`t_row`, live when `t_live`), the
     /// row's extent for this workgroup (`t_n`, 0 for the guard workgroups) and `t_j0`.
-    pub(crate) fn row_prologue(&self, rows: u64, len: u64) -> String {
+    pub(crate) fn row_prologue(&self, rows: &str, len: u64) -> String {
         format!(
-            "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {rows}u;\n    \
+            "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {rows};\n    \
              let t_row = i32(t_flat);\n    let t_n = select(0, {len}, t_live);\n    let t_j0 = i32(t_lid);\n"
         )
     }
@@ -518,7 +522,8 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
     let walk = RowWalk::new(t, spec.len, spec.op.per_element(), "f32");
     let len = spec.len;
     let mut code = WgReduce::float_helpers();
-    let mut body = red.row_prologue(spec.rows, len);
+    let rows = spec.rows_expr.map_or_else(|| format!("{}u", spec.rows), str::to_string);
+    let mut body = red.row_prologue(&rows, len);
     let scalar = |op: Scalar, code: &mut String| {
         if !code.contains(&format!("fn t_red_{}(", op.tag())) {
             *code += &red.scalar_fn(op);
@@ -706,6 +711,7 @@ pub(crate) mod tests {
                         for ft in ["f32", "f16"] {
                             let spec = RowSpec {
                                 rows: 70_000,
+                                rows_expr: None,
                                 len,
                                 op,
                                 ft,
@@ -742,6 +748,7 @@ pub(crate) mod tests {
         let short = emit_row(
             &RowSpec {
                 rows: 1,
+                rows_expr: None,
                 len: 32 * CACHE_MAX,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -754,6 +761,7 @@ pub(crate) mod tests {
         let long = emit_row(
             &RowSpec {
                 rows: 1,
+                rows_expr: None,
                 len: 32 * CACHE_MAX + 1,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -767,6 +775,7 @@ pub(crate) mod tests {
         let sum = emit_row(
             &RowSpec {
                 rows: 1,
+                rows_expr: None,
                 len: 64,
                 op: RowOp::Sum,
                 ft: "f32",
@@ -788,6 +797,7 @@ pub(crate) mod tests {
         };
         let spec = RowSpec {
             rows: 1,
+            rows_expr: None,
             len: 8,
             op: RowOp::Sum,
             ft: "f32",
