@@ -1,8 +1,9 @@
 //! Programs over dynamic dims through the WGSL compile driver: a graph whose `seq` stays
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
-//! against the reference interpreter at each size. Of the dispatches, pointwise ones and the rows
-//! of row reductions take dynamic dims so far; another anchor over one is an error naming it.
+//! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
+//! of row reductions and the M of GEMMs take dynamic dims so far; another anchor over one is an
+//! error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -150,16 +151,78 @@ fn row_reductions_over_dynamic_rows_run_at_three_sizes() {
     }
 }
 
+/// GEMMs with a dynamic M: LayerNorm into a MatMul with bias and Gelu over `x: [2, seq, 16]`
+/// (M = seq, batch 2), and a Gemm reading A transposed (`xt: [16, seq]`) with alpha, beta and a
+/// broadcast C.
+const GEMMS: &str = "graph gemms {
+  input %x: f32[2, seq<=48, 16]
+  input %g: f32[16]
+  input %b: f32[16]
+  input %w: f32[16, 24]
+  input %bias: f32[24]
+  input %xt: f32[16, seq<=48]
+  input %w2: f32[16, 20]
+  input %c: f32[20]
+  %ln: f32[2, seq<=48, 16] = LayerNorm<axis=-1, epsilon=1e-5>(%x, %g, %b)
+  %mm: f32[2, seq<=48, 24] = MatMul(%ln, %w)
+  %add: f32[2, seq<=48, 24] = Add(%mm, %bias)
+  %y: f32[2, seq<=48, 24] = Gelu<tanh=false>(%add)
+  %z: f32[seq<=48, 20] = Gemm<alpha=0.5, beta=2, trans_a=true, trans_b=false>(%xt, %w2, %c)
+  output %y
+  output %z
+}";
+
 #[test]
-fn an_anchor_over_a_dynamic_dim_is_an_error_naming_it() {
+fn gemms_over_a_dynamic_m_run_at_three_sizes() {
+    let (g, program) = compile(GEMMS);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (seq, seed) in [(1usize, 11u64), (29, 12), (48, 13)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let n = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
+        };
+        let inputs = vec![
+            f(vec![2, seq, 16], seed),
+            f(vec![16], seed + 1),
+            f(vec![16], seed + 2),
+            f(vec![16, 24], seed + 3),
+            f(vec![24], seed + 4),
+            f(vec![16, seq], seed + 5),
+            f(vec![16, 20], seed + 6),
+            f(vec![20], seed + 7),
+        ];
+        check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
+    }
+}
+
+#[test]
+fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
+    // A dynamic K: the reduction length is the template's constant.
     let (_, program) = compile(
         "graph mm {
-  input %x: f32[seq<=32, 8]
-  input %w: f32[8, 4]
-  %y: f32[seq<=32, 4] = MatMul(%x, %w)
+  input %x: f32[4, seq<=32]
+  input %w: f32[seq<=32, 4]
+  %y: f32[4, 4] = MatMul(%x, %w)
   output %y
 }",
     );
-    let e = program.expect_err("a GEMM over seq does not compile yet").to_string();
-    assert!(e.contains("seq"), "{e}");
+    let e = program
+        .expect_err("a GEMM over a dynamic K does not compile")
+        .to_string();
+    assert!(e.contains("seq") && e.contains("MatMul"), "{e}");
 }

@@ -169,6 +169,7 @@ fn gemm(batch: u64, m: u64, n: u64, k: u64, ft: &str, vec4: bool) -> GemmSpec<'_
     GemmSpec {
         batch,
         m,
+        m_expr: None,
         n,
         k,
         ft,

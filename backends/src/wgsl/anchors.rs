@@ -185,7 +185,43 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             ),
         ));
     }
-    let (ash, bsh, osh) = (c.w.shape(a)?, c.w.shape(b)?, c.w.shape(out)?);
+    // Extents at the bounds; a dynamic dim may only be A's M axis (and the output's).
+    let (adims, bdims, odims) = (
+        kc.g.ty(a).shape.clone(),
+        kc.g.ty(b).shape.clone(),
+        kc.g.ty(out).shape.clone(),
+    );
+    let bound = |s: &edgecc_ir::Shape| -> Vec<u64> { s.dims().iter().map(|d| d.upper_bound()).collect() };
+    let (ash, bsh, osh) = (bound(&adims), bound(&bdims), bound(&odims));
+    let m_axis: Option<(usize, usize)> = match &node.op {
+        Op::Gemm { trans_a, .. } => Some((usize::from(*trans_a), 0)),
+        _ if ash.len() > 1 => Some((ash.len() - 2, osh.len() - 1 - usize::from(bsh.len() > 1))),
+        _ => None,
+    };
+    let dynamic_at = |s: &edgecc_ir::Shape| -> Vec<usize> {
+        (0..s.dims().len())
+            .filter(|&i| s.dims()[i].as_static().is_none())
+            .collect()
+    };
+    let (da, db, dout) = (dynamic_at(&adims), dynamic_at(&bdims), dynamic_at(&odims));
+    let m_dim = match m_axis {
+        Some((ax, ox)) if db.is_empty() && da.iter().all(|&i| i == ax) && dout.iter().all(|&i| i == ox) => {
+            da.first().map(|&i| adims.dims()[i].clone())
+        }
+        _ if da.is_empty() && db.is_empty() && dout.is_empty() => None,
+        _ => {
+            return Err(unsupported(
+                kc,
+                format!(
+                    "{} `{}` on {} x {}: of dynamic dims, a GEMM takes one on A's M axis only so far",
+                    node.op.name(),
+                    node.name,
+                    adims,
+                    bdims
+                ),
+            ))
+        }
+    };
     let (m, k, n): (u64, u64, u64);
     let batch: Vec<u64>;
     let (ai, bi, oi): (GemmIndex, GemmIndex, GemmIndex);
@@ -274,8 +310,8 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         e = c.w.bin(BinaryOp::Mul, e, al)?;
     }
     if let Some((cv, beta)) = c_operand {
-        let cs = c.w.shape(cv)?;
-        let ci = c.w.broadcast(&idx, &cs);
+        let cs = c.w.sizes(cv)?;
+        let ci = c.w.broadcast_ex(&idx, &cs);
         let vc = c.w.value_at(cv, &ci)?;
         let mut vc = c.w.convert(vc, F32)?;
         if beta != 1.0 {
@@ -317,9 +353,12 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         );
         c.end(name, Role::OperandLoad, Some((v, Type::Vec4(fty.scalar()))))?;
     }
+    let m_extent = m_dim.map(|d| c.extent(&[d])).transpose()?;
+    let m_text = m_extent.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
     let spec = GemmSpec {
         batch: batch.iter().product(),
         m,
+        m_expr: m_text.as_deref(),
         n,
         k,
         ft,
@@ -339,8 +378,18 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             b: layout_b,
         }),
     )?;
-    let emitted = tmpl(kc, emit_gemm(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
-    c.finish(cx, kc, &emitted, chosen)
+    let schedule = gemm_schedule(kc, &chosen)?.clone();
+    let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
+    // A dynamic M is a direct dispatch (`emit_gemm` refuses otherwise): tiles of N along x, of
+    // M along y (at run time), the batch along z.
+    let launch = m_extent.map(|rows| {
+        [
+            u64::from(emitted.workgroups[0]).into(),
+            rows.ceil_div(u64::from(schedule.tile_m)),
+            u64::from(emitted.workgroups[2]).into(),
+        ]
+    });
+    c.finish_with(cx, kc, &emitted, chosen, launch)
 }
 
 fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {

@@ -147,6 +147,7 @@ pub fn emit_conv(spec: &ConvSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
         &GemmSpec {
             batch,
             m: gm,
+            m_expr: None,
             n: gn,
             k: gk,
             ft,

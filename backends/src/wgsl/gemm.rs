@@ -50,7 +50,12 @@ use std::fmt::Write;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GemmSpec<'a> {
     pub batch: u64,
+    /// M, at the bound of its dynamic dim when it has one.
     pub m: u64,
+    /// The run-time M as a WGSL `i32` expression (over the parameter buffer) when it has a
+    /// dynamic dim: rows are then always bounds-checked and the dispatch is direct (tiles of M
+    /// along y, launched at run time).
+    pub m_expr: Option<&'a str>,
     pub n: u64,
     pub k: u64,
     /// The float type of the operands and the shared tiles: `"f32"` or `"f16"`. Accumulation is
@@ -188,7 +193,15 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // Bounds checks that can fail: K when the last slice is partial, M and N when the last tile
     // is (or when folded workgroups beyond the end set every row out of range).
     let check_k = !k.is_multiple_of(tk as u64);
-    let check_m = !m.is_multiple_of(tm as u64) || !direct;
+    if spec.m_expr.is_some() && (!direct || empty) {
+        return Err(format!(
+            "GEMM {}x{m}x{n}x{k}: a dynamic M needs a direct dispatch ({nx} x {ny} x {batch} workgroups at the bound)",
+            spec.batch
+        ));
+    }
+    let check_m = spec.m_expr.is_some() || !m.is_multiple_of(tm as u64) || !direct;
+    // M in the bounds checks: the run-time value when it is dynamic.
+    let m_s: String = spec.m_expr.map_or_else(|| m.to_string(), str::to_string);
     let check_n = !n.is_multiple_of(tn as u64);
     let sa = tm / wa; // vectors per k row of the A tile
     let sb = tn / wb; // vectors per k row of the B tile
@@ -339,7 +352,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                     conds.push(format!("t_k < {k}"));
                 }
                 if check_m {
-                    conds.push(format!("{row} < {m}"));
+                    conds.push(format!("{row} < {m_s}"));
                 }
                 let body = format!("t_v{r} = {call}(t_b, {row}, t_k);");
                 let _ = writeln!(w, "{ind2}{}", guarded(&conds, &body));
@@ -497,7 +510,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             wb,
             ty_n,
             tx_n,
-            check_m.then_some(m),
+            check_m.then_some(m_s.as_str()),
             check_n.then_some(n),
         );
         let _ = writeln!(w, "}}");
@@ -515,7 +528,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             let row = plus("t_r", roff);
             let ind = if check_m { "    " } else { "  " };
             if check_m {
-                let _ = writeln!(w, "  if ({row} < {m}) {{");
+                let _ = writeln!(w, "  if ({row} < {m_s}) {{");
             }
             for j in 0..accs_per_row {
                 for cb in 0..wb {
@@ -550,7 +563,7 @@ fn emit_store_loop(
     wb: u32,
     ty_n: u32,
     tx_n: u32,
-    m: Option<u64>,
+    m: Option<&str>,
     n: Option<u64>,
 ) {
     let _ = writeln!(w, "  var t_acc: array<{}, {}>;", vty(wb, "f32"), rm * accs);
@@ -654,6 +667,7 @@ mod tests {
                         let spec = GemmSpec {
                             batch,
                             m,
+                            m_expr: None,
                             n,
                             k,
                             ft,
@@ -685,6 +699,7 @@ mod tests {
         let spec = GemmSpec {
             batch: 1,
             m: 200,
+            m_expr: None,
             n: 200,
             k: 96,
             ft: "f32",
@@ -710,6 +725,7 @@ mod tests {
         let spec = GemmSpec {
             batch: 3,
             m: 65,
+            m_expr: None,
             n: 33,
             k: 7,
             ft: "f32",
@@ -736,6 +752,7 @@ mod tests {
         let spec = GemmSpec {
             batch: 1,
             m: 40,
+            m_expr: None,
             n: 40,
             k: 40,
             ft: "f16",
