@@ -14,15 +14,20 @@ use edgecc_autotune::ScheduleSource;
 use edgecc_backends::wgsl::WgslError;
 use edgecc_backends::Precision;
 use edgecc_ir::{Dim, Graph, ValueId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How [`compile`] compiles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompileOptions {
     /// `F32`, or `F16` (f16 storage and arithmetic, f32 accumulation; the target needs f16).
     pub precision: Precision,
-    /// Values for symbolic dims (ONNX `dim_param`s); the others take their upper bound.
+    /// Values for symbolic dims (ONNX `dim_param`s); the others take their upper bound. For a
+    /// dim in `dynamic`, its bound.
     pub shapes: BTreeMap<String, u64>,
+    /// Symbolic dims that stay dynamic: the binary runs at any size of each up to its bound
+    /// (its value in `shapes`, else its bound in the model), reading the sizes off the inputs
+    /// at each run; buffers and the memory plan are sized at the bound.
+    pub dynamic: BTreeSet<String>,
     /// Where each dispatch's schedule comes from: fixed per problem key (tests, the tuner),
     /// else the default the target's capabilities give. Every dispatch of the binary records
     /// its problem key and schedule.
@@ -34,6 +39,7 @@ impl Default for CompileOptions {
         CompileOptions {
             precision: Precision::F32,
             shapes: BTreeMap::new(),
+            dynamic: BTreeSet::new(),
             schedules: ScheduleSource::defaults(),
         }
     }
@@ -54,7 +60,7 @@ pub fn compile(model: &Graph, target: &Target, options: &CompileOptions) -> Resu
             }
         }
     }
-    let graph = crate::specialize(model, &options.shapes, true)?;
+    let graph = crate::load::specialize_dynamic(model, &options.shapes, &options.dynamic)?;
     crate::budget::check_tensor_sizes(&graph, crate::budget::max_tensor_bytes())?;
     let (_, mut program) = crate::device::compile_wgsl_with(
         &graph,
@@ -107,16 +113,18 @@ fn spec(model: &Graph, id: ValueId, graph: &Graph) -> TensorSpec {
             .dims()
             .iter()
             .zip(dims)
-            .map(|(d, b)| {
-                let value = b.as_static().unwrap_or(0);
-                match d {
-                    Dim::Sym { name, max } => DimSpec::Sym {
-                        name: name.clone(),
-                        value,
-                        max: *max,
-                    },
-                    Dim::Static(n) => DimSpec::Static(*n),
-                }
+            .map(|(d, b)| match (d, b) {
+                // Still symbolic when compiled: dynamic, up to the bound it was compiled for.
+                (Dim::Sym { name, .. }, Dim::Sym { max, .. }) => DimSpec::Dynamic {
+                    name: name.clone(),
+                    max: *max,
+                },
+                (Dim::Sym { name, max }, b) => DimSpec::Sym {
+                    name: name.clone(),
+                    value: b.as_static().unwrap_or(0),
+                    max: *max,
+                },
+                (Dim::Static(n), _) => DimSpec::Static(*n),
             })
             .collect();
     TensorSpec {

@@ -33,6 +33,10 @@ pub enum Error {
     UnknownSymbol { name: String, known: String },
     #[error("symbolic dim `{name}` = {value} exceeds its bound {max}")]
     SymbolOutOfRange { name: String, value: u64, max: u64 },
+    #[error("--dynamic names `{name}`, which is not a symbolic dim of any graph input (symbolic dims: {known})")]
+    UnknownDynamic { name: String, known: String },
+    #[error("dynamic dim `{name}` needs a bound of at least 1")]
+    ZeroBound { name: String },
     #[error("{path}: {source}")]
     Onnx {
         path: PathBuf,

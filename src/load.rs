@@ -259,6 +259,84 @@ pub fn specialize(g: &Graph, values: &BTreeMap<String, u64>, fill_bounds: bool) 
     Ok(g.specialize(&chosen)?)
 }
 
+/// Specializes the graph's symbolic input dims but those in `dynamic`: a dynamic dim stays
+/// symbolic, bounded by its value in `values` when it has one (at most its bound in the model),
+/// else by its bound in the model; every other symbolic dim takes its value in `values`, else
+/// its bound. A dynamic name that no input has is an error listing those it has.
+pub fn specialize_dynamic(
+    g: &Graph,
+    values: &BTreeMap<String, u64>,
+    dynamic: &std::collections::BTreeSet<String>,
+) -> Result<Graph> {
+    if dynamic.is_empty() {
+        return specialize(g, values, true);
+    }
+    let mut symbols: BTreeMap<String, u64> = BTreeMap::new();
+    for &i in g.inputs() {
+        for d in g.ty(i).shape.dims() {
+            if let Dim::Sym { name, max } = d {
+                symbols.insert(name.clone(), *max);
+            }
+        }
+    }
+    let unknown = |name: &str| Error::UnknownDynamic {
+        name: name.to_string(),
+        known: if symbols.is_empty() {
+            "none".into()
+        } else {
+            symbols.keys().cloned().collect::<Vec<_>>().join(", ")
+        },
+    };
+    let mut bounds = BTreeMap::new();
+    for name in dynamic {
+        let max = *symbols.get(name).ok_or_else(|| unknown(name))?;
+        let bound = values.get(name).copied().unwrap_or(max);
+        if bound > max {
+            return Err(Error::SymbolOutOfRange {
+                name: name.clone(),
+                value: bound,
+                max,
+            });
+        }
+        if bound == 0 {
+            return Err(Error::ZeroBound { name: name.clone() });
+        }
+        bounds.insert(name.clone(), bound);
+    }
+    let rest: BTreeMap<String, u64> = values
+        .iter()
+        .filter(|(n, _)| !dynamic.contains(*n))
+        .map(|(n, v)| (n.clone(), *v))
+        .collect();
+    // The static dims first (checked against their bounds), then the dynamic ones rebounded.
+    let fixed = specialize(g, &rest, false)?;
+    let mut chosen: BTreeMap<String, u64> = BTreeMap::new();
+    for (name, max) in &symbols {
+        if !dynamic.contains(name) && !rest.contains_key(name) {
+            chosen.insert(name.clone(), *max);
+        }
+    }
+    let shapes: Vec<(edgecc_ir::ValueId, edgecc_ir::Shape)> = fixed
+        .inputs()
+        .iter()
+        .map(|&v| {
+            let shape = fixed.ty(v).shape.specialize(&chosen);
+            let dims = shape.dims().iter().map(|d| match d {
+                Dim::Sym { name, .. } => match bounds.get(name) {
+                    Some(&b) => Dim::Sym {
+                        name: name.clone(),
+                        max: b,
+                    },
+                    None => d.clone(),
+                },
+                _ => d.clone(),
+            });
+            (v, edgecc_ir::Shape(dims.collect()))
+        })
+        .collect();
+    Ok(fixed.with_input_shapes(&shapes)?)
+}
+
 /// The extents that `inputs` (in graph-input order) give the symbolic dims of `g`'s inputs; an
 /// input of another rank gives none (running reports the mismatch, naming the input), and the
 /// first input to give a dim decides it.

@@ -161,7 +161,13 @@ fn check_inputs(specs: &[TensorSpec], given: &[TensorData]) -> Result<()> {
             )));
         }
         let want = s.static_shape();
-        if t.shape() != want.as_slice() {
+        // A dynamic dim takes any size up to its bound.
+        let fits = t.shape().len() == want.len()
+            && s.shape.iter().zip(t.shape()).all(|(d, &n)| match d {
+                crate::artifact::DimSpec::Dynamic { max, .. } => n as u64 <= *max,
+                d => n as u64 == d.value(),
+            });
+        if !fits {
             let syms: Vec<String> = s
                 .shape
                 .iter()
@@ -169,6 +175,7 @@ fn check_inputs(specs: &[TensorSpec], given: &[TensorData]) -> Result<()> {
                     crate::artifact::DimSpec::Sym { name, value, max } => {
                         Some(format!("{name}={value} (at most {max})"))
                     }
+                    crate::artifact::DimSpec::Dynamic { name, max } => Some(format!("{name} (dynamic, at most {max})")),
                     crate::artifact::DimSpec::Static(_) => None,
                 })
                 .collect();
@@ -176,7 +183,7 @@ fn check_inputs(specs: &[TensorSpec], given: &[TensorData]) -> Result<()> {
                 String::new()
             } else {
                 format!(
-                    "; it was compiled for {}: compile again with --shape NAME=VALUE for other sizes",
+                    "; it was compiled for {}: compile again with --shape NAME=VALUE for other sizes, or with --dynamic NAME for any size up to its bound",
                     syms.join(", ")
                 )
             };

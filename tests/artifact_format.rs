@@ -738,3 +738,45 @@ fn identical_shaders_share_one_text_after_loading() {
     }
     assert!(shared > 0, "the two layers share shaders");
 }
+
+/// A binary over a dynamic dim carries it: the program's dims, the buffers sized at run time
+/// and each dispatch's launch expressions survive a round trip exactly; edits to them that do
+/// not fit the program are refused naming the field.
+#[test]
+fn dynamic_dims_round_trip_and_bad_ones_are_refused() {
+    let target = edgecc::Target::profile("lavapipe").expect("target");
+    let options = edgecc::CompileOptions {
+        dynamic: ["batch".to_string()].into(),
+        ..Default::default()
+    };
+    let a = edgecc::compile(&mlp(), &target, &options).expect("compile with batch dynamic");
+    assert_eq!(a.program.dims.len(), 1, "one dynamic dim");
+    assert!(a.program.dispatches.iter().all(|d| d.launch.is_some()));
+    assert!(matches!(
+        &a.meta.inputs[0].shape[0],
+        edgecc::artifact::DimSpec::Dynamic { name, max: 4 } if name == "batch"
+    ));
+    let bytes = a.to_bytes();
+    let back = Artifact::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, a, "exact round trip");
+    assert_eq!(back.to_bytes(), bytes, "canonical");
+    let cases: &[(&str, &str, &str)] = &[
+        ("{\"dim\":0}", "{\"dim\":5}", "uses dim 5"),
+        ("\"program_dim\":0", "\"program_dim\":3", "is program dim 3"),
+        (
+            "\"dims\":[{\"name\":\"batch\",\"bound\":4}]",
+            "\"dims\":[{\"name\":\"batch\",\"bound\":0}]",
+            "program.dims[0]",
+        ),
+        ("\"dynamic\":[[0,0]]", "\"dynamic\":[[0,2]]", "names dim 2"),
+        (
+            "{\"dynamic\":{\"name\":\"batch\",\"max\":4}}",
+            "{\"static\":4}",
+            "is fixed",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let e = resealed_manifest(&bytes, |m| m.replacen(from, to, 1));
+        assert!(e.contains(want), "{from} -> {to}: {e}");
+    }
+}

@@ -9,6 +9,8 @@
 //! these tests fail, not skip, when there is no adapter.
 
 mod common;
+#[path = "cli_binary/dynamic.rs"]
+mod dynamic;
 #[path = "cli_binary/layout.rs"]
 mod layout;
 #[path = "cli_binary/onnx.rs"]

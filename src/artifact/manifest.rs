@@ -14,6 +14,7 @@
 //! ```json
 //! {"inputs":[{"name":"x","dtype":"f32","shape":[{"sym":{"name":"batch","value":2,"max":4}},{"static":8}]}],
 //!  "outputs":[...],
+//!  (a dynamic dim is `{"dynamic":{"name":"seq","max":512}}`)
 //!  "program":{"name":"mlp","precision":"f32","arena_bytes":512,"uses_f16":false,"uses_subgroups":false,
 //!    "buffers":[{"name":"x","dtype":"f32","elem":"f32","shape":[2,8],"role":"input","placement":"own"},
 //!               {"name":"y","dtype":"f32","elem":"f32","shape":[2,4],"role":"output","placement":{"arena":256}}],
@@ -23,6 +24,12 @@
 //!    "code":[{"format":"wgsl","arch":"","entry":"main","offset":0,"len":1234}],
 //!    "weights":[{"buffer":2,"offset":0,"len":512}]}}
 //! ```
+//! A program over dynamic dims also has `"dims":[{"name":"seq","bound":512}]` (after
+//! `weights`), buffers sized at run time `"dynamic":[[axis, dim], ...]` (after `shape`), and
+//! dispatches sized at run time a `"launch"` (after `workgroups`): the kernel's dims
+//! (`{"name","bound","slot","program_dim"}`) and its workgroup counts as extent expressions over
+//! them (`{"const":1}`, `{"dim":0}`, `{"add":[a,b]}`, `mul`, `floordiv`, `min`). Static programs
+//! have none of these fields.
 //! Unknown fields are refused. `limits` are the device limits the code was generated for (the
 //! runtime refuses a device with less). Every dispatch records the canonical key of the problem
 //! it computes and the schedule it was compiled with (their text forms, parsed back on load).
@@ -37,7 +44,10 @@
 use super::container::{Section, WEIGHT_ALIGN};
 use super::{DimSpec, Limits, Meta, Requirements, TensorSpec};
 use crate::error::{Error, Result};
-use edgecc_backends::wgsl::{Binding, DeviceBuffer, Dispatch, Elem, Placement, Program, Role};
+use edgecc_backends::kir::{Arena, Dim as KirDim, DimDecl, Extent, Handle};
+use edgecc_backends::wgsl::{
+    Binding, DeviceBuffer, Dispatch, DynamicLaunch, Elem, Placement, Program, ProgramDim, Role,
+};
 use edgecc_backends::Precision;
 use edgecc_ir::DType;
 use serde::{Deserialize, Serialize};
@@ -93,6 +103,7 @@ struct TensorJson {
 enum DimJson {
     Static(u64),
     Sym { name: String, value: u64, max: u64 },
+    Dynamic { name: String, max: u64 },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -109,6 +120,16 @@ struct ProgramJson {
     dispatches: Vec<DispatchJson>,
     code: Vec<CodeJson>,
     weights: Vec<WeightJson>,
+    /// The dynamic dims (absent in a static program).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dims: Vec<ProgramDimJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramDimJson {
+    name: String,
+    bound: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -118,6 +139,9 @@ struct BufferJson {
     dtype: String,
     elem: ElemJson,
     shape: Vec<u64>,
+    /// `[axis, program dim]` for each axis sized at run time (absent when none is).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dynamic: Vec<[usize; 2]>,
     role: RoleJson,
     placement: PlacementJson,
 }
@@ -158,6 +182,138 @@ struct DispatchJson {
     schedule: String,
     bindings: Vec<BindingJson>,
     workgroups: [u32; 3],
+    /// The launch over dynamic dims (absent for a dispatch of fixed size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    launch: Option<LaunchJson>,
+}
+
+/// A dispatch's launch over dynamic dims: the kernel's dims (each a program dim, with the
+/// bound and parameter slot the kernel declares) and its workgroup counts over them.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LaunchJson {
+    dims: Vec<LaunchDimJson>,
+    workgroups: [ExtentJson; 3],
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LaunchDimJson {
+    name: String,
+    bound: u64,
+    slot: u32,
+    program_dim: usize,
+}
+
+/// An extent expression: `{"const":4}`, `{"dim":0}` (the launch's dim 0),
+/// `{"add":[a,b]}`, `{"mul":[a,b]}`, `{"floordiv":[a,b]}`, `{"min":[a,b]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum ExtentJson {
+    Const(u64),
+    Dim(usize),
+    Add(Box<ExtentJson>, Box<ExtentJson>),
+    Mul(Box<ExtentJson>, Box<ExtentJson>),
+    FloorDiv(Box<ExtentJson>, Box<ExtentJson>),
+    Min(Box<ExtentJson>, Box<ExtentJson>),
+}
+
+fn extent_json(e: &Extent) -> ExtentJson {
+    let two = |a: &Extent, b: &Extent| (Box::new(extent_json(a)), Box::new(extent_json(b)));
+    match e {
+        Extent::Const(n) => ExtentJson::Const(*n),
+        Extent::Dim(h) => ExtentJson::Dim(h.index()),
+        Extent::Add(a, b) => {
+            let (a, b) = two(a, b);
+            ExtentJson::Add(a, b)
+        }
+        Extent::Mul(a, b) => {
+            let (a, b) = two(a, b);
+            ExtentJson::Mul(a, b)
+        }
+        Extent::FloorDiv(a, b) => {
+            let (a, b) = two(a, b);
+            ExtentJson::FloorDiv(a, b)
+        }
+        Extent::Min(a, b) => {
+            let (a, b) = two(a, b);
+            ExtentJson::Min(a, b)
+        }
+    }
+}
+
+/// The extent `e` over a launch of `dims` dims; a dim out of range is refused.
+fn extent_of(e: &ExtentJson, dims: usize, field: &dyn Fn() -> String) -> Result<Extent> {
+    let two = |a: &ExtentJson, b: &ExtentJson| -> Result<(Box<Extent>, Box<Extent>)> {
+        Ok((
+            Box::new(extent_of(a, dims, field)?),
+            Box::new(extent_of(b, dims, field)?),
+        ))
+    };
+    Ok(match e {
+        ExtentJson::Const(n) => Extent::Const(*n),
+        ExtentJson::Dim(j) if *j < dims => Extent::Dim(Handle::new(*j as u32)),
+        ExtentJson::Dim(j) => return Err(bad(field(), format!("uses dim {j}, but the launch has {dims} dims"))),
+        ExtentJson::Add(a, b) => {
+            let (a, b) = two(a, b)?;
+            Extent::Add(a, b)
+        }
+        ExtentJson::Mul(a, b) => {
+            let (a, b) = two(a, b)?;
+            Extent::Mul(a, b)
+        }
+        ExtentJson::FloorDiv(a, b) => {
+            let (a, b) = two(a, b)?;
+            Extent::FloorDiv(a, b)
+        }
+        ExtentJson::Min(a, b) => {
+            let (a, b) = two(a, b)?;
+            Extent::Min(a, b)
+        }
+    })
+}
+
+fn launch_json(l: &DynamicLaunch) -> LaunchJson {
+    LaunchJson {
+        dims: l
+            .dims
+            .iter()
+            .map(|(h, d)| LaunchDimJson {
+                name: d.name.clone(),
+                bound: d.decl.map_or(0, |x| x.bound),
+                slot: d.decl.map_or(0, |x| x.slot),
+                program_dim: l.program_dims.get(h.index()).copied().unwrap_or(usize::MAX),
+            })
+            .collect(),
+        workgroups: [
+            extent_json(&l.workgroups[0]),
+            extent_json(&l.workgroups[1]),
+            extent_json(&l.workgroups[2]),
+        ],
+    }
+}
+
+fn launch_of(l: &LaunchJson, field: &str) -> Result<DynamicLaunch> {
+    let mut dims = Arena::new();
+    for d in &l.dims {
+        dims.append(KirDim {
+            name: d.name.clone(),
+            decl: Some(DimDecl {
+                bound: d.bound,
+                slot: d.slot,
+            }),
+        });
+    }
+    let n = l.dims.len();
+    let mut workgroups = [Extent::Const(0), Extent::Const(0), Extent::Const(0)];
+    for (i, (w, e)) in workgroups.iter_mut().zip(&l.workgroups).enumerate() {
+        *w = extent_of(e, n, &|| format!("{field}.launch.workgroups[{i}]"))?;
+    }
+    Ok(DynamicLaunch {
+        dims,
+        program_dims: l.dims.iter().map(|d| d.program_dim).collect(),
+        workgroups,
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -255,6 +411,10 @@ fn tensor_json(t: &TensorSpec) -> TensorJson {
                     value: *value,
                     max: *max,
                 },
+                DimSpec::Dynamic { name, max } => DimJson::Dynamic {
+                    name: name.clone(),
+                    max: *max,
+                },
             })
             .collect(),
     }
@@ -280,6 +440,7 @@ fn tensor_of(t: TensorJson, field: &str) -> Result<TensorSpec> {
             .map(|d| match d {
                 DimJson::Static(n) => DimSpec::Static(n),
                 DimJson::Sym { name, value, max } => DimSpec::Sym { name, value, max },
+                DimJson::Dynamic { name, max } => DimSpec::Dynamic { name, max },
             })
             .collect(),
         name: t.name,
@@ -355,6 +516,7 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
                 })
                 .collect(),
             workgroups: d.workgroups,
+            launch: d.launch.as_ref().map(launch_json),
         });
     }
     let mut weights = Vec::new();
@@ -386,6 +548,7 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
                     dtype: b.dtype.name().to_string(),
                     elem: elem_json(b.elem),
                     shape: b.shape.clone(),
+                    dynamic: b.dynamic.iter().map(|&(axis, dim)| [axis, dim]).collect(),
                     role: role_json(b.role),
                     placement: match b.placement {
                         Placement::Own => PlacementJson::Own,
@@ -398,6 +561,14 @@ pub(super) fn encode(meta: &Meta, program: &Program) -> Encoded {
             dispatches,
             code: shader_table,
             weights: weight_table,
+            dims: program
+                .dims
+                .iter()
+                .map(|d| ProgramDimJson {
+                    name: d.name.clone(),
+                    bound: d.bound,
+                })
+                .collect(),
         },
     };
     Encoded {
@@ -611,6 +782,11 @@ pub(super) fn decode(
                 e.to_string(),
             ));
         }
+        let launch = d
+            .launch
+            .as_ref()
+            .map(|l| launch_of(l, &format!("program.dispatches[{i}] `{}`", d.label)))
+            .transpose()?;
         dispatches.push(Dispatch {
             problem,
             schedule,
@@ -628,7 +804,7 @@ pub(super) fn decode(
             workgroups: d.workgroups,
             // A binary keeps the shaders, not the kernel IR they were rendered from.
             kir: None,
-            launch: None,
+            launch,
         });
     }
     if let Some(unused) = used.iter().position(|u| !u) {
@@ -687,8 +863,7 @@ pub(super) fn decode(
             dtype: dtype_of(&b.dtype, || format!("program.buffers[{i}] `{}`.dtype", b.name))?,
             elem: elem_of(b.elem),
             shape: b.shape,
-            // Binaries hold static programs until the format carries dynamic dims.
-            dynamic: Vec::new(),
+            dynamic: b.dynamic.iter().map(|&[axis, dim]| (axis, dim)).collect(),
             role: role_of(b.role),
             placement: match b.placement {
                 PlacementJson::Own => Placement::Own,
@@ -706,7 +881,14 @@ pub(super) fn decode(
         weights,
         arena_bytes: p.arena_bytes,
         dispatches,
-        dims: Vec::new(),
+        dims: p
+            .dims
+            .into_iter()
+            .map(|d| ProgramDim {
+                name: d.name,
+                bound: d.bound,
+            })
+            .collect(),
         uses_f16: p.uses_f16,
         uses_subgroups: p.uses_subgroups,
     };

@@ -22,20 +22,23 @@ use edgecc_backends::wgsl::Program;
 use edgecc_backends::Precision;
 use edgecc_ir::DType;
 
-/// One dim of an input or output: fixed, or a symbolic dim (ONNX `dim_param`) that was bound
-/// to `value` when the model was compiled (programs are compiled for concrete shapes).
+/// One dim of an input or output: fixed, a symbolic dim (ONNX `dim_param`) that was bound to
+/// `value` when the model was compiled, or a dynamic dim: the binary takes any size of it up to
+/// `max` (its buffers are sized at `max`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DimSpec {
     Static(u64),
     Sym { name: String, value: u64, max: u64 },
+    Dynamic { name: String, max: u64 },
 }
 
 impl DimSpec {
-    /// The extent the program was compiled for.
+    /// The extent the program was compiled for (a dynamic dim's bound).
     pub fn value(&self) -> u64 {
         match self {
             DimSpec::Static(n) => *n,
             DimSpec::Sym { value, .. } => *value,
+            DimSpec::Dynamic { max, .. } => *max,
         }
     }
 }

@@ -97,6 +97,7 @@ pub fn validate(a: &Artifact) -> Result<()> {
     check_names(meta, p)?;
     check_meta(meta, p)?;
     check_buffers(meta, p)?;
+    check_dynamic(p)?;
     check_interface(meta, p)?;
     check_weights(p)?;
     check_dispatches(p)?;
@@ -150,7 +151,7 @@ fn check_names(meta: &Meta, p: &Program) -> Result<()> {
                 return Err(bad(field(), format!("`{}` names two {what}", spec.name)));
             }
             for (d, dim) in spec.shape.iter().enumerate() {
-                if let DimSpec::Sym { name, .. } = dim {
+                if let DimSpec::Sym { name, .. } | DimSpec::Dynamic { name, .. } = dim {
                     check(format!("{what}[{k}].shape[{d}]"), name)?;
                 }
             }
@@ -311,7 +312,7 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
         for (k, (spec, &i)) in specs.iter().zip(ids.iter()).enumerate() {
             // In range: checked above.
             let Some(b) = p.buffers.get(i) else { continue };
-            check_spec(&format!("{what}[{k}] `{}`", spec.name), spec, b)?;
+            check_spec(&format!("{what}[{k}] `{}`", spec.name), spec, b, p)?;
             // The host holds inputs and outputs in memory, in its layout and in the device's:
             // the per-tensor budget of every tensor edgecc makes on the host, and a total.
             let host = b.numel().saturating_mul(spec.dtype.bits() as u64).div_ceil(8);
@@ -341,7 +342,7 @@ fn check_interface(meta: &Meta, p: &Program) -> Result<()> {
     Ok(())
 }
 
-fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer) -> Result<()> {
+fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer, p: &Program) -> Result<()> {
     if spec.dtype != b.dtype {
         return Err(bad(
             format!("{field}.dtype"),
@@ -371,6 +372,127 @@ fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer) -> Result<()> {
                     format!("symbolic dim `{name}` = {value} exceeds its bound {max}"),
                 ));
             }
+        }
+        // A dynamic dim is one of the program's, at its bound, on an axis the buffer sizes at
+        // run time; every axis the buffer sizes at run time is a dynamic dim of the spec.
+        let dynamic_axis = b.dynamic.iter().find(|&&(axis, _)| axis == d).map(|&(_, j)| j);
+        match (dim, dynamic_axis) {
+            (DimSpec::Dynamic { name, max }, Some(j)) => {
+                let pd = p.dims.get(j);
+                if pd.is_none_or(|pd| pd.name != *name || pd.bound != *max) {
+                    return Err(bad(
+                        format!("{field}.shape[{d}]"),
+                        format!(
+                            "dynamic dim `{name}` (<= {max}) is not the program's dim {j} ({})",
+                            pd.map_or("none".to_string(), |pd| format!("`{}` <= {}", pd.name, pd.bound))
+                        ),
+                    ));
+                }
+            }
+            (DimSpec::Dynamic { name, .. }, None) => {
+                return Err(bad(
+                    format!("{field}.shape[{d}]"),
+                    format!(
+                        "is dynamic dim `{name}`, but buffer `{}` has a fixed extent there",
+                        b.name
+                    ),
+                ))
+            }
+            (_, Some(j)) => {
+                return Err(bad(
+                    format!("{field}.shape[{d}]"),
+                    format!(
+                        "is fixed, but buffer `{}` is sized at run time there (program dim {j})",
+                        b.name
+                    ),
+                ))
+            }
+            (_, None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The program's dynamic dims (named, distinct, bounds of at least 1 that fit 32-bit
+/// indexing), the buffers sized at run time (axes in range, of a known dim, at its bound), and
+/// the launches over them (each kernel dim a program dim at its bound, in its parameter slot,
+/// the workgroup counts evaluating at the bounds).
+fn check_dynamic(p: &Program) -> Result<()> {
+    let mut seen = HashSet::new();
+    for (j, d) in p.dims.iter().enumerate() {
+        let field = || format!("program.dims[{j}]");
+        if d.name.is_empty() || !seen.insert(d.name.as_str()) {
+            return Err(bad(field(), format!("`{}` is empty or names two dims", d.name)));
+        }
+        if d.bound == 0 || d.bound > i32::MAX as u64 {
+            return Err(bad(
+                field(),
+                format!("`{}` has bound {}; it must be 1 to {}", d.name, d.bound, i32::MAX),
+            ));
+        }
+    }
+    for (i, b) in p.buffers.iter().enumerate() {
+        for &(axis, j) in &b.dynamic {
+            let field = || format!("{}.dynamic", buffer_field(p, i));
+            let Some(pd) = p.dims.get(j) else {
+                return Err(bad(
+                    field(),
+                    format!("names dim {j}, but the program has {}", p.dims.len()),
+                ));
+            };
+            if b.shape.get(axis) != Some(&pd.bound) {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "axis {axis} of {} is sized by `{}`, but is not at its bound {}",
+                        shape_str(&b.shape),
+                        pd.name,
+                        pd.bound
+                    ),
+                ));
+            }
+        }
+    }
+    for (k, d) in p.dispatches.iter().enumerate() {
+        let Some(l) = &d.launch else { continue };
+        let field = || format!("program.dispatches[{k}] `{}`.launch", d.label);
+        if l.program_dims.len() != l.dims.len() {
+            return Err(bad(field(), "has a program dim for some kernel dims only"));
+        }
+        let mut bounds = Vec::with_capacity(l.dims.len());
+        for ((_, kd), &j) in l.dims.iter().zip(&l.program_dims) {
+            let Some(pd) = p.dims.get(j) else {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "kernel dim `{}` is program dim {j}, but the program has {}",
+                        kd.name,
+                        p.dims.len()
+                    ),
+                ));
+            };
+            if kd
+                .decl
+                .is_none_or(|x| x.bound != pd.bound || x.slot as usize >= l.dims.len())
+            {
+                return Err(bad(
+                    field(),
+                    format!(
+                        "kernel dim `{}` is not at program dim `{}`'s bound {} in a slot of its own",
+                        kd.name, pd.name, pd.bound
+                    ),
+                ));
+            }
+            bounds.push(pd.bound);
+        }
+        for (x, e) in l.workgroups.iter().enumerate() {
+            if let Err(err) = e.eval(&l.dims, &bounds) {
+                return Err(bad(format!("{}.workgroups[{x}]", field()), err.to_string()));
+            }
+        }
+        let at_bounds: Vec<u64> = p.dims.iter().map(|d| d.bound).collect();
+        if let Err(err) = l.resolve(&at_bounds) {
+            return Err(bad(field(), err));
         }
     }
     Ok(())
@@ -502,6 +624,8 @@ struct Resource {
     binding: u32,
     /// A `var<storage, read_write>`: what the runtime's layout binds (anything else is refused).
     storage_read_write: bool,
+    /// A `var<uniform>`: the parameter buffer of a dispatch over dynamic dims.
+    uniform: bool,
     /// The smallest buffer its type fits in (one element of a runtime-sized array).
     min_bytes: u64,
 }
@@ -573,6 +697,7 @@ fn shader_info(label: &str, wgsl: &str, caps: &edgecc_autotune::DeviceCaps) -> R
                         g.space,
                         AddressSpace::Storage { access } if access == StorageAccess::LOAD | StorageAccess::STORE
                     ),
+                    uniform: matches!(g.space, AddressSpace::Uniform),
                     min_bytes: size(g.ty),
                 })
             })
@@ -684,7 +809,25 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
             ));
         }
         let n = d.bindings.len();
+        // A dispatch over dynamic dims also binds its parameter buffer, a uniform right after
+        // the storage buffers, of the bytes its launch writes.
+        let params_bytes = d.launch.as_ref().map(|l| {
+            let at_bounds: Vec<u64> = p.dims.iter().map(|d| d.bound).collect();
+            l.resolve(&at_bounds).map_or(0, |(_, bytes)| bytes.len() as u64)
+        });
         for r in &info.resources {
+            if let (Some(bytes), true) = (params_bytes, r.group == 0 && r.binding as usize == n) {
+                if !r.uniform || r.min_bytes > bytes {
+                    return Err(bad(
+                        field(),
+                        format!(
+                            "declares `{}` at @binding({n}), where the runtime binds the {bytes}-byte parameter                              buffer; it must be a `var<uniform>` that fits it",
+                            r.name
+                        ),
+                    ));
+                }
+                continue;
+            }
             let Some(bound) = (r.group == 0).then(|| d.bindings.get(r.binding as usize)).flatten() else {
                 return Err(bad(
                     field(),

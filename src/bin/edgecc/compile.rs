@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 #[command(after_help = "Examples:
   edgecc compile examples/transformer_block.eir --target lavapipe -o block.edgebin
   edgecc compile model.onnx --target adreno-740 --precision f16 --shape seq=128
+  edgecc compile model.onnx --target lavapipe --dynamic seq --shape seq<=512
   edgecc compile model.onnx --target auto --emit spirv --emit-dir kernels/
   edgecc compile examples/mlp.eir --target lavapipe --json")]
 pub struct Args {
@@ -38,9 +39,15 @@ pub struct Args {
     #[arg(long, default_value = "f32")]
     pub precision: String,
     /// Give a symbolic dim (ONNX dim_param) the value to compile for, e.g. `--shape seq=128`
-    /// (repeatable); the others take their upper bound. The binary runs on exactly these shapes.
+    /// (repeatable); the others take their upper bound. The binary runs on exactly these shapes,
+    /// but for `--dynamic` dims, whose bound this sets (`--shape seq<=512`).
     #[arg(long = "shape", value_name = "NAME=VALUE")]
     pub shapes: Vec<String>,
+    /// Keep a symbolic dim dynamic (repeatable), e.g. `--dynamic seq --shape seq<=512`: the
+    /// binary runs at any size of it up to its bound (its `--shape` value, else its bound in the
+    /// model), reading the sizes off the inputs at each run; buffers are sized at the bound.
+    #[arg(long = "dynamic", value_name = "NAME")]
+    pub dynamic: Vec<String>,
     /// Fix one kernel's schedule instead of the target's default, as
     /// `PROBLEM_KEY=SCHEDULE` (repeatable), e.g.
     /// `--schedule 'gemm.f32.b1.m64.n64.k64.a=mk.b=kn=gemm tile=32x32x16 reg=4x4 vec=4 stages=1'`.
@@ -78,7 +85,29 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         None => None,
     };
     let precision = edgecc::device::parse_precision(&args.precision)?;
-    let shapes = edgecc::parse_shape_args(&args.shapes)?;
+    let dynamic: std::collections::BTreeSet<String> = args.dynamic.iter().map(|d| d.trim().to_string()).collect();
+    if dynamic.len() != args.dynamic.len() || dynamic.iter().any(String::is_empty) {
+        anyhow::bail!("--dynamic: each dim is named once, and not empty");
+    }
+    // `NAME<=N` bounds a dynamic dim; `NAME=N` fixes any other (or bounds a dynamic one).
+    let mut shape_args = Vec::with_capacity(args.shapes.len());
+    for a in &args.shapes {
+        match a.split_once("<=") {
+            Some((name, n)) if dynamic.contains(name.trim()) => shape_args.push(format!("{name}={n}")),
+            Some((name, _)) => anyhow::bail!(
+                "--shape {a}: `<=` bounds a dynamic dim; add `--dynamic {}`, or fix the dim with `--shape {}=N`",
+                name.trim(),
+                name.trim()
+            ),
+            None => shape_args.push(a.clone()),
+        }
+    }
+    let shapes = edgecc::parse_shape_args(&shape_args)?;
+    // The bounds of the dynamic dims, and the values of the others.
+    let (bounds, fixed): (
+        std::collections::BTreeMap<String, u64>,
+        std::collections::BTreeMap<String, u64>,
+    ) = shapes.into_iter().partition(|(n, _)| dynamic.contains(n));
     let mut schedules = edgecc_autotune::ScheduleSource::defaults();
     for text in &args.schedules {
         let before = schedules.iter().count();
@@ -103,33 +132,39 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     progress.stage("importing the model");
     // An ONNX model takes the --shape values at import (they let its shape subgraphs fold); a
     // text graph keeps its symbolic dims until `compile` binds them, so the binary records them.
+    // The dynamic dims stay symbolic through import; `compile` bounds them.
     let (graph, options) = if args.model.extension().and_then(|e| e.to_str()) == Some("onnx") {
-        let graph = edgecc::load_model(&args.model, &shapes)?;
+        let graph = edgecc::load_model(&args.model, &fixed)?;
         (
             graph,
             CompileOptions {
                 precision,
-                shapes: Default::default(),
+                shapes: bounds,
+                dynamic,
                 schedules,
             },
         )
     } else {
+        let all: std::collections::BTreeMap<String, u64> =
+            fixed.iter().chain(&bounds).map(|(n, v)| (n.clone(), *v)).collect();
         match edgecc::load_model(&args.model, &Default::default()) {
             Ok(graph) => (
                 graph,
                 CompileOptions {
                     precision,
-                    shapes,
+                    shapes: all,
+                    dynamic,
                     schedules,
                 },
             ),
             // A graph whose shapes infer only with its dims given (a `Concat` of a symbolic
             // `past` and a static extent) is loaded with them: its binary has static shapes.
-            Err(_) if !shapes.is_empty() => (
-                edgecc::load_model(&args.model, &shapes)?,
+            Err(_) if !fixed.is_empty() && dynamic.is_empty() => (
+                edgecc::load_model(&args.model, &fixed)?,
                 CompileOptions {
                     precision,
                     shapes: Default::default(),
+                    dynamic,
                     schedules,
                 },
             ),

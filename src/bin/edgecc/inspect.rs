@@ -192,6 +192,7 @@ fn inspect_binary(args: &Args) -> anyhow::Result<()> {
             .map(|d| match d {
                 edgecc::artifact::DimSpec::Static(n) => n.to_string(),
                 edgecc::artifact::DimSpec::Sym { name, value, max } => format!("{name}={value} (<= {max})"),
+                edgecc::artifact::DimSpec::Dynamic { name, max } => format!("{name} (dynamic, <= {max})"),
             })
             .collect();
         format!("{} {}[{}]", t.name, t.dtype, dims.join(", "))
