@@ -2,8 +2,8 @@
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
 //! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions and the M of GEMMs take dynamic dims so far; another anchor over one is an
-//! error naming it.
+//! of row reductions, the M of GEMMs and the query rows and keys of attention take dynamic dims
+//! so far; another anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -205,6 +205,68 @@ fn gemms_over_a_dynamic_m_run_at_three_sizes() {
             f(vec![16, seq], seed + 5),
             f(vec![16, 20], seed + 6),
             f(vec![20], seed + 7),
+        ];
+        check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
+    }
+}
+
+/// Attention over a dynamic sequence: causal, with an additive padding mask, and decomposed
+/// (`softmax(q kᵀ * c + mask) v`, which fusion turns into one attention dispatch).
+const ATTENTION: &str = "graph attn {
+  input %q: f32[2, 3, seq<=40, 8]
+  input %k: f32[2, 3, seq<=40, 8]
+  input %v: f32[2, 3, seq<=40, 8]
+  input %m: f32[2, 1, 1, seq<=40]
+  const @c: f32[] = hex\"0000803e\"
+  %a: f32[2, 3, seq<=40, 8] = Attention<causal=true>(%q, %k, %v)
+  %b: f32[2, 3, seq<=40, 8] = Attention<causal=false>(%q, %k, %v, %m)
+  %kt: f32[2, 3, 8, seq<=40] = Transpose<perm=[0, 1, 3, 2]>(%k)
+  %s: f32[2, 3, seq<=40, seq<=40] = MatMul(%q, %kt)
+  %c: f32[] = Constant(@c)
+  %sc: f32[2, 3, seq<=40, seq<=40] = Mul(%s, %c)
+  %sm: f32[2, 3, seq<=40, seq<=40] = Add(%sc, %m)
+  %p: f32[2, 3, seq<=40, seq<=40] = Softmax<axis=-1>(%sm)
+  %o: f32[2, 3, seq<=40, 8] = MatMul(%p, %v)
+  output %a
+  output %b
+  output %o
+}";
+
+#[test]
+fn attention_over_a_dynamic_sequence_runs_at_three_sizes() {
+    let (g, program) = compile(ATTENTION);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    let keys: Vec<String> = program.dispatches.iter().map(|d| d.problem.to_string()).collect();
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with("attention")).count(),
+        3,
+        "the decomposed attention is one attention dispatch too: {keys:?}"
+    );
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (seq, seed) in [(1usize, 21u64), (19, 22), (40, 23)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let n = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
+        };
+        let inputs = vec![
+            f(vec![2, 3, seq, 8], seed),
+            f(vec![2, 3, seq, 8], seed + 1),
+            f(vec![2, 3, seq, 8], seed + 2),
+            f(vec![2, 1, 1, seq], seed + 3),
         ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }

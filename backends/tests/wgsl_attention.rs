@@ -87,6 +87,8 @@ impl Problem {
             batch: self.batch as u64,
             lq: self.lq as u64,
             lk: self.lk as u64,
+            lq_expr: None,
+            lk_expr: None,
             d: self.d as u64,
             dv: self.dv as u64,
             scale: self.scale,

@@ -13,7 +13,7 @@ use super::gemm::{emit_gemm, GemmSpec};
 use super::rowreduce::{emit_row, RowOp, RowSpec};
 use super::template::Emitted;
 use super::topk::{emit_topk, TopKSpec};
-use crate::kir::{BinaryOp, Expr, Role, Scalar, Type};
+use crate::kir::{BinaryOp, Expr, Extent, Role, Scalar, Type};
 use crate::lower::stages::Stage;
 use crate::lower::value::{Ex, Walk};
 use crate::lower::{Chosen, ConvProblem, GemmProblem, Layout, Problem, RowProblem, TopKProblem};
@@ -858,9 +858,9 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let ft = cx.prec.float();
     let (q, k, v) = (node.inputs[0], node.inputs[1], node.inputs[2]);
     let mask = node.inputs.get(3).copied();
-    let (qs, ks, vs, os) = (c.w.shape(q)?, c.w.shape(k)?, c.w.shape(v)?, c.w.shape(out)?);
+    let (qs, ks, vs, os) = (bounds(kc, q), bounds(kc, k), bounds(kc, v), bounds(kc, out));
     let r = os.len();
-    if r < 2 || !c.w.dtype(q).is_float() {
+    if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 || !c.w.dtype(q).is_float() {
         return Err(unsupported(
             kc,
             format!("Attention `{}` with output {:?}", node.name, os),
@@ -869,6 +869,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let batch = os[..r - 2].to_vec();
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 2], vs[vs.len() - 1]);
+    let (lq_dim, lk_dim) = attention_dims(kc, &node.name, [(q, 2), (k, 2), (v, 2), (out, 2)])?;
     attention_loads(
         &mut c,
         &batch,
@@ -879,8 +880,8 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         // mask_s(b, i, j): the additive mask (a boolean one is 0 where true, -inf where false).
         let p = c.begin(&[("b", I32), ("i", I32), ("j", I32)]);
         let full = batch_then(&mut c.w, p[0], &batch, &p[1..])?;
-        let ms = c.w.shape(mk)?;
-        let idx = c.w.broadcast(&full, &ms);
+        let ms = c.w.sizes(mk)?;
+        let idx = c.w.broadcast_ex(&full, &ms);
         let x = c.w.value_at(mk, &idx)?;
         let ret = if c.w.dtype(mk) == DType::Bool {
             let (zero, ninf) = (c.w.lit(F32, 0.0), c.w.lit(F32, f64::NEG_INFINITY));
@@ -894,6 +895,8 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         batch: batch.iter().product(),
         lq,
         lk,
+        lq_expr: None,
+        lk_expr: None,
         d,
         dv,
         scale: scale.unwrap_or(1.0 / (d.max(1) as f32).sqrt()),
@@ -902,7 +905,7 @@ fn attention(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         score_fn: false,
         ft,
     };
-    finish_attention(cx, kc, c, stage, out, &batch, &spec)
+    finish_attention(cx, kc, c, stage, out, &batch, spec, [lq_dim, lk_dim])
 }
 
 /// A decomposed attention (see [`crate::lower::stages::AttentionChain`]) as one attention
@@ -922,11 +925,18 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
     if !c.w.dtype(q).is_float() {
         return Err(unsupported(kc, format!("attention `{}` on {}", mm1.name, c.w.dtype(q))));
     }
-    let (qs, ks, vs, os) = (c.w.shape(q)?, c.w.shape(kt)?, c.w.shape(v)?, c.w.shape(out)?);
+    let (qs, ks, vs, os) = (bounds(kc, q), bounds(kc, kt), bounds(kc, v), bounds(kc, out));
     let r = os.len();
+    if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 {
+        return Err(unsupported(
+            kc,
+            format!("attention `{}` with output {:?}", mm1.name, os),
+        ));
+    }
     let batch = os[..r - 2].to_vec();
     let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
+    let (lq_dim, lk_dim) = attention_dims(kc, &mm1.name, [(q, 2), (kt, 1), (v, 2), (out, 2)])?;
     attention_loads(
         &mut c,
         &batch,
@@ -946,6 +956,8 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         batch: batch.iter().product(),
         lq,
         lk,
+        lq_expr: None,
+        lk_expr: None,
         d,
         dv,
         scale: 1.0,
@@ -954,12 +966,42 @@ fn attention_chain(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()>
         score_fn: true,
         ft,
     };
-    finish_attention(cx, kc, c, stage, out, &batch, &spec)
+    finish_attention(cx, kc, c, stage, out, &batch, spec, [lq_dim, lk_dim])
+}
+
+/// The extents of `v` at the bounds of its dynamic dims.
+fn bounds(kc: &KernelCx, v: ValueId) -> Vec<u64> {
+    kc.g.ty(v).shape.dims().iter().map(|d| d.upper_bound()).collect()
+}
+
+/// The query-row and key dims of an attention over q, k (or kᵀ), v and the output, each given
+/// with the axis from the end that holds its rows (q 2, k 2 or kᵀ 1, v 2, output 2): a dynamic
+/// dim may be there (the query rows of q and the output, the keys of k and v) and nowhere else.
+fn attention_dims(kc: &KernelCx, name: &str, operands: [(ValueId, usize); 4]) -> Result<(IrDim, IrDim)> {
+    let mut rows = Vec::with_capacity(4);
+    for (v, from_end) in operands {
+        let dims = kc.g.ty(v).shape.dims().to_vec();
+        let at = dims.len() - from_end;
+        if let Some(d) = (0..dims.len()).find(|&i| i != at && dims[i].as_static().is_none()) {
+            return Err(unsupported(
+                kc,
+                format!(
+                    "attention `{name}` over {}: of dynamic dims, attention takes the query rows and the keys \
+                     only (axis {d} is dynamic)",
+                    kc.g.ty(v).shape
+                ),
+            ));
+        }
+        rows.push(dims[at].clone());
+    }
+    Ok((rows[0].clone(), rows[1].clone()))
 }
 
 /// What both attention lowerings end with: `store_o` (the output `out`, at batch index `b`, row
-/// `i`, column `c`, through the stage's stores and epilogue), the attention template for `spec`,
-/// and the dispatch.
+/// `i`, column `c`, through the stage's stores and epilogue), the attention template for `spec`
+/// (with the query rows and keys `[lq, lk]` read at run time where they are dynamic), and the
+/// dispatch.
+#[allow(clippy::too_many_arguments)]
 fn finish_attention(
     cx: &mut Ctx,
     kc: &mut KernelCx,
@@ -967,14 +1009,44 @@ fn finish_attention(
     stage: &Stage,
     out: ValueId,
     batch: &[u64],
-    spec: &AttnSpec,
+    spec: AttnSpec,
+    [lq_dim, lk_dim]: [IrDim; 2],
 ) -> Result<()> {
     let p = c.begin(&[("b", I32), ("i", I32), ("c", I32), ("v", F32)]);
     let oi = batch_then(&mut c.w, p[0], batch, &p[1..3])?;
     store_fn(&mut c, cx, kc, stage, "store_o", out, &oi, p[3], None)?;
+    let dynamic = |c: &mut Callers, d: &IrDim| -> Result<Option<Extent>> {
+        match d {
+            IrDim::Static(_) => Ok(None),
+            d => c.extent(std::slice::from_ref(d)).map(Some),
+        }
+    };
+    let lq_extent = dynamic(&mut c, &lq_dim)?;
+    let lk_extent = dynamic(&mut c, &lk_dim)?;
+    let text = |c: &Callers, e: &Option<Extent>| e.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
+    let (lq_text, lk_text) = (text(&c, &lq_extent), text(&c, &lk_extent));
+    let spec = AttnSpec {
+        lq_expr: lq_text.as_deref(),
+        lk_expr: lk_text.as_deref(),
+        ..spec
+    };
     let chosen = choose(cx, kc, Problem::Attention(spec.problem()))?;
-    let emitted = tmpl(kc, emit_attention(spec, &chosen.schedule, cx.caps))?;
-    c.finish(cx, kc, &emitted, chosen)
+    let emitted = tmpl(kc, emit_attention(&spec, &chosen.schedule, cx.caps))?;
+    // Over dynamic dims: `batch x ceil(lq / block_q)` workgroups, folded as `grid` folds.
+    let launch = match (&chosen.schedule, lq_extent.is_some() || lk_extent.is_some()) {
+        (_, false) => None,
+        (Schedule::Attention { block_q, .. }, true) => {
+            let groups = match &lq_extent {
+                Some(lq) => lq.clone().ceil_div(u64::from(*block_q)) * spec.batch,
+                None => Extent::from(spec.lq.div_ceil(u64::from(*block_q)) * spec.batch),
+            }
+            .simplify();
+            let max = u64::from(cx.caps.max_workgroups_per_dim);
+            Some([groups.clone().min(max), groups.ceil_div(max), 1u64.into()])
+        }
+        (other, true) => return Err(unsupported(kc, format!("attention with schedule {other}"))),
+    };
+    c.finish_with(cx, kc, &emitted, chosen, launch)
 }
 
 fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {

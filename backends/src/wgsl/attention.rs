@@ -44,10 +44,16 @@ use edgecc_ir::DType;
 pub struct AttnSpec<'a> {
     /// Flattened batch x heads.
     pub batch: u64,
-    /// Query rows.
+    /// Query rows (at the bound of their dynamic dim when they have one).
     pub lq: u64,
-    /// Keys (and values).
+    /// Keys (and values), likewise.
     pub lk: u64,
+    /// The run-time query rows and keys as WGSL `i32` expressions (over the parameter buffer)
+    /// when they are dynamic: the bounds checks, the causal shift, the key blocks visited and
+    /// the live workgroups then read them, and the launch is computed at run time (one
+    /// workgroup per `block_q` rows of each batch entry, folded as [`grid`] folds).
+    pub lq_expr: Option<&'a str>,
+    pub lk_expr: Option<&'a str>,
     /// Head size of q and k.
     pub d: u64,
     /// Head size of v (and of the output).
@@ -133,11 +139,39 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     let workgroups = grid(groups, caps.max_workgroups_per_dim).map_err(|e| format!("{what}: {e}"))?;
 
     let ft = spec.ft;
-    let (d, dv, lq, lk) = (spec.d, spec.dv, spec.lq, spec.lk);
+    let (d, dv) = (spec.d, spec.dv);
+    // Query rows and keys in the text: literals, or the run-time values when dynamic.
+    let dynamic = spec.lq_expr.is_some() || spec.lk_expr.is_some();
+    let lq = spec.lq_expr.map_or_else(|| spec.lq.to_string(), str::to_string);
+    let lk = spec.lk_expr.map_or_else(|| spec.lk.to_string(), str::to_string);
     let ks = spec.extents().kv_stride();
     let tpr = attention_row_threads(bq, bk, t);
-    let nkb = lk.div_ceil(bk);
-    let shift = lk as i64 - lq as i64;
+    let nkb = match spec.lk_expr {
+        None => spec.lk.div_ceil(bk).to_string(),
+        Some(e) => format!("(({e} + {}) / {bk})", bk - 1),
+    };
+    // `i + (lk - lq)`: the last key query row `i` sees when causal.
+    let shifted = |i: &str| -> String {
+        if dynamic {
+            format!("({i} + ({lk} - {lq}))")
+        } else {
+            plus(i, spec.lk as i64 - spec.lq as i64)
+        }
+    };
+    // Workgroups: `batch x qblocks`, live when the flat id is below.
+    let (qblocks_s, groups_s) = if dynamic {
+        let qb = match spec.lq_expr {
+            Some(e) => format!("u32(max(({e} + {}) / {bq}, 1))", bq - 1),
+            None => format!("{qblocks}u"),
+        };
+        let groups = match spec.lq_expr {
+            Some(e) => format!("(u32(({e} + {}) / {bq}) * {}u)", bq - 1, spec.batch),
+            None => format!("{groups}u"),
+        };
+        (qb, groups)
+    } else {
+        (format!("{qblocks}u"), format!("{groups}u"))
+    };
     let scale = literal("f32", spec.scale as f64);
     let zero = format!("{ft}(0.0)");
 
@@ -159,8 +193,8 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
          @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t_lidu: u32) {{\n"
     );
     c += &format!(
-        "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {groups}u;\n    \
-         let t_b = i32(t_flat / {qblocks}u);\n    let t_i0 = i32(t_flat % {qblocks}u) * {bq};\n    \
+        "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {groups_s};\n    \
+         let t_b = i32(t_flat / {qblocks_s});\n    let t_i0 = i32(t_flat % {qblocks_s}) * {bq};\n    \
          let t_lid = i32(t_lidu);\n"
     );
     // The key blocks this workgroup visits (uniform over the workgroup).
@@ -168,7 +202,7 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     if spec.causal {
         c += &format!(
             "    let t_last = {};\n    t_nkb = select(0, min({nkb}, t_last / {bk} + 1), t_last >= 0);\n",
-            plus(&format!("(min(t_i0 + {bq}, {lq}) - 1)"), shift)
+            shifted(&format!("(min(t_i0 + {bq}, {lq}) - 1)"))
         );
     }
     c += "    if (!t_live) { t_nkb = 0; }\n";
@@ -201,7 +235,7 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     // Scores.
     let mut keep = format!("t_i < {lq} && t_j < {lk}");
     if spec.causal {
-        keep += &format!(" && t_j <= {}", plus("t_i", shift));
+        keep += &format!(" && t_j <= {}", shifted("t_i"));
     }
     let mask = if spec.has_mask { " + mask_s(t_b, t_i, t_j)" } else { "" };
     let score = if spec.score_fn {
@@ -322,6 +356,8 @@ mod tests {
                             batch: 12,
                             lq,
                             lk,
+                            lq_expr: None,
+                            lk_expr: None,
                             d,
                             dv,
                             scale: 0.125,
@@ -350,6 +386,8 @@ mod tests {
             batch: 1,
             lq: 512,
             lk: 512,
+            lq_expr: None,
+            lk_expr: None,
             d: 256,
             dv: 256,
             scale: 1.0,
