@@ -179,10 +179,11 @@ impl Weights<'_> {
         mask: Option<ValueId>,
         causal: bool,
     ) -> Result<ValueId, IrError> {
-        let (h, nh, hd, s) = (cfg.hidden, cfg.heads, cfg.head_dim(), cfg.seq);
+        let (h, nh, hd) = (cfg.hidden, cfg.heads, cfg.head_dim());
         let heads = |this: &mut Self, w: &str, bias: &str| -> Result<ValueId, IrError> {
             let p = this.linear(x, &format!("{prefix}.{w}"), &format!("{prefix}.{bias}"), h, h)?;
-            let p = this.b.reshape(p, &[1, s as i64, nh as i64, hd as i64])?;
+            // 0 keeps the sequence extent, so that the block also builds over a symbolic one.
+            let p = this.b.reshape(p, &[1, 0, nh as i64, hd as i64])?;
             this.b.transpose(p, &[0, 2, 1, 3])
         };
         let q = heads(self, "wq", "bq")?;
@@ -190,7 +191,7 @@ impl Weights<'_> {
         let v = heads(self, "wv", "bv")?;
         let a = self.b.attention(q, k, v, mask, None, causal)?;
         let a = self.b.transpose(a, &[0, 2, 1, 3])?;
-        let a = self.b.reshape(a, &[1, s as i64, h as i64])?;
+        let a = self.b.reshape(a, &[1, 0, h as i64])?;
         self.linear(a, &format!("{prefix}.wo"), &format!("{prefix}.bo"), h, h)
     }
 

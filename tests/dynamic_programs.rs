@@ -288,3 +288,72 @@ fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
         .to_string();
     assert!(e.contains("seq") && e.contains("MatMul"), "{e}");
 }
+
+/// `g` with the sequence axis (axis 1 of `x`, and the last axis of a `mask`) of its inputs
+/// made the symbolic `seq<=max`.
+fn over_seq(g: &edgecc::ir::Graph, max: u64) -> edgecc::ir::Graph {
+    use edgecc::ir::{Dim, Shape};
+    let shapes: Vec<_> = g
+        .inputs()
+        .iter()
+        .map(|&v| {
+            let mut dims = g.ty(v).shape.dims().to_vec();
+            let axis = if g.value(v).name == "mask" { dims.len() - 1 } else { 1 };
+            dims[axis] = Dim::sym("seq", max);
+            (v, Shape(dims))
+        })
+        .collect();
+    g.with_input_shapes(&shapes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The builder-made transformer blocks (the GPT-2 block of `examples/transformer_block.eir`,
+/// causal, and a two-layer BERT encoder with its additive mask) over a dynamic sequence: one
+/// program each, run at 1, a middle value and the bound against the reference.
+#[test]
+fn transformer_blocks_over_a_dynamic_sequence_run_at_three_sizes() {
+    let cfg = edgecc::models::TransformerConfig {
+        seq: 24,
+        ..edgecc::models::TransformerConfig::tiny()
+    };
+    let blocks = [
+        ("gpt2_block", edgecc::models::gpt2_block(&cfg, 2).unwrap()),
+        ("bert_encoder", edgecc::models::bert_encoder(&cfg, 2, 3).unwrap()),
+    ];
+    let caps = edgecc_autotune::profile("lavapipe").unwrap();
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    for (name, g) in blocks {
+        let g = over_seq(&g, 24);
+        let (_, program) = edgecc::device::compile_wgsl(&g, &caps, edgecc::backends::Precision::F32)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(program.dims.len(), 1, "{name}");
+        assert!(program.dispatches.iter().all(|d| d.launch.is_some()), "{name}");
+        let mut session = device
+            .session(
+                &program,
+                SessionOptions {
+                    poison: true,
+                    profile: false,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (seq, seed) in [(1usize, 31u64), (11, 32), (24, 33)] {
+            let inputs: Vec<TensorData> = g
+                .inputs()
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let shape: Vec<usize> = g
+                        .ty(v)
+                        .shape
+                        .dims()
+                        .iter()
+                        .map(|d| d.as_static().map_or(seq, |n| n as usize))
+                        .collect();
+                    let n = shape.iter().product();
+                    TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(seed + i as u64, n)).unwrap()
+                })
+                .collect();
+            check_at(&g, &mut session, &inputs, &format!("{name} seq={seq}"));
+        }
+    }
+}
