@@ -2,8 +2,8 @@
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
 //! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions, the M of GEMMs and the query rows and keys of attention take dynamic dims
-//! so far; another anchor over one is an error naming it.
+//! of row reductions and top-k, the M of GEMMs and the query rows and keys of attention take
+//! dynamic dims so far; another anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -29,7 +29,7 @@ const POINTWISE: &str = "graph dyn {
 }";
 
 /// Row reductions over rows of a dynamic dim: LayerNorm (with scale and bias), a softmax with
-/// an epilogue, ReduceMean keeping dims and ArgMax, over `x: [2, seq, 16]`.
+/// an epilogue, ReduceMean keeping dims, ArgMax and TopK, over `x: [2, seq, 16]`.
 const ROWS: &str = "graph rows {
   input %x: f32[2, seq<=40, 16]
   input %g: f32[16]
@@ -39,9 +39,12 @@ const ROWS: &str = "graph rows {
   %e: f32[2, seq<=40, 16] = Exp(%sm)
   %mean: f32[2, seq<=40, 1] = ReduceMean<axes=[-1], keepdims=true>(%x)
   %am: i64[2, seq<=40] = ArgMax<axis=-1, keepdims=false, select_last_index=false>(%x)
+  %tv: f32[2, seq<=40, 3], %ti: i64[2, seq<=40, 3] = TopK<k=3, axis=-1, largest=true>(%x)
   output %e
   output %mean
   output %am
+  output %tv
+  output %ti
 }";
 
 fn compile(src: &str) -> (edgecc::ir::Graph, edgecc::Result<Program>) {

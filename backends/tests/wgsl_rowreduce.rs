@@ -460,6 +460,7 @@ struct TopOut {
 
 fn run_topk(rows: usize, len: usize, k: usize, largest: bool, ft: &str, s: &ReduceSchedule, x: &[f32]) -> TopOut {
     let spec = TopKSpec {
+        rows_expr: None,
         rows: rows as u64,
         len: len as u64,
         k: k as u64,
@@ -559,6 +560,7 @@ fn topk_f16_and_i32() {
 fn topk_errors() {
     let caps = &gpu().caps;
     let spec = TopKSpec {
+        rows_expr: None,
         rows: 2,
         len: 4,
         k: 5,

@@ -1061,14 +1061,31 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         return Err(unsupported(kc, format!("TopK `{}` on booleans", node.name)));
     }
     let ft = xty.scalar().name();
-    let xsh = c.w.shape(x)?;
+    // Extents at the bounds; dynamic dims only on kept axes (the row length is the template's).
+    let xdims = kc.g.ty(x).shape.clone();
+    let xsh = bounds(kc, x);
     let r = xsh.len();
     let a = normalize_axis(axis, r).ok_or_else(|| unsupported(kc, "top-k axis out of range"))?;
     let kept: Vec<usize> = (0..r).filter(|&i| i != a).collect();
-    let kd: Vec<u64> = kept.iter().map(|&i| xsh[i]).collect();
+    if xdims.dims()[a].as_static().is_none() {
+        return Err(unsupported(
+            kc,
+            format!(
+                "TopK `{}` over {}: a dynamic dim on the top-k axis is not supported yet",
+                node.name, xdims
+            ),
+        ));
+    }
+    let kept_dims: Vec<IrDim> = kept.iter().map(|&i| xdims.dims()[i].clone()).collect();
+    let rows_extent = if kept_dims.iter().all(|d| d.as_static().is_some()) {
+        None
+    } else {
+        Some(c.extent(&kept_dims)?)
+    };
     // The index of element `j` along the axis in row `row`.
     let idx_with = |w: &mut Walk, row: Ex, j: Ex| -> Result<Vec<Ex>> {
-        let ki = w.delinearize(row, &kd)?;
+        let kd = w.extents(&edgecc_ir::Shape(kept_dims.clone()))?;
+        let ki = w.delinearize_ex(row, &kd)?;
         let mut v = vec![j; r];
         for (p, &ax) in kept.iter().enumerate() {
             v[ax] = ki[p];
@@ -1085,8 +1102,10 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         let oi = idx_with(&mut c.w, p[0], p[1])?;
         store_fn(&mut c, cx, kc, stage, name, value, &oi, p[2], Some(&[value]))?;
     }
+    let rows_text = rows_extent.as_ref().map(|e| c.extent_text(e));
     let spec = TopKSpec {
-        rows: kd.iter().product(),
+        rows: kept.iter().map(|&i| xsh[i]).product(),
+        rows_expr: rows_text.as_deref(),
         len: xsh[a],
         k,
         largest,
@@ -1104,5 +1123,14 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }),
     )?;
     let emitted = tmpl(kc, emit_topk(&spec, reduce_schedule(kc, &chosen)?, cx.caps))?;
-    c.finish(cx, kc, &emitted, chosen)
+    // One workgroup per row (none when k is 0), folded as `emit_topk` folds.
+    let launch = rows_extent.map(|rows| {
+        let max = u64::from(cx.caps.max_workgroups_per_dim);
+        if emitted.workgroups[0] == 0 {
+            [0u64.into(), 1u64.into(), 1u64.into()]
+        } else {
+            [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
+        }
+    });
+    c.finish_with(cx, kc, &emitted, chosen, launch)
 }

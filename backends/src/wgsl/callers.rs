@@ -265,7 +265,7 @@ impl<'k> Callers<'k> {
                 kernel: kc.kernel.name.clone(),
                 message: format!(
                     "the {template} template does not take dynamic dims yet (dim `{name}`); of \
-                     dynamic dims, pointwise kernels, the rows of row reductions, the M of GEMMs and the query rows and keys of attention take them so far"
+                     dynamic dims, pointwise kernels, the rows of row reductions and top-k, the M of GEMMs and the query rows and keys of attention take them so far"
                 ),
             });
         }

@@ -31,7 +31,12 @@ use edgecc_autotune::{DeviceCaps, ReduceSchedule};
 /// One top-k kernel over `rows` rows of `len` elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TopKSpec<'a> {
+    /// Rows, at the bound of their dynamic dims when they have some.
     pub rows: u64,
+    /// The run-time row count as a WGSL `u32` expression (over the parameter buffer) when it
+    /// has dynamic dims (the launch is then one workgroup per run-time row, folded as [`grid`]
+    /// folds).
+    pub rows_expr: Option<&'a str>,
     pub len: u64,
     /// At most `len`.
     pub k: u64,
@@ -88,7 +93,8 @@ pub fn emit_topk(spec: &TopKSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Resu
     }
     code += &red.pair_fns(&order);
     let sent = order.sentinel();
-    let mut body = red.row_prologue(&format!("{}u", spec.rows), spec.len);
+    let rows = spec.rows_expr.map_or_else(|| format!("{}u", spec.rows), str::to_string);
+    let mut body = red.row_prologue(&rows, spec.len);
     body += &walk.load();
     body += &format!("    var t_lv = {sent};\n    var t_li = -1;\n");
     body += &format!("    for (var t_r = 0; t_r < {}; t_r++) {{\n", spec.k);
@@ -129,6 +135,7 @@ mod tests {
                     for ft in ["f32", "f16", "i32"] {
                         for largest in [true, false] {
                             let spec = TopKSpec {
+                                rows_expr: None,
                                 rows: 70_000,
                                 len,
                                 k,
