@@ -2,8 +2,8 @@
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
 //! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions and top-k, the M of GEMMs and the query rows and keys of attention take
-//! dynamic dims so far; another anchor over one is an error naming it.
+//! of row reductions and top-k, the M of GEMMs, the batch of convolutions and the query rows and
+//! keys of attention take dynamic dims so far; another anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -272,6 +272,57 @@ fn attention_over_a_dynamic_sequence_runs_at_three_sizes() {
             f(vec![2, 1, 1, seq], seed + 3),
         ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
+    }
+}
+
+/// Convolutions over a dynamic batch: strided with bias and a fused Relu, depthwise, and a
+/// transposed one.
+const CONVS: &str = "graph convs {
+  input %x: f32[n<=3, 4, 9, 9]
+  input %w: f32[6, 4, 3, 3]
+  input %b: f32[6]
+  input %wd: f32[6, 1, 3, 3]
+  input %wt: f32[6, 2, 2, 2]
+  %c: f32[n<=3, 6, 5, 5] = Conv<strides=[2, 2], pads=[1, 1, 1, 1], dilations=[1, 1], groups=1>(%x, %w, %b)
+  %r: f32[n<=3, 6, 5, 5] = Relu(%c)
+  %d: f32[n<=3, 6, 5, 5] = Conv<strides=[1, 1], pads=[1, 1, 1, 1], dilations=[1, 1], groups=6>(%r, %wd)
+  %t: f32[n<=3, 2, 10, 10] = ConvTranspose<strides=[2, 2], pads=[0, 0, 0, 0], dilations=[1, 1], output_padding=[0, 0], groups=1>(%d, %wt)
+  output %r
+  output %t
+}";
+
+#[test]
+fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
+    let (g, program) = compile(CONVS);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (n, seed) in [(1usize, 41u64), (2, 42), (3, 43)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let len = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, len)).unwrap()
+        };
+        let inputs = vec![
+            f(vec![n, 4, 9, 9], seed),
+            f(vec![6, 4, 3, 3], seed + 1),
+            f(vec![6], seed + 2),
+            f(vec![6, 1, 3, 3], seed + 3),
+            f(vec![6, 2, 2, 2], seed + 4),
+        ];
+        check_at(&g, &mut session, &inputs, &format!("n={n}"));
     }
 }
 

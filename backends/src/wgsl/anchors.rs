@@ -6,7 +6,7 @@
 
 use super::attention::{emit_attention, AttnSpec};
 use super::callers::Callers;
-use super::conv::{emit_conv, ConvSpec};
+use super::conv::{emit_conv_over, ConvSpec};
 use super::dispatch::{Ctx, KernelCx};
 use super::error::{Result, WgslError};
 use super::gemm::{emit_gemm, GemmSpec};
@@ -389,7 +389,7 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             u64::from(emitted.workgroups[2]).into(),
         ]
     });
-    c.finish_with(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch)
 }
 
 fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -399,9 +399,29 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     let ft = cx.prec.float();
     let fty = float_type(ft);
     let (x, w) = (node.inputs[0], node.inputs[1]);
-    let xsh = c.w.shape(x)?;
+    // Extents at the bounds; a dynamic dim may only be the batch (axis 0 of x and y).
+    let (xsh, osh) = (bounds(kc, x), bounds(kc, out));
     let wsh = c.w.shape(w)?;
-    let osh = c.w.shape(out)?;
+    let n_dim =
+        kc.g.ty(x)
+            .shape
+            .dims()
+            .first()
+            .cloned()
+            .filter(|d| d.as_static().is_none());
+    for v in [x, out] {
+        if kc.g.ty(v).shape.dims().iter().skip(1).any(|d| d.as_static().is_none()) {
+            return Err(unsupported(
+                kc,
+                format!(
+                    "{} `{}` over {}: of dynamic dims, a convolution takes the batch only so far",
+                    node.op.name(),
+                    node.name,
+                    kc.g.ty(v).shape
+                ),
+            ));
+        }
+    }
     let sp = xsh.len().saturating_sub(2);
     if !(1..=3).contains(&sp) || !c.w.dtype(x).is_float() {
         return Err(unsupported(
@@ -488,8 +508,20 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             dtype: float_dtype(ft),
         }),
     )?;
-    let emitted = tmpl(kc, emit_conv(&spec, gemm_schedule(kc, &chosen)?, cx.caps))?;
-    c.finish(cx, kc, &emitted, chosen)
+    let n_extent = n_dim.map(|d| c.extent(&[d])).transpose()?;
+    let n_text = n_extent.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
+    let schedule = gemm_schedule(kc, &chosen)?.clone();
+    let emitted = tmpl(kc, emit_conv_over(&spec, n_text.as_deref(), &schedule, cx.caps))?;
+    // A dynamic batch: the implicit GEMM's rows `N * prod(out)` in tiles of M along y.
+    let launch = n_extent.map(|n| {
+        let rows = n * spec.out_spatial.iter().product::<u64>();
+        [
+            u64::from(emitted.workgroups[0]).into(),
+            rows.ceil_div(u64::from(schedule.tile_m)),
+            u64::from(emitted.workgroups[2]).into(),
+        ]
+    });
+    c.finish(cx, kc, &emitted, chosen, launch)
 }
 
 /// A norm's (scale, bias, per-channel) operands: applied by the store.
@@ -824,7 +856,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
         }
     });
-    c.finish_with(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch)
 }
 
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
@@ -1046,7 +1078,7 @@ fn finish_attention(
         }
         (other, true) => return Err(unsupported(kc, format!("attention with schedule {other}"))),
     };
-    c.finish_with(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch)
 }
 
 fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -1132,5 +1164,5 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
         }
     });
-    c.finish_with(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch)
 }

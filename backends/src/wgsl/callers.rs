@@ -238,15 +238,11 @@ impl<'k> Callers<'k> {
     }
 
     /// The module (bindings, helpers, the caller functions, then the template's `emitted`
-    /// main loop), recorded as one dispatch.
-    pub fn finish(self, cx: &mut Ctx, kc: &mut KernelCx, emitted: &Emitted, chosen: Chosen) -> Result<()> {
-        self.finish_with(cx, kc, emitted, chosen, None)
-    }
-
-    /// [`Callers::finish`] for a template over dynamic dims: `launch` is its workgroup counts
-    /// over the walk's dims (`emitted.workgroups` being the launch at the bounds); the module
-    /// declares the dims and the parameter buffer (`uniform`, after the storage bindings).
-    pub fn finish_with(
+    /// main loop), recorded as one dispatch. Over dynamic dims, `launch` is its workgroup counts
+    /// over the walk's dims (`emitted.workgroups` being the launch at the bounds; `None` when
+    /// the walk read no dynamic dim), and the module declares the dims and the parameter buffer
+    /// (`uniform`, after the storage bindings).
+    pub fn finish(
         self,
         cx: &mut Ctx,
         kc: &mut KernelCx,
@@ -265,7 +261,7 @@ impl<'k> Callers<'k> {
                 kernel: kc.kernel.name.clone(),
                 message: format!(
                     "the {template} template does not take dynamic dims yet (dim `{name}`); of \
-                     dynamic dims, pointwise kernels, the rows of row reductions and top-k, the M of GEMMs and the query rows and keys of attention take them so far"
+                     dynamic dims, pointwise kernels, the rows of row reductions and top-k, the M of GEMMs, the batch of convolutions and the query rows and keys of attention take them so far"
                 ),
             });
         }

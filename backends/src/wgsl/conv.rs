@@ -140,14 +140,27 @@ fn decode(w: &mut String, flat: &str, dims: &[u64], names: &[String], outer: &st
 /// Emits the convolution for `spec` with GEMM schedule `s` (see the module docs for the caller
 /// functions it calls). Errors on an inconsistent spec, or when the GEMM cannot be emitted.
 pub fn emit_conv(spec: &ConvSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result<Emitted, String> {
+    emit_conv_over(spec, None, s, caps)
+}
+
+/// [`emit_conv`] with a dynamic batch: `n_expr` is the run-time `N` as a WGSL `i32` expression
+/// (`spec.n` being its bound), so the GEMM's M is `n_expr * prod(out_spatial)` at run time (see
+/// [`GemmSpec::m_expr`]).
+pub fn emit_conv_over(
+    spec: &ConvSpec,
+    n_expr: Option<&str>,
+    s: &GemmSchedule,
+    caps: &DeviceCaps,
+) -> Result<Emitted, String> {
     spec.check()?;
     let (batch, gm, gn, gk) = spec.gemm_dims();
     let ft = spec.ft;
+    let m_expr = n_expr.map(|e| format!("({e} * {})", spec.out_spatial.iter().product::<u64>()));
     let gemm = emit_gemm(
         &GemmSpec {
             batch,
             m: gm,
-            m_expr: None,
+            m_expr: m_expr.as_deref(),
             n: gn,
             k: gk,
             ft,
