@@ -86,7 +86,9 @@ pub use edgecc_onnx as onnx;
 pub use edgecc_passes as passes;
 pub use error::{Error, Result};
 pub use fold::ReferenceFolder;
-pub use load::{load_model, load_model_for_inputs, parse_shape_args, specialize, symbol_values, ModelFile};
+pub use load::{
+    load_model, load_model_for_inputs, load_model_with_bounds, parse_shape_args, specialize, symbol_values, ModelFile,
+};
 pub use optimize::{optimize, Optimized};
 pub use runtime::{Runtime, Session};
 pub use target::{Device, Target};

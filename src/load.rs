@@ -14,6 +14,17 @@ pub fn load_model(path: &Path, shapes: &BTreeMap<String, u64>) -> Result<Graph> 
     ModelFile::read(path)?.load(shapes, &BTreeMap::new(), false)
 }
 
+/// [`load_model`] where the ONNX `dim_param`s named in `bounds` stay symbolic with those upper
+/// bounds (the others that stay symbolic get the importer's default); a `.eir` graph keeps the
+/// bounds it declares.
+pub fn load_model_with_bounds(
+    path: &Path,
+    shapes: &BTreeMap<String, u64>,
+    bounds: &BTreeMap<String, u64>,
+) -> Result<Graph> {
+    ModelFile::read(path)?.load_bounded(shapes, &BTreeMap::new(), false, bounds)
+}
+
 /// Reads a model file for the given inputs: like [`load_model`], with the symbolic dims also
 /// bound from the shapes of `given` (input name → shape), checked for consistency
 /// ([`crate::dims::bind_dims`]); with `fill_bounds`, the dims still unknown take their bound.
@@ -145,11 +156,25 @@ impl ModelFile {
         given: &BTreeMap<String, Vec<usize>>,
         fill_bounds: bool,
     ) -> Result<Graph> {
+        self.load_bounded(shapes, given, fill_bounds, &BTreeMap::new())
+    }
+
+    /// [`ModelFile::load`] with upper bounds for ONNX `dim_param`s that stay symbolic.
+    fn load_bounded(
+        &self,
+        shapes: &BTreeMap<String, u64>,
+        given: &BTreeMap<String, Vec<usize>>,
+        fill_bounds: bool,
+        sym_max: &BTreeMap<String, u64>,
+    ) -> Result<Graph> {
         let decls = self.inputs()?;
-        let opts = edgecc_onnx::ImportOptions::default();
+        let opts = edgecc_onnx::ImportOptions {
+            sym_max: sym_max.clone(),
+            ..Default::default()
+        };
         let bounds = self.bounds();
         let fill = |name: &str| match &self.model {
-            Model::Onnx(_) => Some(opts.default_sym_max),
+            Model::Onnx(_) => Some(sym_max.get(name).copied().unwrap_or(opts.default_sym_max)),
             Model::Eir(_) => bounds.get(name).copied(),
         };
         let bound = crate::dims::bind_dims(&decls, given, shapes, if fill_bounds { Some(&fill) } else { None })?;
@@ -271,11 +296,13 @@ pub fn specialize_dynamic(
     if dynamic.is_empty() {
         return specialize(g, values, true);
     }
+    // A dim on several inputs is bounded by the smallest of their bounds.
     let mut symbols: BTreeMap<String, u64> = BTreeMap::new();
     for &i in g.inputs() {
         for d in g.ty(i).shape.dims() {
             if let Dim::Sym { name, max } = d {
-                symbols.insert(name.clone(), *max);
+                let m = symbols.entry(name.clone()).or_insert(*max);
+                *m = (*m).min(*max);
             }
         }
     }

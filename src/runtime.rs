@@ -162,6 +162,20 @@ fn check_inputs(specs: &[TensorSpec], given: &[TensorData]) -> Result<()> {
         }
         let want = s.static_shape();
         // A dynamic dim takes any size up to its bound.
+        if t.shape().len() == want.len() {
+            for (d, &n) in s.shape.iter().zip(t.shape()) {
+                if let crate::artifact::DimSpec::Dynamic { name, max } = d {
+                    if n as u64 > *max {
+                        return Err(Error::BadInputs(format!(
+                            "input `{}` has {name} = {n}, over its bound {max} (shape {:?}); compile with \
+                             --dynamic {name} --shape '{name}<={n}' (or more) for larger sizes",
+                            s.name,
+                            t.shape()
+                        )));
+                    }
+                }
+            }
+        }
         let fits = t.shape().len() == want.len()
             && s.shape.iter().zip(t.shape()).all(|(d, &n)| match d {
                 crate::artifact::DimSpec::Dynamic { max, .. } => n as u64 <= *max,

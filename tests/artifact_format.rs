@@ -768,7 +768,22 @@ fn dynamic_dims_round_trip_and_bad_ones_are_refused() {
             "\"dims\":[{\"name\":\"batch\",\"bound\":0}]",
             "program.dims[0]",
         ),
-        ("\"dynamic\":[[0,0]]", "\"dynamic\":[[0,2]]", "names dim 2"),
+        ("\"dynamic\":[[0,0]]", "\"dynamic\":[[0,2]]", "no run could give it"),
+        (
+            "\"dynamic\":[[0,0]]",
+            "\"dynamic\":[[0,0],[0,0]]",
+            "out of order or twice",
+        ),
+        (
+            "\"workgroups\":[{\"const\":1}",
+            "\"workgroups\":[{\"const\":100000}",
+            "over the 65535 per dimension",
+        ),
+        (
+            "{\"floordiv\":[{\"add\":[{\"dim\":0},{\"const\":15}]},{\"const\":16}]}",
+            "{\"floordiv\":[{\"const\":15},{\"dim\":0}]}",
+            "workgroups[1]",
+        ),
         (
             "{\"dynamic\":{\"name\":\"batch\",\"max\":4}}",
             "{\"static\":4}",

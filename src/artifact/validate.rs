@@ -97,7 +97,7 @@ pub fn validate(a: &Artifact) -> Result<()> {
     check_names(meta, p)?;
     check_meta(meta, p)?;
     check_buffers(meta, p)?;
-    check_dynamic(p)?;
+    check_dynamic(meta, p)?;
     check_interface(meta, p)?;
     check_weights(p)?;
     check_dispatches(p)?;
@@ -134,6 +134,9 @@ fn check_names(meta: &Meta, p: &Program) -> Result<()> {
     check("program.name".into(), &p.name)?;
     for (i, b) in p.buffers.iter().enumerate() {
         check(format!("program.buffers[{i}].name"), &b.name)?;
+    }
+    for (j, d) in p.dims.iter().enumerate() {
+        check(format!("program.dims[{j}].name"), &d.name)?;
     }
     for (i, d) in p.dispatches.iter().enumerate() {
         check(format!("program.dispatches[{i}].kernel"), &d.kernel)?;
@@ -417,9 +420,22 @@ fn check_spec(field: &str, spec: &TensorSpec, b: &DeviceBuffer, p: &Program) -> 
 /// indexing), the buffers sized at run time (axes in range, of a known dim, at its bound), and
 /// the launches over them (each kernel dim a program dim at its bound, in its parameter slot,
 /// the workgroup counts evaluating at the bounds).
-fn check_dynamic(p: &Program) -> Result<()> {
+fn check_dynamic(meta: &Meta, p: &Program) -> Result<()> {
     let mut seen = HashSet::new();
+    // Every program dim is given by some input's dynamic axis (a run reads it off the inputs).
+    let given: HashSet<usize> = p
+        .inputs
+        .iter()
+        .filter_map(|&b| p.buffers.get(b))
+        .flat_map(|b| b.dynamic.iter().map(|&(_, j)| j))
+        .collect();
     for (j, d) in p.dims.iter().enumerate() {
+        if !given.contains(&j) {
+            return Err(bad(
+                format!("program.dims[{j}]"),
+                format!("`{}` is the extent of no input's axis, so no run could give it", d.name),
+            ));
+        }
         let field = || format!("program.dims[{j}]");
         if d.name.is_empty() || !seen.insert(d.name.as_str()) {
             return Err(bad(field(), format!("`{}` is empty or names two dims", d.name)));
@@ -432,6 +448,12 @@ fn check_dynamic(p: &Program) -> Result<()> {
         }
     }
     for (i, b) in p.buffers.iter().enumerate() {
+        if b.dynamic.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(bad(
+                format!("{}.dynamic", buffer_field(p, i)),
+                "lists its axes out of order or twice; each axis sized at run time is listed once, in order",
+            ));
+        }
         for &(axis, j) in &b.dynamic {
             let field = || format!("{}.dynamic", buffer_field(p, i));
             let Some(pd) = p.dims.get(j) else {
@@ -460,7 +482,16 @@ fn check_dynamic(p: &Program) -> Result<()> {
             return Err(bad(field(), "has a program dim for some kernel dims only"));
         }
         let mut bounds = Vec::with_capacity(l.dims.len());
+        let (mut slots, mut dims) = (HashSet::new(), HashSet::new());
         for ((_, kd), &j) in l.dims.iter().zip(&l.program_dims) {
+            // Each kernel dim fills a slot of its own with a program dim of its own: two in one
+            // slot would leave the other slot 0.
+            if !dims.insert(j) || kd.decl.is_some_and(|x| !slots.insert(x.slot)) {
+                return Err(bad(
+                    field(),
+                    format!("kernel dim `{}` repeats a program dim or a parameter slot", kd.name),
+                ));
+            }
             let Some(pd) = p.dims.get(j) else {
                 return Err(bad(
                     field(),
@@ -485,9 +516,28 @@ fn check_dynamic(p: &Program) -> Result<()> {
             }
             bounds.push(pd.bound);
         }
+        // The workgroup counts evaluate at every size from 0 to the bounds (checked at both
+        // ends; every count edgecc writes is monotone) within the device's limit per dimension.
+        let zeros = vec![0u64; bounds.len()];
+        let max = u64::from(meta.limits.max_workgroups_per_dim);
         for (x, e) in l.workgroups.iter().enumerate() {
-            if let Err(err) = e.eval(&l.dims, &bounds) {
-                return Err(bad(format!("{}.workgroups[{x}]", field()), err.to_string()));
+            let field = || format!("{}.workgroups[{x}]", field());
+            for at in [&bounds, &zeros] {
+                if let Err(err) = e.eval(&l.dims, at) {
+                    return Err(bad(field(), err.to_string()));
+                }
+            }
+            match e.upper_bound(&l.dims) {
+                Some(n) if n <= max => {}
+                n => {
+                    return Err(bad(
+                        field(),
+                        format!(
+                            "may be {} workgroups, over the {max} per dimension it was generated for",
+                            n.map_or("unbounded".to_string(), |n| n.to_string())
+                        ),
+                    ))
+                }
             }
         }
         let at_bounds: Vec<u64> = p.dims.iter().map(|d| d.bound).collect();
@@ -821,7 +871,7 @@ fn check_shaders(meta: &Meta, p: &Program) -> Result<()> {
                     return Err(bad(
                         field(),
                         format!(
-                            "declares `{}` at @binding({n}), where the runtime binds the {bytes}-byte parameter                              buffer; it must be a `var<uniform>` that fits it",
+                            "declares `{}` at @binding({n}), where the runtime binds the {bytes}-byte parameter buffer; it must be a `var<uniform>` that fits it",
                             r.name
                         ),
                     ));

@@ -67,3 +67,42 @@ fn dynamic_flags_that_do_not_fit_the_model_are_errors_naming_them() {
     assert!(e.contains("batch") && e.contains('9') && e.contains('4'), "{e}");
     assert!(!bin.exists(), "a failed compile writes no binary");
 }
+
+/// An ONNX model's `dim_param` kept dynamic, with a bound over the importer's default (4096):
+/// one binary runs at several sizes, each close to the reference.
+#[test]
+fn an_onnx_dim_param_stays_dynamic_with_its_given_bound() {
+    let dir = TempDir::new("dynamic-onnx");
+    let model = dir.join("tiny.onnx");
+    std::fs::write(&model, super::onnx::linear_relu()).expect("write model");
+    let bin = dir.join("tiny.edgebin");
+    compile(&model, "lavapipe", &bin, &["--dynamic", "seq", "--shape", "seq<=5000"]);
+    let o = edgecc(&["inspect", s(&bin)]);
+    let text = ok(&o, "inspect the dynamic ONNX binary");
+    assert!(text.contains("seq (dynamic, <= 5000)"), "{text}");
+    for seq in [1usize, 3, 4097] {
+        let x = dir.join(&format!("x{seq}.npy"));
+        let xs: Vec<f32> = (0..seq * 4).map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0).collect();
+        write_npy(&x, vec![1, seq, 4], &xs);
+        let input = format!("x={}", s(&x));
+        let (a, c) = (dir.join(&format!("binary{seq}")), dir.join(&format!("reference{seq}")));
+        ok(
+            &edgecc(&["run", s(&bin), "--input", &input, "--output-dir", s(&a)]),
+            &format!("run the dynamic ONNX binary at seq {seq}"),
+        );
+        ok(
+            &edgecc(&[
+                "run",
+                s(&model),
+                "--target",
+                "reference",
+                "--input",
+                &input,
+                "--output-dir",
+                s(&c),
+            ]),
+            "run the model on the reference",
+        );
+        assert_close(&a, &c, 1e-4, &format!("tiny ONNX model, dynamic seq at {seq}"));
+    }
+}

@@ -47,6 +47,9 @@ pub trait Folder {
 pub struct ImportOptions {
     /// Values for symbolic dims by name (`--shape NAME=VALUE`); the named dims become static.
     pub shapes: BTreeMap<String, u64>,
+    /// Upper bounds for named symbolic dims that stay symbolic (`--shape NAME<=N` of a dynamic
+    /// dim); the others get `default_sym_max`.
+    pub sym_max: BTreeMap<String, u64>,
     /// Upper bound given to the other symbolic dims.
     pub default_sym_max: u64,
     /// Size and count limits of the protobuf decoder and tensor reader.
@@ -59,6 +62,7 @@ impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             shapes: BTreeMap::new(),
+            sym_max: BTreeMap::new(),
             default_sym_max: 4096,
             limits: Limits::default(),
             fold_max_elements: 1 << 16,
@@ -205,8 +209,8 @@ fn input_shape(vi: &proto::ValueInfoProto, opts: &ImportOptions) -> Result<(edge
         let sym = |n: String| match opts.shapes.get(&n) {
             Some(&v) => Dim::Static(v),
             None => Dim::Sym {
+                max: opts.sym_max.get(&n).copied().unwrap_or(opts.default_sym_max),
                 name: n,
-                max: opts.default_sym_max,
             },
         };
         dims.push(match &d.value {

@@ -93,7 +93,12 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     let mut shape_args = Vec::with_capacity(args.shapes.len());
     for a in &args.shapes {
         match a.split_once("<=") {
-            Some((name, n)) if dynamic.contains(name.trim()) => shape_args.push(format!("{name}={n}")),
+            Some((name, n)) if dynamic.contains(name.trim()) => {
+                if n.trim().parse::<u64>().is_err() {
+                    anyhow::bail!("bad --shape `{a}`: expected NAME<=N with N a non-negative integer");
+                }
+                shape_args.push(format!("{name}={n}"))
+            }
             Some((name, _)) => anyhow::bail!(
                 "--shape {a}: `<=` bounds a dynamic dim; add `--dynamic {}`, or fix the dim with `--shape {}=N`",
                 name.trim(),
@@ -134,7 +139,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     // text graph keeps its symbolic dims until `compile` binds them, so the binary records them.
     // The dynamic dims stay symbolic through import; `compile` bounds them.
     let (graph, options) = if args.model.extension().and_then(|e| e.to_str()) == Some("onnx") {
-        let graph = edgecc::load_model(&args.model, &fixed)?;
+        let graph = edgecc::load_model_with_bounds(&args.model, &fixed, &bounds)?;
         (
             graph,
             CompileOptions {
@@ -159,11 +164,11 @@ pub fn main(args: Args) -> anyhow::Result<()> {
             ),
             // A graph whose shapes infer only with its dims given (a `Concat` of a symbolic
             // `past` and a static extent) is loaded with them: its binary has static shapes.
-            Err(_) if !fixed.is_empty() && dynamic.is_empty() => (
+            Err(_) if !fixed.is_empty() => (
                 edgecc::load_model(&args.model, &fixed)?,
                 CompileOptions {
                     precision,
-                    shapes: Default::default(),
+                    shapes: bounds,
                     dynamic,
                     schedules,
                 },

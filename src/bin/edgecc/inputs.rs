@@ -61,6 +61,18 @@ pub fn prepare_binary(
 ) -> edgecc::Result<Vec<TensorData>> {
     let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let mut given = read_named(&names, input_args)?;
+    // A dynamic dim takes its size from the given inputs that have it (the first one decides;
+    // the session reports inputs that disagree), else its bound.
+    let mut dynamic: BTreeMap<&str, usize> = BTreeMap::new();
+    for spec in specs {
+        if let Some(t) = given.get(&spec.name) {
+            for (d, &n) in spec.shape.iter().zip(t.shape()) {
+                if let edgecc::artifact::DimSpec::Dynamic { name, .. } = d {
+                    dynamic.entry(name.as_str()).or_insert(n);
+                }
+            }
+        }
+    }
     // A binary keeps no graph: indices are drawn by name only (masks, positions), not bounded
     // by an embedding.
     let mut random_values: Vec<Option<TensorData>> = if random {
@@ -69,7 +81,16 @@ pub fn prepare_binary(
             .map(|s| edgecc::realistic::InputSpec {
                 name: s.name.clone(),
                 dtype: s.dtype,
-                shape: s.static_shape(),
+                shape: s
+                    .shape
+                    .iter()
+                    .map(|d| match d {
+                        edgecc::artifact::DimSpec::Dynamic { name, max } => {
+                            dynamic.get(name.as_str()).copied().unwrap_or(*max as usize)
+                        }
+                        d => d.value() as usize,
+                    })
+                    .collect(),
                 index_bound: None,
             })
             .collect();
