@@ -8,7 +8,7 @@
 use crate::error::{IrError, Result};
 use crate::infer::infer;
 use crate::op::Op;
-use crate::shape::Shape;
+use crate::shape::{Dim, Shape};
 use crate::tensor::TensorData;
 use crate::DType;
 use std::collections::HashMap;
@@ -351,10 +351,31 @@ impl Graph {
 
     /// Changes the shape of a graph input (e.g. to specialize a symbolic dim) and re-infers every
     /// node's output types. On error the graph is left unchanged.
+    /// A symbolic dim that changes (specialized to a value, or given another bound) changes in
+    /// the ops' attributes too (`Crop`'s shape), matched by name.
     pub fn with_input_shapes(&self, shapes: &[(ValueId, Shape)]) -> Result<Graph> {
         let mut g = self.clone();
+        let mut renamed: std::collections::BTreeMap<String, Dim> = std::collections::BTreeMap::new();
         for (v, s) in shapes {
+            for (old, new) in g.values[v.index()].ty.shape.dims().iter().zip(s.dims()) {
+                if let Dim::Sym { name, .. } = old {
+                    if old != new {
+                        renamed.insert(name.clone(), new.clone());
+                    }
+                }
+            }
             g.values[v.index()].ty.shape = s.clone();
+        }
+        if !renamed.is_empty() {
+            for node in &mut g.nodes {
+                for d in node.op.attr_dims_mut() {
+                    if let Dim::Sym { name, .. } = d {
+                        if let Some(new) = renamed.get(name) {
+                            *d = new.clone();
+                        }
+                    }
+                }
+            }
         }
         g.reinfer()?;
         Ok(g)

@@ -170,6 +170,7 @@ fn infer_unchecked(op: &Op, inputs: &[TensorType], consts: &[Constant]) -> Resul
         | Op::Concat { .. }
         | Op::Split { .. }
         | Op::Slice { .. }
+        | Op::Crop { .. }
         | Op::Gather { .. }
         | Op::GatherElements { .. }
         | Op::Expand { .. }

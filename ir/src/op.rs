@@ -8,6 +8,7 @@
 //! Axes are `i64` and may be negative (counted from the end), as in ONNX.
 
 use crate::dtype::DType;
+use crate::shape::Dim;
 use crate::ConstId;
 
 /// Elementwise functions of one input; output has the input's shape and dtype.
@@ -428,6 +429,11 @@ pub enum Op {
         axes: Vec<i64>,
         steps: Vec<i64>,
     },
+    /// The leading `shape[i]` elements along each axis `i` (rank unchanged): `out[i..] =
+    /// x[i..]`. A dim may be symbolic, at most the input's extent: a table sized at a bound is
+    /// cut to a run-time length (ONNX `Slice(table, 0, seq)`, `Range(0, seq)` and
+    /// `ConstantOfShape([seq, seq])` import as their bound-sized form and a `Crop`).
+    Crop { shape: Vec<Dim> },
     /// `(data, indices: i32|i64)`: take slices of `data` along `axis` at `indices` (negative
     /// indices count from the end). Output shape: `data[..axis] ++ indices ++ data[axis+1..]`.
     Gather { axis: i64 },
@@ -505,6 +511,7 @@ impl Op {
             Op::Concat { .. } => "Concat",
             Op::Split { .. } => "Split",
             Op::Slice { .. } => "Slice",
+            Op::Crop { .. } => "Crop",
             Op::Gather { .. } => "Gather",
             Op::GatherElements { .. } => "GatherElements",
             Op::Expand { .. } => "Expand",
@@ -537,6 +544,15 @@ impl Op {
             Op::Concat { .. } => (1, None),
             Op::Attention { .. } => (3, Some(4)),
             _ => (1, Some(1)),
+        }
+    }
+
+    /// The dims the op's attributes hold (`Crop`'s shape; none for other ops), for specializing
+    /// or rebounding symbolic dims along with the graph's inputs.
+    pub fn attr_dims_mut(&mut self) -> &mut [Dim] {
+        match self {
+            Op::Crop { shape } => shape,
+            _ => &mut [],
         }
     }
 

@@ -39,6 +39,13 @@ impl Dim {
     }
 }
 
+/// A placeholder (static 0), for containers that need a default.
+impl Default for Dim {
+    fn default() -> Dim {
+        Dim::Static(0)
+    }
+}
+
 impl From<u64> for Dim {
     fn from(n: u64) -> Dim {
         Dim::Static(n)

@@ -84,7 +84,8 @@ fn class_of(op: &Op) -> OpClass {
         | Op::Flatten { .. }
         | Op::Transpose { .. }
         | Op::Split { .. }
-        | Op::Slice { .. } => OpClass::Index,
+        | Op::Slice { .. }
+        | Op::Crop { .. } => OpClass::Index,
         Op::Expand { .. }
         | Op::Concat { .. }
         | Op::Pad { .. }

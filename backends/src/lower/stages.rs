@@ -50,6 +50,7 @@ pub fn inlinable(op: &Op) -> bool {
             | Op::Expand { .. }
             | Op::Tile { .. }
             | Op::Slice { .. }
+            | Op::Crop { .. }
             | Op::Split { .. }
             | Op::Concat { .. }
             | Op::Pad { .. }

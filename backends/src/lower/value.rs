@@ -611,6 +611,8 @@ impl<'g> Walk<'g> {
             Op::Slice {
                 starts, axes, steps, ..
             } => self.slice(ins[0], idx, starts, axes, steps),
+            // The leading elements: the same coordinates in the (larger) input.
+            Op::Crop { .. } => self.value_at(ins[0], idx),
             Op::Split { axis, sizes } => {
                 let a =
                     edgecc_ir::normalize_axis(*axis, rank).ok_or_else(|| self.internal("split axis out of range"))?;

@@ -98,6 +98,7 @@ pub fn eval_op(op: &Op, inputs: &[&Tensor], consts: &[Constant]) -> Result<Vec<T
         | Op::Concat { .. }
         | Op::Split { .. }
         | Op::Slice { .. }
+        | Op::Crop { .. }
         | Op::Gather { .. }
         | Op::GatherElements { .. }
         | Op::Expand { .. }

@@ -28,6 +28,7 @@ pub fn eval(op: &Op, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
             axes,
             steps,
         } => one(layout::slice(x()?, starts, ends, axes, steps)),
+        Op::Crop { shape } => one(layout::crop(x()?, shape)),
         Op::Gather { axis } => one(gather::gather(x()?, second(op, inputs)?, *axis)),
         Op::GatherElements { axis } => one(gather::gather_elements(x()?, second(op, inputs)?, *axis)),
         Op::Expand { shape } => one(layout::expand(x()?, shape)),

@@ -66,6 +66,7 @@ pub(super) fn infer(op: &Op, inputs: &[TensorType]) -> Result<Vec<TensorType>, S
             axes,
             steps,
         } => same(slice(&x_of(x)?.shape, starts, ends, axes, steps)?),
+        Op::Crop { shape } => same(crop(&x_of(x)?.shape, shape)?),
         Op::Gather { axis } => {
             let (x, idx) = (x_of(x)?, &inputs[1]);
             check_indices(idx)?;
@@ -295,6 +296,31 @@ fn reshape(input: &Shape, shape: &[i64], allowzero: bool) -> Result<Shape, Strin
         return Err(format!("cannot reshape {input} into {shape:?}: element counts differ"));
     }
     Ok(Shape(dims.into_iter().flatten().collect()))
+}
+
+/// `Crop`: the same rank, each dim at most the input's (a symbolic input dim only to itself).
+fn crop(input: &Shape, shape: &[Dim]) -> Result<Shape, String> {
+    if shape.len() != input.rank() {
+        return Err(format!(
+            "shape {} has {} dims but the input {input} has rank {}",
+            Shape(shape.to_vec()),
+            shape.len(),
+            input.rank()
+        ));
+    }
+    for (i, (d, x)) in shape.iter().zip(input.dims()).enumerate() {
+        let fits = match x {
+            Dim::Static(n) => d.upper_bound() <= *n,
+            Dim::Sym { .. } => d == x,
+        };
+        if !fits {
+            return Err(format!(
+                "dim {i} of {} is larger than the input's {x}",
+                Shape(shape.to_vec())
+            ));
+        }
+    }
+    Ok(Shape(shape.to_vec()))
 }
 
 fn concat(inputs: &[TensorType], axis: i64) -> Result<TensorType, String> {

@@ -467,6 +467,17 @@ impl Gen {
         let x = self.source(|_, s| s.rank() >= 1, DType::F32, 1)?;
         let s = self.g.ty(x).shape.clone();
         let r = s.rank();
+        if self.rng.pct(20) {
+            // Crop: leading elements, each static axis cut to 1..=its extent (symbolic ones kept).
+            let mut shape = Vec::with_capacity(r);
+            for d in s.dims() {
+                shape.push(match d {
+                    Dim::Static(n) if *n > 0 => Dim::Static(1 + self.rng.below(*n)),
+                    d => d.clone(),
+                });
+            }
+            return self.add(Op::Crop { shape }, &[x]).map(|_| ());
+        }
         let all = self.rng.pct(20);
         let (mut starts, mut ends, mut axes, mut steps) = (vec![], vec![], vec![], vec![]);
         for a in 0..r {

@@ -8,6 +8,7 @@ use super::lex::{Pos, Tok};
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::op::{BinaryOp, CoordMode, NearestMode, Op, PadMode, ReduceOp, ResizeMode, UnaryOp};
+use crate::shape::Dim;
 use crate::ConstId;
 
 /// An attribute value as written.
@@ -255,6 +256,16 @@ impl Attrs {
             int_of(t).and_then(|v| u64::try_from(v).ok())
         })
     }
+    /// Dims: non-negative integers and symbolic `name<=max`.
+    pub fn vec_dim(&mut self, name: &'static str) -> Vec<Dim> {
+        self.req_list(name, "dims (`16` or `seq<=512`)", |t| match t {
+            Tok::Dim(n, max) => Some(Dim::Sym {
+                name: n.clone(),
+                max: *max,
+            }),
+            t => int_of(t).and_then(|v| u64::try_from(v).ok()).map(Dim::Static),
+        })
+    }
     pub fn vec_f32(&mut self, name: &'static str) -> Vec<f32> {
         self.req_list(name, "numbers", f32_of)
     }
@@ -418,6 +429,9 @@ pub fn build_op(name: &str, a: &mut Attrs) -> Option<Op> {
             ends: a.vec_i64("ends"),
             axes: a.vec_i64("axes"),
             steps: a.vec_i64("steps"),
+        },
+        "Crop" => Op::Crop {
+            shape: a.vec_dim("shape"),
         },
         "Gather" => Op::Gather { axis: a.i64("axis") },
         "GatherElements" => Op::GatherElements { axis: a.i64("axis") },

@@ -40,6 +40,8 @@ pub enum Tok {
     Num(String),
     /// One of `{ } ( ) [ ] < > = , : #`, or `<=` (as `'≤'`).
     Punct(char),
+    /// A symbolic dim `name<=max` in an attribute list (made by the parser, not the lexer).
+    Dim(String, u64),
     Eof,
 }
 
@@ -54,6 +56,7 @@ impl Tok {
             Tok::Num(s) => format!("number `{s}`"),
             Tok::Punct('≤') => "`<=`".into(),
             Tok::Punct(c) => format!("`{c}`"),
+            Tok::Dim(name, max) => format!("`{}<={max}`", super::quote_name(name)),
             Tok::Eof => "end of input".into(),
         }
     }

@@ -359,11 +359,26 @@ impl Parser {
         }
     }
 
+    /// One attribute value: a number, a name or a string; a name or string followed by `<=N` is a
+    /// symbolic dim, read as its value where the parse specializes it.
     fn atom(&mut self) -> Result<(Tok, Pos), IrError> {
         match self.peek().tok {
             Tok::Num(_) | Tok::Ident(_) | Tok::Str(_) => {
                 let t = self.bump();
-                Ok((t.tok, t.pos))
+                let name = match &t.tok {
+                    Tok::Ident(s) | Tok::Str(s) if self.is_punct('≤') => s.clone(),
+                    _ => return Ok((t.tok, t.pos)),
+                };
+                self.bump();
+                let max = self.u64_lit("the upper bound of a symbolic dimension")?;
+                match self.dims.get(&name) {
+                    Some(&v) if v > max => Err(t.pos.err(format!(
+                        "symbolic dim `{}<={max}` cannot take the value {v} (above its bound)",
+                        quote_name(&name)
+                    ))),
+                    Some(&v) => Ok((Tok::Num(v.to_string()), t.pos)),
+                    None => Ok((Tok::Dim(name, max), t.pos)),
+                }
             }
             _ => Err(self.unexpected("an attribute value")),
         }

@@ -50,6 +50,14 @@ pub fn write_type(out: &mut impl Write, ty: &TensorType) -> fmt::Result {
     out.write_str("]")
 }
 
+/// A dim as the text format writes it: `16` or `seq<=512`.
+fn dim_text(d: &Dim) -> String {
+    match d {
+        Dim::Static(n) => n.to_string(),
+        Dim::Sym { name, max } => format!("{}<={max}", quote_name(name)),
+    }
+}
+
 /// The attributes of `op` as `(name, printed value)`, in printing order. Optional attributes that
 /// are absent are left out.
 pub fn op_attrs(op: &Op) -> Vec<(&'static str, String)> {
@@ -191,6 +199,7 @@ pub fn op_attrs(op: &Op) -> Vec<(&'static str, String)> {
             ("axes", ints(axes)),
             ("steps", ints(steps)),
         ],
+        Op::Crop { shape } => vec![("shape", list(shape, dim_text))],
         Op::Expand { shape } => vec![("shape", ints(shape))],
         Op::Squeeze { axes } | Op::Unsqueeze { axes } => vec![("axes", ints(axes))],
         Op::Pad { pads, mode, value } => vec![

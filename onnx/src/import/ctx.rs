@@ -10,6 +10,7 @@
 //! for the op that defines the ONNX node's outputs, under their ONNX names.
 
 use super::attr::Attrs;
+use super::shape_values::{self, SymInt};
 use super::{Folder, ImportOptions};
 use crate::error::OnnxError;
 use crate::proto;
@@ -54,6 +55,8 @@ pub(crate) struct Importer<'o> {
     pub folder: &'o dyn Folder,
     pub base_dir: Option<&'o Path>,
     pub opset: i64,
+    /// The shape values ([`super::shape_values`]) of IR values that hold symbolic dims.
+    sym: HashMap<V, Vec<SymInt>>,
 }
 
 impl<'o> Importer<'o> {
@@ -98,6 +101,7 @@ impl<'o> Importer<'o> {
             folder,
             base_dir,
             opset,
+            sym: HashMap::new(),
         }
     }
 
@@ -246,6 +250,22 @@ impl<'o> Importer<'o> {
                 .map(|(d, n)| self.new_data(n, d))
                 .collect());
         }
+        // A shape value over symbolic dims: known integers fold, symbolic ones are followed.
+        let sym = match out_types.as_slice() {
+            [t] => {
+                let ins: Vec<Option<Vec<SymInt>>> = inputs.iter().map(|&v| self.shape_value(v)).collect();
+                let in_types: Vec<TensorType> = inputs.iter().map(|&v| self.ty(v)).collect();
+                shape_values::propagate(&op, &ins, &in_types, t)
+            }
+            _ => None,
+        };
+        if let Some(vals) = &sym {
+            let ints: Option<Vec<i64>> = vals.iter().map(SymInt::as_int).collect();
+            if let (Some(ints), Some(name)) = (ints, out_names.first()) {
+                let d = shape_values::to_data(&ints, out_types[0].dtype, out_types[0].shape.rank())?;
+                return Ok(vec![self.new_data(name.clone(), d)]);
+            }
+        }
         let mut ids = Vec::with_capacity(inputs.len());
         for &v in inputs {
             ids.push(self.materialize(v).map_err(|e| e.to_string())?);
@@ -254,7 +274,20 @@ impl<'o> Importer<'o> {
             edgecc_ir::IrError::Node { msg, .. } => msg,
             other => other.to_string(),
         })?;
-        Ok(outs.into_iter().map(|id| self.new_ir(id)).collect())
+        let outs: Vec<V> = outs.into_iter().map(|id| self.new_ir(id)).collect();
+        if let (Some(vals), Some(&v)) = (sym, outs.first()) {
+            self.sym.insert(v, vals);
+        }
+        Ok(outs)
+    }
+
+    /// The shape value of `v`: its elements when it is small known integer data or a followed
+    /// value over symbolic dims.
+    pub fn shape_value(&self, v: V) -> Option<Vec<SymInt>> {
+        match self.data(v) {
+            Some(d) => shape_values::of_data(d),
+            None => self.sym.get(&v).cloned(),
+        }
     }
 
     /// Evaluates `op` at import time when its inputs are known and its outputs small.
@@ -472,6 +505,23 @@ impl<'a, 'o> Cx<'a, 'o> {
                 d.to_i64_vec()
             }
         }))
+    }
+
+    /// Input `i` as a shape value (`None` when absent): known integers, or dims of run-time
+    /// tensors where a symbolic dim is kept.
+    pub fn sym_ints(&self, i: usize, what: &str) -> Result<Option<Vec<SymInt>>, OnnxError> {
+        match self.opt(i)? {
+            None => Ok(None),
+            Some(v) => match self.imp.shape_value(v) {
+                Some(vals) => Ok(Some(vals)),
+                None => match self.imp.data(v) {
+                    Some(_) => Ok(self
+                        .const_ints(i, what)?
+                        .map(|v| v.into_iter().map(SymInt::Int).collect())),
+                    None => Err(self.not_const(i, what)),
+                },
+            },
+        }
     }
 
     /// Input `i` as known floats (`None` when absent).

@@ -25,6 +25,8 @@ mod ops;
 mod reduce;
 mod rotary;
 mod shape_ops;
+mod shape_values;
+mod sym_shapes;
 pub mod versions;
 
 use crate::decode::{decode_model, read_model_bytes, Limits};

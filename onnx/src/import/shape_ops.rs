@@ -1,9 +1,13 @@
 //! Data-movement and shape ops, and constants: `Reshape`, `Transpose`, `Concat`, `Split`, `Slice`,
 //! `Gather`, `GatherElements`, `Expand`, `Squeeze`, `Unsqueeze`, `Flatten`, `Pad`, `Tile`, `Range`,
 //! `Shape`, `Size`, `ConstantOfShape`, `Trilu`, `Constant`. Shape operands (ONNX inputs since
-//! opsets 5–13) must be known at import time: they become the IR's static attributes.
+//! opsets 5–13) must be known at import time: they become the IR's static attributes, or, where a
+//! dim is kept symbolic, shape values over it ([`super::shape_values`], read by
+//! [`super::sym_shapes`]).
 
 use super::ctx::Cx;
+use super::shape_values::SymInt;
+use super::sym_shapes as sv;
 use crate::error::OnnxError;
 use crate::tensor::tensor_to_data;
 use edgecc_ir::{normalize_axis, DType, Dim, Op, PadMode, ReduceOp, TensorData};
@@ -12,11 +16,13 @@ type R = Result<(), OnnxError>;
 
 pub(crate) fn reshape(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
-    let shape = cx
-        .const_ints(1, "the target `shape`")?
+    let target = cx
+        .sym_ints(1, "the target `shape`")?
         .ok_or_else(|| cx.err("the required input 1 (shape) is missing"))?;
     let allowzero = cx.attr_i("allowzero", 0)? != 0;
-    cx.finish(Op::Reshape { shape, allowzero }, &[x])
+    let shape = sv::reshape_target(cx, x, &target, allowzero)?;
+    cx.finish(Op::Reshape { shape, allowzero }, &[x])?;
+    sv::check_dims(cx, &target)
 }
 
 pub(crate) fn transpose(cx: &mut Cx) -> R {
@@ -145,13 +151,17 @@ pub(crate) fn slice(cx: &mut Cx) -> R {
         );
     }
     let starts = cx
-        .const_ints(1, "`starts`")?
+        .sym_ints(1, "`starts`")?
         .ok_or_else(|| cx.err("the required input 1 (starts) is missing"))?;
     let ends = cx
-        .const_ints(2, "`ends`")?
+        .sym_ints(2, "`ends`")?
         .ok_or_else(|| cx.err("the required input 2 (ends) is missing"))?;
     let axes = cx.const_ints(3, "`axes`")?.unwrap_or_default();
     let steps = cx.const_ints(4, "`steps`")?.unwrap_or_default();
+    let ints = |v: &[SymInt]| v.iter().map(SymInt::as_int).collect::<Option<Vec<i64>>>();
+    let (Some(starts), Some(ends)) = (ints(&starts), ints(&ends)) else {
+        return sv::slice_to_dims(cx, x, &starts, &ends, &axes, &steps);
+    };
     cx.finish(
         Op::Slice {
             starts,
@@ -176,9 +186,10 @@ pub(crate) fn gather(cx: &mut Cx) -> R {
 
 pub(crate) fn expand(cx: &mut Cx) -> R {
     let x = cx.x(0)?;
-    let shape = cx
-        .const_ints(1, "the target `shape`")?
+    let target = cx
+        .sym_ints(1, "the target `shape`")?
         .ok_or_else(|| cx.err("the required input 1 (shape) is missing"))?;
+    let shape = sv::expand_target(cx, x, &target)?;
     cx.finish(Op::Expand { shape }, &[x])
 }
 
@@ -285,8 +296,28 @@ pub(crate) fn range(cx: &mut Cx) -> R {
             .ok_or_else(|| cx.err(format!("the required input {i} ({what}) is missing")))
     };
     let start = get(cx, 0, "`start`")?;
-    let limit = get(cx, 1, "`limit`")?;
     let delta = get(cx, 2, "`delta`")?;
+    // `Range(0, seq, 1)` over a symbolic `seq`: the range to its bound, cropped to it.
+    if let Some([SymInt::Sym(d)]) = cx.sym_ints(1, "`limit`")?.as_deref() {
+        if start != 0.0 || delta != 1.0 {
+            return Err(cx.err(format!(
+                "a range up to the symbolic dim {d} must start at 0 with step 1, got start {start} and \
+                 delta {delta}; specialize it with `--shape NAME=VALUE`"
+            )));
+        }
+        let d = d.clone();
+        let r = cx.emit(
+            Op::Range {
+                start,
+                limit: d.upper_bound() as f64,
+                delta,
+                dtype,
+            },
+            &[],
+        )?;
+        return cx.finish(Op::Crop { shape: vec![d] }, &[r]);
+    }
+    let limit = get(cx, 1, "`limit`")?;
     cx.finish(
         Op::Range {
             start,
@@ -325,14 +356,14 @@ pub(crate) fn size(cx: &mut Cx) -> R {
     )
 }
 
+/// `ConstantOfShape`: over symbolic dims, the constant at their bounds cropped to them.
 pub(crate) fn constant_of_shape(cx: &mut Cx) -> R {
-    let dims = cx
-        .const_ints(0, "the output `shape`")?
+    let vals = cx
+        .sym_ints(0, "the output `shape`")?
         .ok_or_else(|| cx.err("the required input 0 (shape) is missing"))?;
-    let shape = dims
-        .iter()
-        .map(|&v| u64::try_from(v).map_err(|_| cx.err(format!("shape {dims:?} has a negative extent"))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let dims =
+        sv::as_dims(&vals).ok_or_else(|| cx.err(format!("shape {} has a negative extent", sv::describe(&vals))))?;
+    let shape: Vec<u64> = dims.iter().map(Dim::upper_bound).collect();
     let (value, dtype) = match cx.at(cx.attrs.tensor("value"))? {
         None => (0.0, DType::F32),
         Some(t) => {
@@ -344,7 +375,12 @@ pub(crate) fn constant_of_shape(cx: &mut Cx) -> R {
             (v[0], d.dtype())
         }
     };
-    cx.finish(Op::ConstantOfShape { shape, value, dtype }, &[])
+    let op = Op::ConstantOfShape { shape, value, dtype };
+    if dims.iter().all(|d| d.as_static().is_some()) {
+        return cx.finish(op, &[]);
+    }
+    let c = cx.emit(op, &[])?;
+    cx.finish(Op::Crop { shape: dims }, &[c])
 }
 
 pub(crate) fn trilu(cx: &mut Cx) -> R {

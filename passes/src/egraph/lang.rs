@@ -101,7 +101,7 @@ pub fn kind(op: &Op) -> &'static str {
 }
 
 /// Every kind name, for parsing rule patterns.
-const OTHER_KINDS: [&str; 44] = [
+const OTHER_KINDS: [&str; 45] = [
     "GeluTanh",
     "Identity",
     "Cast",
@@ -134,6 +134,7 @@ const OTHER_KINDS: [&str; 44] = [
     "Concat",
     "Split",
     "Slice",
+    "Crop",
     "Gather",
     "GatherElements",
     "Expand",

@@ -2,6 +2,7 @@
 
 use super::{compose, norm_axes, norm_axis, numel, take};
 use crate::reference::tensor::{strides, Data, Tensor};
+use edgecc_ir::Dim;
 
 /// `Transpose`: output axis `i` is input axis `perm[i]`; an empty `perm` reverses the axes (the
 /// ONNX default).
@@ -138,6 +139,32 @@ fn slice_range(start: i64, end: i64, step: i64, dim: usize) -> (i64, usize) {
     let mag = step.unsigned_abs() as i128;
     let count = if span <= 0 { 0 } else { (span as i128 + mag - 1) / mag };
     (s, count as usize)
+}
+
+/// `Crop`: the leading `shape[i]` elements of each axis; every dim must be static (a graph over
+/// symbolic dims runs specialized) and at most the input's extent.
+pub(super) fn crop(x: &Tensor, shape: &[Dim]) -> Result<Tensor, String> {
+    if shape.len() != x.shape.len() {
+        return Err(format!(
+            "Crop: shape of {} dims for an input of shape {:?}",
+            shape.len(),
+            x.shape
+        ));
+    }
+    let mut ends = Vec::with_capacity(shape.len());
+    for (a, (d, &n)) in shape.iter().zip(&x.shape).enumerate() {
+        match d.as_static() {
+            Some(e) if e <= n as u64 => ends.push(e as i64),
+            Some(e) => return Err(format!("Crop: extent {e} of axis {a} is over the input's {n}")),
+            None => {
+                return Err(format!(
+                    "Crop: dim {d} of axis {a} is symbolic; specialize the graph first"
+                ))
+            }
+        }
+    }
+    let starts = vec![0; shape.len()];
+    slice(x, &starts, &ends, &[], &[])
 }
 
 /// `Slice` with ONNX clamping; empty `axes` means `0..starts.len()`, empty `steps` all 1.
