@@ -39,7 +39,8 @@ impl Dim {
     }
 }
 
-/// A placeholder (static 0), for containers that need a default.
+/// A placeholder (static 0): the text parser's attribute lists fill a malformed entry with it
+/// while they record the error.
 impl Default for Dim {
     fn default() -> Dim {
         Dim::Static(0)

@@ -984,3 +984,69 @@ fn softplus_is_stable_and_pow_keeps_a_float_exponent() {
     let r = run(&g, &[b]);
     assert_eq!((r[0].dtype(), r[0].to_i64_vec()), (DType::I64, vec![2, 3]));
 }
+
+/// Exporters' patterns over a dim kept symbolic: `Slice(table, 0, seq)`, `Range(0, seq, 1)` and
+/// `ConstantOfShape([seq, seq])`, with `seq` taken from `Shape(x)`, import at the bound and are
+/// cropped to `seq`; specialized, they compute what ONNX does. A range from 1 is an error naming
+/// the node.
+#[test]
+fn shape_values_over_a_symbolic_dim_crop_to_it() {
+    let mut m = M::new(13);
+    m.inputs = vec![vi("x", DataType::Float, &[D::P("seq"), D::V(2)])];
+    let table: Vec<f32> = (0..16).map(|i| i as f32 * 0.5 - 3.0).collect();
+    m.inits = vec![
+        t_f32("table", &[8, 2], &table),
+        t_i64("one", &[], &[1]),
+        t_i64("i0", &[], &[0]),
+        t_i64("zeros", &[1], &[0]),
+        t_i64("axes0", &[1], &[0]),
+    ];
+    m.outputs = vec!["y", "pos", "mask"];
+    m.nodes = vec![
+        node("Shape", "shape", &["x"], &["s"], vec![]),
+        node("Gather", "seq", &["s", "i0"], &["n"], vec![a_int("axis", 0)]),
+        node("Unsqueeze", "unsq", &["n", "axes0"], &["n1"], vec![]),
+        node("Slice", "slice", &["table", "zeros", "n1", "axes0"], &["rows"], vec![]),
+        node("Add", "add", &["x", "rows"], &["y"], vec![]),
+        node("Range", "range", &["i0", "n", "one"], &["pos"], vec![]),
+        node("Concat", "concat", &["n1", "n1"], &["ss"], vec![a_int("axis", 0)]),
+        node("ConstantOfShape", "mask", &["ss"], &["mask"], vec![]),
+    ];
+    let mut opts = ImportOptions::default();
+    opts.sym_max.insert("seq".into(), 8);
+    let g = m.import_with(&opts).unwrap();
+    let seq = Dim::Sym {
+        name: "seq".into(),
+        max: 8,
+    };
+    let shapes: Vec<Shape> = g.outputs().iter().map(|&v| g.ty(v).shape.clone()).collect();
+    assert_eq!(
+        shapes,
+        vec![
+            Shape(vec![seq.clone(), Dim::Static(2)]),
+            Shape(vec![seq.clone()]),
+            Shape(vec![seq.clone(), seq])
+        ]
+    );
+    assert!(op_names(&g).contains(&"Crop"), "{:?}", op_names(&g));
+    // Specialized to seq = 3: the first 3 table rows, 0..3, a 3x3 mask.
+    let g3 = g.with_input_shapes(&[(g.inputs()[0], Shape::of(&[3, 2]))]).unwrap();
+    let x: Vec<f32> = (0..6).map(|i| 1.0 + i as f32 * 0.25).collect();
+    let r = run(&g3, &[f32s(&[3, 2], &x)]);
+    let want: Vec<f32> = x.iter().zip(&table).map(|(a, b)| a + b).collect();
+    assert_eq!(r[0].shape(), &[3, 2]);
+    assert_close(&r[0].to_f32_vec(), &want);
+    assert_eq!(r[1].to_i64_vec(), vec![0, 1, 2]);
+    assert_eq!(r[2].shape(), &[3, 3]);
+
+    // A range that does not start at 0 cannot be cropped: the node and the fix are named.
+    m.inits.push(t_i64("start1", &[], &[1]));
+    m.nodes[5] = node("Range", "range_from_1", &["start1", "n", "one"], &["pos"], vec![]);
+    match m.import_with(&opts) {
+        Err(OnnxError::Node { node, msg, .. }) => {
+            assert_eq!(node, "range_from_1");
+            assert!(msg.contains("--shape") && msg.contains("seq"), "{msg}");
+        }
+        other => panic!("expected a node error, got {other:?}"),
+    }
+}

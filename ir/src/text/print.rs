@@ -42,10 +42,7 @@ pub fn write_type(out: &mut impl Write, ty: &TensorType) -> fmt::Result {
         if i > 0 {
             out.write_str(", ")?;
         }
-        match d {
-            Dim::Static(n) => write!(out, "{n}")?,
-            Dim::Sym { name, max } => write!(out, "{}<={max}", quote_name(name))?,
-        }
+        out.write_str(&dim_text(d))?;
     }
     out.write_str("]")
 }

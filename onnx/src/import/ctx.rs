@@ -252,7 +252,8 @@ impl<'o> Importer<'o> {
         }
         // A shape value over symbolic dims: known integers fold, symbolic ones are followed.
         let sym = match out_types.as_slice() {
-            [t] => {
+            // Only small integer results can be shape values: skip the rest cheaply.
+            [t] if t.dtype.is_int() && t.shape.rank() <= 1 => {
                 let ins: Vec<Option<Vec<SymInt>>> = inputs.iter().map(|&v| self.shape_value(v)).collect();
                 let in_types: Vec<TensorType> = inputs.iter().map(|&v| self.ty(v)).collect();
                 shape_values::propagate(&op, &ins, &in_types, t)

@@ -39,7 +39,7 @@ const MAX_ELEMENTS: usize = 16;
 
 /// The elements of known integer data, when it is small enough to be a shape value.
 pub(crate) fn of_data(d: &TensorData) -> Option<Vec<SymInt>> {
-    if !d.dtype().is_int() || d.shape().len() > 1 || d.to_i64_vec().len() > MAX_ELEMENTS {
+    if !d.dtype().is_int() || d.shape().len() > 1 || d.numel() > MAX_ELEMENTS {
         return None;
     }
     Some(d.to_i64_vec().into_iter().map(SymInt::Int).collect())
@@ -143,7 +143,8 @@ fn arith(op: BinaryOp, p: &SymInt, q: &SymInt) -> Option<SymInt> {
         (BinaryOp::Add, Int(a), Int(b)) => Int(a.checked_add(*b)?),
         (BinaryOp::Sub, Int(a), Int(b)) => Int(a.checked_sub(*b)?),
         (BinaryOp::Mul, Int(a), Int(b)) => Int(a.checked_mul(*b)?),
-        (BinaryOp::Div, Int(a), Int(b)) if *b != 0 => Int(a.div_euclid(*b)),
+        // Truncating, as the reference interpreter divides integers.
+        (BinaryOp::Div, Int(a), Int(b)) => Int(a.checked_div(*b)?),
         (BinaryOp::Add | BinaryOp::Sub, s @ Sym(_), Int(0))
         | (BinaryOp::Add, Int(0), s @ Sym(_))
         | (BinaryOp::Mul | BinaryOp::Div, s @ Sym(_), Int(1))
