@@ -382,6 +382,20 @@ impl<'g> Walk<'g> {
         })
     }
 
+    /// The extent of axis `axis` of `v`, which must be static: a dynamic one is an error
+    /// naming the value and the dim.
+    pub fn static_extent(&self, v: ValueId, axis: usize) -> Result<u64> {
+        let d = &self.g.ty(v).shape.dims()[axis];
+        d.as_static().ok_or_else(|| {
+            self.err(format!(
+                "value `{}` ({}) is sliced, padded or concatenated on axis {axis}, whose extent `{d}` is \
+                 dynamic; that axis needs a static extent (bind it with --shape)",
+                self.g.value(v).name,
+                self.g.ty(v).shape
+            ))
+        })
+    }
+
     /// The IR dtype of `v`.
     pub fn dtype(&self, v: ValueId) -> DType {
         self.g.ty(v).dtype

@@ -84,8 +84,6 @@ pub(crate) struct Callers<'k> {
     /// The walk (its body is the function being built).
     pub w: Walk<'k>,
     kb: KernelBuilder,
-    /// The template's name.
-    template: String,
     /// The program buffers the store functions write.
     writes: Vec<usize>,
 }
@@ -97,7 +95,6 @@ impl<'k> Callers<'k> {
         Callers {
             w: walk(cx, kc),
             kb: KernelBuilder::new(template),
-            template: template.to_string(),
             writes: Vec::new(),
         }
     }
@@ -239,9 +236,12 @@ impl<'k> Callers<'k> {
 
     /// The module (bindings, helpers, the caller functions, then the template's `emitted`
     /// main loop), recorded as one dispatch. Over dynamic dims, `launch` is its workgroup counts
-    /// over the walk's dims (`emitted.workgroups` being the launch at the bounds; `None` when
-    /// the walk read no dynamic dim), and the module declares the dims and the parameter buffer
-    /// (`uniform`, after the storage bindings).
+    /// over the walk's dims (`emitted.workgroups` being the launch at the bounds), and the
+    /// module declares the dims and the parameter buffer (`uniform`, after the storage
+    /// bindings). `launch` is `None` when the template's problem is static (each anchor refuses
+    /// a dynamic dim on an axis it does not take): the caller functions may still read dynamic
+    /// dims, as the strides of an operand that is larger than what the problem reads of it
+    /// (the first token of each sequence, say), and the launch is the emitted one.
     pub fn finish(
         self,
         cx: &mut Ctx,
@@ -250,21 +250,7 @@ impl<'k> Callers<'k> {
         chosen: Chosen,
         launch: Option<[Extent; 3]>,
     ) -> Result<()> {
-        let Callers {
-            w,
-            mut kb,
-            template,
-            writes,
-        } = self;
-        if let (Some((name, _)), None) = (w.used_dims().first(), &launch) {
-            return Err(WgslError::Unsupported {
-                kernel: kc.kernel.name.clone(),
-                message: format!(
-                    "the {template} template does not take dynamic dims yet (dim `{name}`); of \
-                     dynamic dims, pointwise kernels, the rows of row reductions and top-k, the M of GEMMs, the batch of convolutions and the query rows and keys of attention take them so far"
-                ),
-            });
-        }
+        let Callers { w, mut kb, writes } = self;
         let dims: Vec<String> = w.used_dims().iter().map(|(n, _)| n.clone()).collect();
         for (j, (name, bound)) in w.used_dims().iter().enumerate() {
             kb.dim(kir_dim_name(j, name), *bound, j as u32);
@@ -275,10 +261,8 @@ impl<'k> Callers<'k> {
             kb.uniform(used.len() as u32, PARAMS);
         }
         kb.workgroup_size([emitted.threads, 1, 1]);
-        match &launch {
-            Some(l) => kb.launch(l.clone()),
-            None => kb.launch(emitted.workgroups.map(|g| u64::from(g).into())),
-        }
+        let workgroups = launch.unwrap_or_else(|| emitted.workgroups.map(|g| u64::from(g).into()));
+        kb.launch(workgroups.clone());
         let kernel = kb
             .finish()
             .map_err(|e| internal(kc, format_args!("the caller functions do not verify: {e}")))?;
@@ -298,9 +282,11 @@ impl<'k> Callers<'k> {
                 writes: writes.contains(&b),
             })
             .collect();
-        let launch = match launch {
-            None => None,
-            Some(workgroups) => Some(DynamicLaunch {
+        // Over dynamic dims the dispatch binds the parameter buffer, whether or not its
+        // workgroup counts depend on them.
+        let launch = match dims.is_empty() {
+            true => None,
+            false => Some(DynamicLaunch {
                 dims: kernel.dims.clone(),
                 program_dims: dims
                     .iter()

@@ -10,14 +10,13 @@ use edgecc_ir::{normalize_axis, PadMode, ValueId};
 impl Walk<'_> {
     /// Element `idx` of `Slice(x)`.
     pub fn slice(&mut self, x: ValueId, idx: &[Ex], starts: &[i64], axes: &[i64], steps: &[i64]) -> Result<Ex> {
-        let in_shape = self.shape(x)?;
-        let r = in_shape.len();
+        let r = self.g.ty(x).shape.rank();
         let mut iidx = idx.to_vec();
         for (i, &st) in starts.iter().enumerate() {
             let a = axes.get(i).copied().unwrap_or(i as i64);
             let a = normalize_axis(a, r).ok_or_else(|| self.internal("slice axis out of range"))?;
             let step = steps.get(i).copied().unwrap_or(1);
-            let dim = in_shape[a] as i64;
+            let dim = self.static_extent(x, a)? as i64;
             let s = if st < 0 { st.saturating_add(dim) } else { st };
             let s = if step > 0 {
                 s.clamp(0, dim)
@@ -38,7 +37,7 @@ impl Walk<'_> {
         let mut parts = Vec::new();
         let mut off = 0u64;
         for &inp in ins {
-            let ext = self.shape(inp)?[a];
+            let ext = self.static_extent(inp, a)?;
             if ext > 0 {
                 parts.push((inp, off, off + ext));
             }
@@ -82,29 +81,31 @@ impl Walk<'_> {
     /// Element `idx` of `Pad(x)`: constant padding tests the bounds (the pad value outside),
     /// edge padding clamps, reflect padding mirrors at the edges.
     pub fn pad(&mut self, x: ValueId, idx: &[Ex], pads: &[i64], mode: PadMode, value: f64, reg: Type) -> Result<Ex> {
-        let in_shape = self.shape(x)?;
-        let r = in_shape.len();
+        let r = self.g.ty(x).shape.rank();
         let mut iidx = Vec::with_capacity(r);
         let mut inside: Option<Ex> = None;
         for a in 0..r {
             let pb = pads.get(a).copied().unwrap_or(0);
             let pe = pads.get(a + r).copied().unwrap_or(0);
-            let d = in_shape[a] as i64;
+            if pb == 0 && pe == 0 {
+                // An axis without padding is copied: its extent may be dynamic.
+                iidx.push(idx[a]);
+                continue;
+            }
+            let d = self.static_extent(x, a)? as i64;
             let shift = self.ci(-pb);
             let i = self.ix_add(idx[a], shift)?;
             let i = self.bind(i)?;
             match mode {
                 PadMode::Constant => {
-                    if pb != 0 || pe != 0 {
-                        let (z, dd) = (self.ci(0), self.ci(d));
-                        let ge = self.bin(BinaryOp::Ge, i, z)?;
-                        let lt = self.bin(BinaryOp::Lt, i, dd)?;
-                        let both = self.bin(BinaryOp::And, ge, lt)?;
-                        inside = Some(match inside {
-                            None => both,
-                            Some(c) => self.bin(BinaryOp::And, c, both)?,
-                        });
-                    }
+                    let (z, dd) = (self.ci(0), self.ci(d));
+                    let ge = self.bin(BinaryOp::Ge, i, z)?;
+                    let lt = self.bin(BinaryOp::Lt, i, dd)?;
+                    let both = self.bin(BinaryOp::And, ge, lt)?;
+                    inside = Some(match inside {
+                        None => both,
+                        Some(c) => self.bin(BinaryOp::And, c, both)?,
+                    });
                     iidx.push(i);
                 }
                 PadMode::Edge => {
@@ -155,9 +156,19 @@ impl Walk<'_> {
     }
 
     /// `raw` (an index value) as an `i32` in `0..d`: negative counts from the end, then clamped.
-    fn wrap_index(&mut self, raw: Ex, d: i64) -> Result<Ex> {
+    /// `d` is the extent of the indexed axis of `data`: a literal, or a dynamic dim's value.
+    fn wrap_index(&mut self, raw: Ex, data: ValueId, axis: usize) -> Result<Ex> {
         let raw = self.convert(raw, Type::I32)?;
-        let (z, dd, hi) = (self.ci(0), self.ci(d), self.ci((d - 1).max(0)));
+        let z = self.ci(0);
+        let (dd, hi) = match self.g.ty(data).shape.dims()[axis].as_static() {
+            Some(d) => (self.ci(d as i64), self.ci((d as i64 - 1).max(0))),
+            None => {
+                let dd = self.sizes(data)?[axis];
+                let one = self.ci(1);
+                let last = self.bin(BinaryOp::Sub, dd, one)?;
+                (dd, self.bin(BinaryOp::Max, last, z)?)
+            }
+        };
         let neg = self.bin(BinaryOp::Lt, raw, z)?;
         let up = self.bin(BinaryOp::Add, raw, dd)?;
         let j = self.select(neg, up, raw)?;
@@ -168,11 +179,11 @@ impl Walk<'_> {
 
     /// Element `idx` of `Gather(data, indices)` along `axis`.
     pub fn gather(&mut self, data: ValueId, indices: ValueId, axis: i64, idx: &[Ex]) -> Result<Ex> {
-        let dshape = self.shape(data)?;
-        let q = self.shape(indices)?.len();
-        let a = normalize_axis(axis, dshape.len()).ok_or_else(|| self.internal("gather axis out of range"))?;
+        let r = self.g.ty(data).shape.rank();
+        let q = self.g.ty(indices).shape.rank();
+        let a = normalize_axis(axis, r).ok_or_else(|| self.internal("gather axis out of range"))?;
         let raw = self.value_at(indices, &idx[a..a + q])?;
-        let j = self.wrap_index(raw, dshape[a] as i64)?;
+        let j = self.wrap_index(raw, data, a)?;
         let mut didx = idx[..a].to_vec();
         didx.push(j);
         didx.extend_from_slice(&idx[a + q..]);
@@ -181,10 +192,10 @@ impl Walk<'_> {
 
     /// Element `idx` of `GatherElements(data, indices)` along `axis`.
     pub fn gather_elements(&mut self, data: ValueId, indices: ValueId, axis: i64, idx: &[Ex]) -> Result<Ex> {
-        let dshape = self.shape(data)?;
-        let a = normalize_axis(axis, dshape.len()).ok_or_else(|| self.internal("gather axis out of range"))?;
+        let r = self.g.ty(data).shape.rank();
+        let a = normalize_axis(axis, r).ok_or_else(|| self.internal("gather axis out of range"))?;
         let raw = self.value_at(indices, idx)?;
-        let j = self.wrap_index(raw, dshape[a] as i64)?;
+        let j = self.wrap_index(raw, data, a)?;
         let mut didx = idx.to_vec();
         didx[a] = j;
         self.value_at(data, &didx)
