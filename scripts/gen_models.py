@@ -20,8 +20,8 @@ Reshape/InstanceNormalization group norm that older PyTorch exports use).
 | unet_resblock_opset13_instancenorm | same; group norm as Reshape -> InstanceNormalization -> Reshape -> Mul/Add |
 
 GPT-2 uses `gelu_new` (tanh approximation, Pow/Tanh), as its Hugging Face exports do; BERT uses the
-exact Erf GELU. The GPT-2 and BERT models have symbolic `batch` and `sequence` dims (dynamic axes);
-`meta.json` gives the values the stored inputs use.
+exact Erf GELU. The GPT-2 and BERT models have symbolic `batch` and `sequence` dims (dynamic axes),
+the UNet blocks a symbolic `batch`; `meta.json` gives the values the stored inputs use.
 
 Output layout, one folder per model:
 
@@ -366,8 +366,8 @@ def unet_resblock(opset: int, seed: int):
     bld.nodes.append(helper.make_node("Add", [shortcut, h], ["output"], name="/residual_out"))
 
     model = bld.model(
-        [f32_info(x, [UNET_N, UNET_CIN, UNET_HW, UNET_HW]), f32_info(temb, [UNET_N, UNET_TEMB])],
-        [f32_info("output", [UNET_N, UNET_COUT, UNET_HW, UNET_HW])],
+        [f32_info(x, ["batch", UNET_CIN, UNET_HW, UNET_HW]), f32_info(temb, ["batch", UNET_TEMB])],
+        [f32_info("output", ["batch", UNET_COUT, UNET_HW, UNET_HW])],
         f"unet_resblock_opset{opset}",
     )
     inputs = {
@@ -375,7 +375,8 @@ def unet_resblock(opset: int, seed: int):
         temb: rng.standard_normal((UNET_N, UNET_TEMB)).astype(np.float32),
     }
     kind = "InstanceNormalization-based group norm" if old else "GroupNormalization"
-    return model, inputs, {}, f"UNet residual conv block ({kind}, SiLU, time embedding, 1x1 shortcut)"
+    # The batch is a dim_param, as diffusers' UNet exports write it.
+    return model, inputs, {"batch": UNET_N}, f"UNet residual conv block ({kind}, SiLU, time embedding, 1x1 shortcut)"
 
 
 # The two forms of a model share their seed, hence their weights and inputs: their onnxruntime

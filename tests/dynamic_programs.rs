@@ -360,18 +360,25 @@ fn over_seq(g: &edgecc::ir::Graph, max: u64) -> edgecc::ir::Graph {
     g.with_input_shapes(&shapes).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The builder-made transformer blocks (the GPT-2 block of `examples/transformer_block.eir`,
-/// causal, and a two-layer BERT encoder with its additive mask) over a dynamic sequence: one
-/// program each, run at 1, a middle value and the bound against the reference.
+/// The builder-made transformer blocks (two causal GPT-2 layers, and a two-layer BERT encoder
+/// with its additive mask) and the example model `examples/transformer_block.eir` (seq 8 as
+/// written) over a dynamic sequence: one program each, run at 1, a middle value and the bound
+/// against the reference.
 #[test]
 fn transformer_blocks_over_a_dynamic_sequence_run_at_three_sizes() {
     let cfg = edgecc::models::TransformerConfig {
         seq: 24,
         ..edgecc::models::TransformerConfig::tiny()
     };
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/transformer_block.eir");
+    let example = std::fs::read_to_string(example).unwrap_or_else(|e| panic!("{example}: {e}"));
     let blocks = [
         ("gpt2_block", edgecc::models::gpt2_block(&cfg, 2).unwrap()),
         ("bert_encoder", edgecc::models::bert_encoder(&cfg, 2, 3).unwrap()),
+        (
+            "examples/transformer_block.eir",
+            text::parse(&example).unwrap_or_else(|e| panic!("{e}")),
+        ),
     ];
     let caps = edgecc_autotune::profile("lavapipe").unwrap();
     let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));

@@ -745,8 +745,8 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         _ => return Err(unsupported(kc, "not a row op")),
     };
     let (rows, len) = map.size(&xsh);
-    // Dynamic dims: on kept axes only (the row count is sized at run time, the row length is
-    // the template's constant).
+    // Dynamic dims: on kept axes only, or the batch of a group norm (the row count is sized at
+    // run time, the row length is the template's constant).
     let dynamic: Vec<usize> = (0..r).filter(|&a| xdims.dims()[a].as_static().is_none()).collect();
     let rows_extent = match (&map, dynamic.is_empty()) {
         (_, true) => None,
@@ -754,11 +754,16 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             let kept_dims: Vec<IrDim> = kept.iter().map(|&a| xdims.dims()[a].clone()).collect();
             Some(c.extent(&kept_dims)?)
         }
+        // A group norm's rows are the batch's groups: the batch may be dynamic.
+        (RowIndex::Groups { groups, .. }, false) if dynamic == [0] => {
+            let batch = c.extent(&xdims.dims()[..1])?;
+            Some((batch * *groups).simplify())
+        }
         _ => {
             return Err(unsupported(
                 kc,
                 format!(
-                    "{} `{}` over {}: a dynamic dim on a reduced axis (or of a group norm) is not supported yet",
+                    "{} `{}` over {}: a dynamic dim on a reduced axis (or a group norm's channels or spatial axes) is not supported yet",
                     node.op.name(),
                     node.name,
                     xdims
