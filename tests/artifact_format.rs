@@ -795,3 +795,51 @@ fn dynamic_dims_round_trip_and_bad_ones_are_refused() {
         assert!(e.contains(want), "{from} -> {to}: {e}");
     }
 }
+
+/// A GEMM over a dynamic M of bound 40 is three variants, each with the range of M it runs
+/// at: they survive a round trip, and ranges that name no launch dim, are empty or pass the
+/// bound are refused naming the field.
+#[test]
+fn dispatch_variants_round_trip_and_bad_ranges_are_refused() {
+    let g = edgecc::ir::text::parse(
+        "graph variants {
+  input %x: f32[seq<=40, 8]
+  input %w: f32[8, 4]
+  %y: f32[seq<=40, 4] = MatMul(%x, %w)
+  output %y
+}",
+    )
+    .expect("parse");
+    let target = edgecc::Target::profile("lavapipe").expect("target");
+    let options = edgecc::CompileOptions {
+        dynamic: ["seq".to_string()].into(),
+        ..Default::default()
+    };
+    let a = edgecc::compile(&g, &target, &options).expect("compile with seq dynamic");
+    let ranges: Vec<(u64, u64)> = a
+        .program
+        .dispatches
+        .iter()
+        .filter_map(|d| d.launch.as_ref()?.when.map(|r| (r.min, r.max)))
+        .collect();
+    assert_eq!(ranges, [(0, 16), (17, 32), (33, 40)]);
+    let bytes = a.to_bytes();
+    let back = Artifact::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, a, "exact round trip");
+    assert_eq!(back.to_bytes(), bytes, "canonical");
+    let from = "\"when\":{\"dim\":0,\"min\":33,\"max\":40}";
+    for (to, want) in [
+        (
+            "\"when\":{\"dim\":1,\"min\":33,\"max\":40}",
+            "must name one of the launch's 1 dims",
+        ),
+        ("\"when\":{\"dim\":0,\"min\":33,\"max\":20}", "with min <= max"),
+        ("\"when\":{\"dim\":0,\"min\":33,\"max\":41}", "within its bound"),
+    ] {
+        let e = resealed_manifest(&bytes, |m| {
+            assert!(m.contains(from), "{m}");
+            m.replacen(from, to, 1)
+        });
+        assert!(e.contains(want) && e.contains(".launch.when"), "{to}: {e}");
+    }
+}

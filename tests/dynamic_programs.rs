@@ -2,8 +2,9 @@
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
 //! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions and top-k, the M of GEMMs, the batch of convolutions and the query rows and
-//! keys of attention take dynamic dims so far; another anchor over one is an error naming it.
+//! of row reductions and top-k, the M of GEMMs (one variant per range of M), the batch of
+//! convolutions and the query rows and keys of attention take dynamic dims so far; another
+//! anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -175,8 +176,11 @@ const GEMMS: &str = "graph gemms {
   output %z
 }";
 
+/// Each GEMM over a dynamic M is compiled once per range of M its default schedules tell apart
+/// (`0..=16`, `17..=32`, `33..=48`), keyed by the range's largest M, with tiles of as many rows;
+/// one session runs them at sizes in and at the edges of every range.
 #[test]
-fn gemms_over_a_dynamic_m_run_at_three_sizes() {
+fn gemms_over_a_dynamic_m_run_in_each_of_their_variants() {
     let (g, program) = compile(GEMMS);
     let program = program.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(program.dims.len(), 1);
@@ -184,6 +188,30 @@ fn gemms_over_a_dynamic_m_run_at_three_sizes() {
         program.dispatches.iter().all(|d| d.launch.is_some()),
         "every dispatch is sized at run time"
     );
+    let gemms: Vec<_> = program
+        .dispatches
+        .iter()
+        .filter(|d| d.problem.to_string().starts_with("gemm."))
+        .collect();
+    assert_eq!(gemms.len(), 6, "two GEMMs, three variants each");
+    for variants in gemms.chunks(3) {
+        let mut next = 0;
+        for (d, (top, rows)) in variants.iter().zip([(16, 16), (32, 32), (48, 64)]) {
+            let when = d.launch.as_ref().and_then(|l| l.when).expect("a variant has a range");
+            assert_eq!((when.min, when.max), (next, top), "{}", d.label);
+            next = top + 1;
+            assert!(
+                d.problem.to_string().contains(&format!(".m{top}.")),
+                "{}: {}",
+                d.label,
+                d.problem
+            );
+            let edgecc_autotune::Schedule::Gemm(s) = &d.schedule else {
+                panic!("{}: {:?}", d.label, d.schedule)
+            };
+            assert!(s.tile_m <= rows && s.tile_m >= rows / 2, "{}: {s:?}", d.label);
+        }
+    }
     let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
     let mut session = device
         .session(
@@ -194,7 +222,7 @@ fn gemms_over_a_dynamic_m_run_at_three_sizes() {
             },
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    for (seq, seed) in [(1usize, 11u64), (29, 12), (48, 13)] {
+    for (seq, seed) in [(1usize, 11u64), (16, 14), (17, 15), (29, 12), (33, 16), (48, 13)] {
         let f = |shape: Vec<usize>, s: u64| {
             let n = shape.iter().product();
             TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()

@@ -12,8 +12,16 @@ use edgecc::{CompileOptions, Device, Runtime, Target};
 use model_data::{data_dir, report};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Each model, the dim kept dynamic, its bound, the sizes run, and the other dims' values.
-const MODELS: [(&str, &str, u64, [usize; 3], &[(&str, u64)]); 6] = [
+/// A model, the dim kept dynamic, its bound, the sizes run, and the other dims' values.
+type Case = (
+    &'static str,
+    &'static str,
+    u64,
+    [usize; 3],
+    &'static [(&'static str, u64)],
+);
+
+const MODELS: [Case; 6] = [
     ("bert_layer_opset13", "sequence", 32, [1, 13, 32], &[("batch", 2)]),
     ("bert_layer_opset17", "sequence", 32, [1, 13, 32], &[("batch", 2)]),
     ("gpt2_block_opset13", "sequence", 32, [1, 17, 32], &[("batch", 2)]),

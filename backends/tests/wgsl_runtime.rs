@@ -599,6 +599,7 @@ fn a_program_over_a_dynamic_dim_runs_at_every_size_up_to_its_bound() {
                 dims: k.dims.clone(),
                 program_dims: vec![0],
                 workgroups: k.dispatch.workgroups.clone(),
+                when: None,
             }),
             ..dispatch(
                 "k0_dyn",

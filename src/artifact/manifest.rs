@@ -28,8 +28,11 @@
 //! `weights`), buffers sized at run time `"dynamic":[[axis, dim], ...]` (after `shape`), and
 //! dispatches sized at run time a `"launch"` (after `workgroups`): the kernel's dims
 //! (`{"name","bound","slot","program_dim"}`) and its workgroup counts as extent expressions over
-//! them (`{"const":1}`, `{"dim":0}`, `{"add":[a,b]}`, `mul`, `floordiv`, `min`). Static programs
-//! have none of these fields.
+//! them (`{"const":1}`, `{"dim":0}`, `{"add":[a,b]}`, `mul`, `floordiv`, `min`); a dispatch
+//! that is one of several variants (a GEMM over a dynamic M, one per range of M with its own
+//! schedule) has a `"when":{"dim":j,"min":a,"max":b}` in its launch: it runs while the launch's
+//! dim `j` is in `a..=b`, and launches no workgroup otherwise. Static programs have none of
+//! these fields.
 //! Unknown fields are refused. `limits` are the device limits the code was generated for (the
 //! runtime refuses a device with less). Every dispatch records the canonical key of the problem
 //! it computes and the schedule it was compiled with (their text forms, parsed back on load).
@@ -46,7 +49,7 @@ use super::{DimSpec, Limits, Meta, Requirements, TensorSpec};
 use crate::error::{Error, Result};
 use edgecc_backends::kir::{Arena, Dim as KirDim, DimDecl, Extent, Handle};
 use edgecc_backends::wgsl::{
-    Binding, DeviceBuffer, Dispatch, DynamicLaunch, Elem, Placement, Program, ProgramDim, Role,
+    Binding, DeviceBuffer, Dispatch, DynamicLaunch, Elem, LaunchRange, Placement, Program, ProgramDim, Role,
 };
 use edgecc_backends::Precision;
 use edgecc_ir::DType;
@@ -194,6 +197,18 @@ struct DispatchJson {
 struct LaunchJson {
     dims: Vec<LaunchDimJson>,
     workgroups: [ExtentJson; 3],
+    /// For a variant of a dispatch: the sizes of one of its dims it runs at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    when: Option<WhenJson>,
+}
+
+/// `{"dim": j, "min": a, "max": b}`: the variant runs while the launch's dim `j` is in `a..=b`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenJson {
+    dim: usize,
+    min: u64,
+    max: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -290,6 +305,11 @@ fn launch_json(l: &DynamicLaunch) -> LaunchJson {
             extent_json(&l.workgroups[1]),
             extent_json(&l.workgroups[2]),
         ],
+        when: l.when.map(|r| WhenJson {
+            dim: r.dim,
+            min: r.min,
+            max: r.max,
+        }),
     }
 }
 
@@ -309,10 +329,28 @@ fn launch_of(l: &LaunchJson, field: &str) -> Result<DynamicLaunch> {
     for (i, (w, e)) in workgroups.iter_mut().zip(&l.workgroups).enumerate() {
         *w = extent_of(e, n, &|| format!("{field}.launch.workgroups[{i}]"))?;
     }
+    let when = match &l.when {
+        None => None,
+        Some(w) if w.dim < n && w.min <= w.max => Some(LaunchRange {
+            dim: w.dim,
+            min: w.min,
+            max: w.max,
+        }),
+        Some(w) => {
+            return Err(bad(
+                format!("{field}.launch.when"),
+                format!(
+                    "is dim {} in {}..={}; it must name one of the launch's {n} dims, with min <= max",
+                    w.dim, w.min, w.max
+                ),
+            ))
+        }
+    };
     Ok(DynamicLaunch {
         dims,
         program_dims: l.dims.iter().map(|d| d.program_dim).collect(),
         workgroups,
+        when,
     })
 }
 

@@ -516,6 +516,18 @@ fn check_dynamic(meta: &Meta, p: &Program) -> Result<()> {
             }
             bounds.push(pd.bound);
         }
+        // A variant runs on a range of one of its dims within the dim's bound.
+        if let Some(r) = l.when {
+            if bounds.get(r.dim).is_none_or(|&b| r.min > r.max || r.max > b) {
+                return Err(bad(
+                    format!("{}.when", field()),
+                    format!(
+                        "runs at dim {} in {}..={}, which is no range of a launch dim within its bound",
+                        r.dim, r.min, r.max
+                    ),
+                ));
+            }
+        }
         // The workgroup counts evaluate at every size from 0 to the bounds (checked at both
         // ends; every count edgecc writes is monotone) within the device's limit per dimension.
         let zeros = vec![0u64; bounds.len()];

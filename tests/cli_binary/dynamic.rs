@@ -80,6 +80,14 @@ fn an_onnx_dim_param_stays_dynamic_with_its_given_bound() {
     let o = edgecc(&["inspect", s(&bin)]);
     let text = ok(&o, "inspect the dynamic ONNX binary");
     assert!(text.contains("seq (dynamic, <= 5000)"), "{text}");
+    // Its GEMM over M = seq is one variant per range of M, each with its schedule.
+    for range in [
+        "runs at seq in 0..=16",
+        "runs at seq in 17..=32",
+        "runs at seq in 33..=5000",
+    ] {
+        assert!(text.contains(range), "{text}");
+    }
     for seq in [1usize, 3, 4097] {
         let x = dir.join(&format!("x{seq}.npy"));
         let xs: Vec<f32> = (0..seq * 4).map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0).collect();

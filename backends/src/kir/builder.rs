@@ -54,6 +54,7 @@ impl From<Handle<SharedArray>> for Memory {
 }
 
 /// Builds a [`Kernel`].
+#[derive(Clone)]
 pub struct KernelBuilder {
     kernel: Kernel,
 }
@@ -159,7 +160,7 @@ impl KernelBuilder {
 }
 
 /// Builds a [`Body`]: expressions return handles, statements go to the current block.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct BodyBuilder {
     body: Body,
     args: Vec<Handle<Local>>,

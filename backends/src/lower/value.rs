@@ -53,6 +53,7 @@ pub struct Source {
 type Cache = HashMap<(ValueId, Vec<Ex>), Ex>;
 
 /// Builds kir for values of one kernel body, into one [`BodyBuilder`].
+#[derive(Clone)]
 pub struct Walk<'g> {
     /// The kernel body.
     pub g: &'g Graph,

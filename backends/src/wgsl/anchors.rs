@@ -353,7 +353,7 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         );
         c.end(name, Role::OperandLoad, Some((v, Type::Vec4(fty.scalar()))))?;
     }
-    let m_extent = m_dim.map(|d| c.extent(&[d])).transpose()?;
+    let m_extent = m_dim.as_ref().map(|d| c.extent(std::slice::from_ref(d))).transpose()?;
     let m_text = m_extent.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
     let spec = GemmSpec {
         batch: batch.iter().product(),
@@ -365,9 +365,7 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         a_vec4,
         b_vec4,
     };
-    let chosen = choose(
-        cx,
-        kc,
+    let problem = |m: u64| {
         Problem::Gemm(GemmProblem {
             batch: spec.batch,
             m,
@@ -376,20 +374,62 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             dtype: float_dtype(ft),
             a: layout_a,
             b: layout_b,
-        }),
-    )?;
-    let schedule = gemm_schedule(kc, &chosen)?.clone();
-    let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
-    // A dynamic M is a direct dispatch (`emit_gemm` refuses otherwise): tiles of N along x, of
-    // M along y (at run time), the batch along z.
-    let launch = m_extent.map(|rows| {
-        [
+        })
+    };
+    // A dynamic M is one variant per range of M whose schedule differs (each chosen for its
+    // range's largest M, and keyed by it): a tile chosen for the bound would waste most of its
+    // rows at small sizes. Each variant is a direct dispatch (`emit_gemm` refuses otherwise):
+    // tiles of N along x, of M along y (at run time), the batch along z.
+    let (Some(rows), Some(m_dim)) = (m_extent, m_dim) else {
+        let chosen = choose(cx, kc, problem(m))?;
+        let schedule = gemm_schedule(kc, &chosen)?.clone();
+        let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
+        return c.finish(cx, kc, &emitted, chosen, None, None);
+    };
+    let mut variants: Vec<(u64, u64, Chosen)> = Vec::new();
+    for (lo, hi) in m_ranges(m) {
+        let chosen = choose(cx, kc, problem(hi))?;
+        match variants.last_mut() {
+            Some(last) if last.2.schedule == chosen.schedule => {
+                last.1 = hi;
+                last.2 = chosen;
+            }
+            _ => variants.push((lo, hi, chosen)),
+        }
+    }
+    let name = match &m_dim {
+        IrDim::Sym { name, .. } => name.clone(),
+        IrDim::Static(_) => return Err(unsupported(kc, "a dynamic M without a dim name")),
+    };
+    let one = variants.len() == 1;
+    for (lo, hi, chosen) in variants {
+        let schedule = gemm_schedule(kc, &chosen)?.clone();
+        let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
+        let launch = [
             u64::from(emitted.workgroups[0]).into(),
-            rows.ceil_div(u64::from(schedule.tile_m)),
+            rows.clone().ceil_div(u64::from(schedule.tile_m)),
             u64::from(emitted.workgroups[2]).into(),
-        ]
-    });
-    c.finish(cx, kc, &emitted, chosen, launch)
+        ];
+        let when = (!one).then_some((name.as_str(), lo, hi));
+        c.clone().finish(cx, kc, &emitted, chosen, Some(launch), when)?;
+    }
+    Ok(())
+}
+
+/// The ranges of a dynamic M up to `bound` that the GEMM defaults give different tile rows:
+/// `0..=16`, `17..=32`, `33..=bound` (those below the bound).
+fn m_ranges(bound: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut lo = 0;
+    for hi in [16, 32] {
+        if bound <= hi {
+            break;
+        }
+        out.push((lo, hi));
+        lo = hi + 1;
+    }
+    out.push((lo, bound));
+    out
 }
 
 fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -521,7 +561,7 @@ fn conv(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             u64::from(emitted.workgroups[2]).into(),
         ]
     });
-    c.finish(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch, None)
 }
 
 /// A norm's (scale, bias, per-channel) operands: applied by the store.
@@ -861,7 +901,7 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
         }
     });
-    c.finish(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch, None)
 }
 
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
@@ -1083,7 +1123,7 @@ fn finish_attention(
         }
         (other, true) => return Err(unsupported(kc, format!("attention with schedule {other}"))),
     };
-    c.finish(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch, None)
 }
 
 fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
@@ -1169,5 +1209,5 @@ fn topk(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             [rows.clone().min(max), rows.ceil_div(max), 1u64.into()]
         }
     });
-    c.finish(cx, kc, &emitted, chosen, launch)
+    c.finish(cx, kc, &emitted, chosen, launch, None)
 }

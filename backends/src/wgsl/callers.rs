@@ -10,7 +10,7 @@
 
 use super::dispatch::{record, Ctx, KernelCx};
 use super::error::{Result, WgslError};
-use super::program::{Binding, DynamicLaunch};
+use super::program::{Binding, DynamicLaunch, LaunchRange};
 /// The name of the parameter buffer's binding in a template's module.
 const PARAMS: &str = "params";
 use super::render::{names::name, render_callers};
@@ -79,7 +79,9 @@ fn internal(kc: &KernelCx, msg: impl std::fmt::Display) -> WgslError {
     WgslError::Internal(format!("kernel `{}`: {msg}", kc.kernel.name))
 }
 
-/// The caller functions of one template dispatch, being built.
+/// The caller functions of one template dispatch, being built (a clone is the start of
+/// another variant of the same dispatch).
+#[derive(Clone)]
 pub(crate) struct Callers<'k> {
     /// The walk (its body is the function being built).
     pub w: Walk<'k>,
@@ -241,7 +243,8 @@ impl<'k> Callers<'k> {
     /// bindings). `launch` is `None` when the template's problem is static (each anchor refuses
     /// a dynamic dim on an axis it does not take): the caller functions may still read dynamic
     /// dims, as the strides of an operand that is larger than what the problem reads of it
-    /// (the first token of each sequence, say), and the launch is the emitted one.
+    /// (the first token of each sequence, say), and the launch is the emitted one. `when` makes
+    /// the dispatch one variant of several: it runs only at sizes `min..=max` of the dim.
     pub fn finish(
         self,
         cx: &mut Ctx,
@@ -249,6 +252,7 @@ impl<'k> Callers<'k> {
         emitted: &Emitted,
         chosen: Chosen,
         launch: Option<[Extent; 3]>,
+        when: Option<(&str, u64, u64)>,
     ) -> Result<()> {
         let Callers { w, mut kb, writes } = self;
         let dims: Vec<String> = w.used_dims().iter().map(|(n, _)| n.clone()).collect();
@@ -282,6 +286,17 @@ impl<'k> Callers<'k> {
                 writes: writes.contains(&b),
             })
             .collect();
+        let when = match when {
+            None => None,
+            Some((dim, min, max)) => Some(LaunchRange {
+                dim: dims
+                    .iter()
+                    .position(|n| n == dim)
+                    .ok_or_else(|| internal(kc, format_args!("variant dim `{dim}` is not read")))?,
+                min,
+                max,
+            }),
+        };
         // Over dynamic dims the dispatch binds the parameter buffer, whether or not its
         // workgroup counts depend on them.
         let launch = match dims.is_empty() {
@@ -298,6 +313,7 @@ impl<'k> Callers<'k> {
                     })
                     .collect::<Result<Vec<_>>>()?,
                 workgroups,
+                when,
             }),
         };
         record(

@@ -38,6 +38,6 @@ pub use device::{list_adapters, AdapterInfo, Gpu};
 pub use error::WgslError;
 /// The naga version shaders are validated with (its types appear in [`validate::validate`]'s result).
 pub use naga;
-pub use program::{Binding, DeviceBuffer, Dispatch, DynamicLaunch, Placement, Program, ProgramDim, Role};
+pub use program::{Binding, DeviceBuffer, Dispatch, DynamicLaunch, LaunchRange, Placement, Program, ProgramDim, Role};
 pub use runtime::{KernelTime, Session, SessionOptions};
 pub use types::{Elem, Precision};

@@ -90,6 +90,7 @@ pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &Shape, vs: &[Va
             dims: kernel.dims.clone(),
             program_dims,
             workgroups: kernel.dispatch.workgroups.clone(),
+            when: None,
         })
     };
     let text = render(&kernel).map_err(|e| WgslError::Internal(format!("kernel `{}`: {e}", kc.kernel.name)))?;

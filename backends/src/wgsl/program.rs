@@ -131,11 +131,23 @@ pub struct DynamicLaunch {
     pub program_dims: Vec<usize>,
     /// Workgroup counts in x, y, z over the kernel's dims.
     pub workgroups: [crate::kir::Extent; 3],
+    /// For one of several variants of a dispatch (each compiled with the schedule for its
+    /// range of a dim): the sizes it runs at. At other sizes it launches no workgroup.
+    pub when: Option<LaunchRange>,
+}
+
+/// The sizes of kernel dim `dim` (an index into [`DynamicLaunch::dims`]) a dispatch variant
+/// runs at: `min..=max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaunchRange {
+    pub dim: usize,
+    pub min: u64,
+    pub max: u64,
 }
 
 impl DynamicLaunch {
-    /// The launch for the program dims' values `dims`: the workgroup counts, and the parameter
-    /// buffer's bytes (one `u32` per slot, padded to a multiple of 16 bytes, at least 16, as a
+    /// The launch for the program dims' values `dims`: the workgroup counts (none outside the
+    /// variant's range), and the parameter buffer's bytes (one `u32` per slot, padded to a multiple of 16 bytes, at least 16, as a
     /// uniform binding needs).
     pub fn resolve(&self, dims: &[u64]) -> std::result::Result<([u32; 3], Vec<u8>), String> {
         let values: Vec<u64> = self
@@ -148,7 +160,16 @@ impl DynamicLaunch {
             })
             .collect::<std::result::Result<_, _>>()?;
         let mut workgroups = [0u32; 3];
-        for (w, e) in workgroups.iter_mut().zip(&self.workgroups) {
+        let runs = match self.when {
+            None => true,
+            Some(r) => {
+                let v = values
+                    .get(r.dim)
+                    .ok_or_else(|| format!("its variant range names kernel dim {}, which it lacks", r.dim))?;
+                (r.min..=r.max).contains(v)
+            }
+        };
+        for (w, e) in workgroups.iter_mut().zip(&self.workgroups).filter(|_| runs) {
             let n = e.eval(&self.dims, &values).map_err(|e| e.to_string())?;
             *w = u32::try_from(n).map_err(|_| format!("{n} workgroups do not fit u32"))?;
         }

@@ -235,8 +235,18 @@ fn inspect_binary(args: &Args) -> anyhow::Result<()> {
     );
     println!("dispatches ({}):", p.dispatches.len());
     for d in &p.dispatches {
+        // A variant of a dispatch over a dynamic dim runs at the sizes of its range only.
+        let when = d
+            .launch
+            .as_ref()
+            .and_then(|l| l.when.map(|r| (l, r)))
+            .map(|(l, r)| {
+                let dim = l.dims.iter().nth(r.dim).map_or("?", |(_, x)| x.name.as_str());
+                format!(", runs at {dim} in {}..={}", r.min, r.max)
+            })
+            .unwrap_or_default();
         println!(
-            "  {:<28} workgroups {:?}, {} bindings, problem {}, schedule {}",
+            "  {:<28} workgroups {:?}, {} bindings, problem {}, schedule {}{when}",
             d.label,
             d.workgroups,
             d.bindings.len(),

@@ -84,17 +84,17 @@ impl Walk<'_> {
         let r = self.g.ty(x).shape.rank();
         let mut iidx = Vec::with_capacity(r);
         let mut inside: Option<Ex> = None;
-        for a in 0..r {
+        for (a, &at) in idx.iter().enumerate().take(r) {
             let pb = pads.get(a).copied().unwrap_or(0);
             let pe = pads.get(a + r).copied().unwrap_or(0);
             if pb == 0 && pe == 0 {
                 // An axis without padding is copied: its extent may be dynamic.
-                iidx.push(idx[a]);
+                iidx.push(at);
                 continue;
             }
             let d = self.static_extent(x, a)? as i64;
             let shift = self.ci(-pb);
-            let i = self.ix_add(idx[a], shift)?;
+            let i = self.ix_add(at, shift)?;
             let i = self.bind(i)?;
             match mode {
                 PadMode::Constant => {

@@ -452,6 +452,10 @@ impl Session {
                     timestamp_writes: None,
                 });
                 for (i, [x, y, z]) in launches.iter().copied().enumerate() {
+                    // A variant outside its range (or an empty launch) encodes nothing.
+                    if x == 0 || y == 0 || z == 0 {
+                        continue;
+                    }
                     pass.set_pipeline(&self.pipelines[self.pipeline_of[i]]);
                     pass.set_bind_group(0, &self.bind_groups[i], &[]);
                     pass.dispatch_workgroups(x, y, z);
