@@ -241,7 +241,11 @@ fn inspect_binary(args: &Args) -> anyhow::Result<()> {
             .as_ref()
             .and_then(|l| l.when.map(|r| (l, r)))
             .map(|(l, r)| {
-                let dim = l.dims.iter().nth(r.dim).map_or("?", |(_, x)| x.name.as_str());
+                let dim = l
+                    .program_dims
+                    .get(r.dim)
+                    .and_then(|&j| p.dims.get(j))
+                    .map_or("?", |d| d.name.as_str());
                 format!(", runs at {dim} in {}..={}", r.min, r.max)
             })
             .unwrap_or_default();
