@@ -2,7 +2,7 @@
 //! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
 //! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
 //! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions and top-k, the M of GEMMs (one variant per range of M), the batch of
+//! of row reductions and top-k, the M (one variant per range of M), N and K of GEMMs, the batch of
 //! convolutions and the query rows and keys of attention take dynamic dims so far; another
 //! anchor over one is an error naming it.
 
@@ -356,19 +356,85 @@ fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
 
 #[test]
 fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
-    // A dynamic K: the reduction length is the template's constant.
+    // A dynamic batch axis of a GEMM: the batch is the launch's constant z.
     let (_, program) = compile(
         "graph mm {
-  input %x: f32[4, seq<=32]
-  input %w: f32[seq<=32, 4]
-  %y: f32[4, 4] = MatMul(%x, %w)
+  input %x: f32[seq<=32, 4, 4]
+  input %w: f32[seq<=32, 4, 4]
+  %y: f32[seq<=32, 4, 4] = MatMul(%x, %w)
   output %y
 }",
     );
     let e = program
-        .expect_err("a GEMM over a dynamic K does not compile")
+        .expect_err("a GEMM over a dynamic batch does not compile")
         .to_string();
-    assert!(e.contains("seq") && e.contains("MatMul"), "{e}");
+    assert!(
+        e.contains("seq") && e.contains("MatMul") && e.contains("batch axis"),
+        "{e}"
+    );
+}
+
+/// GEMMs over a dynamic N and K, as attention that fusion did not match computes them:
+/// `s = q kᵀ` (M and N the sequence), then `tanh(s) v` (M and K the sequence).
+const GEMMS_NK: &str = "graph qk {
+  input %q: f32[2, seq<=40, 8]
+  input %k: f32[2, seq<=40, 8]
+  input %v: f32[2, seq<=40, 8]
+  %kt: f32[2, 8, seq<=40] = Transpose<perm=[0, 2, 1]>(%k)
+  %s: f32[2, seq<=40, seq<=40] = MatMul(%q, %kt)
+  %t: f32[2, seq<=40, seq<=40] = Tanh(%s)
+  %o: f32[2, seq<=40, 8] = MatMul(%t, %v)
+  output %s
+  output %o
+}";
+
+/// Compiled with the default schedules and again with every GEMM double-buffered (two stages,
+/// whose slice count is then a run-time value too).
+#[test]
+fn gemms_over_a_dynamic_n_and_k_run_at_several_sizes() {
+    let (g, program) = compile(GEMMS_NK);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    let mut staged = edgecc_autotune::ScheduleSource::defaults();
+    for d in &program.dispatches {
+        if let edgecc_autotune::Schedule::Gemm(s) = &d.schedule {
+            let s = edgecc_autotune::GemmSchedule { stages: 2, ..s.clone() };
+            staged
+                .fix(d.problem.clone(), edgecc_autotune::Schedule::Gemm(s))
+                .unwrap();
+        }
+    }
+    let caps = edgecc_autotune::profile("lavapipe").unwrap();
+    let options = edgecc::backends::wgsl::compile::CompileOptions {
+        precision: edgecc::backends::Precision::F32,
+        schedules: staged,
+    };
+    let (_, two_stage) = edgecc::device::compile_wgsl_with(&g, &caps, &options).unwrap_or_else(|e| panic!("{e}"));
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    for (what, program) in [("default", program), ("two stages", two_stage)] {
+        let mut session = device
+            .session(
+                &program,
+                SessionOptions {
+                    poison: true,
+                    profile: false,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (seq, seed) in [(1usize, 51u64), (5, 52), (17, 53), (33, 54), (40, 55)] {
+            let inputs: Vec<TensorData> = (0..3)
+                .map(|i| {
+                    TensorData::from_f32(
+                        edgecc::ir::DType::F32,
+                        vec![2, seq, 8],
+                        &random(seed * 3 + i, 2 * seq * 8),
+                    )
+                    .unwrap()
+                })
+                .collect();
+            check_at(&g, &mut session, &inputs, &format!("{what}, seq={seq}"));
+        }
+    }
 }
 
 /// `g` with the sequence axis (axis 1 of `x`, and the last axis of a `mask`) of its inputs

@@ -170,6 +170,8 @@ fn gemm(batch: u64, m: u64, n: u64, k: u64, ft: &str, vec4: bool) -> GemmSpec<'_
         batch,
         m,
         m_expr: None,
+        n_expr: None,
+        k_expr: None,
         n,
         k,
         ft,

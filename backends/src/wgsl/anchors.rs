@@ -193,35 +193,6 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     );
     let bound = |s: &edgecc_ir::Shape| -> Vec<u64> { s.dims().iter().map(|d| d.upper_bound()).collect() };
     let (ash, bsh, osh) = (bound(&adims), bound(&bdims), bound(&odims));
-    let m_axis: Option<(usize, usize)> = match &node.op {
-        Op::Gemm { trans_a, .. } => Some((usize::from(*trans_a), 0)),
-        _ if ash.len() > 1 => Some((ash.len() - 2, osh.len() - 1 - usize::from(bsh.len() > 1))),
-        _ => None,
-    };
-    let dynamic_at = |s: &edgecc_ir::Shape| -> Vec<usize> {
-        (0..s.dims().len())
-            .filter(|&i| s.dims()[i].as_static().is_none())
-            .collect()
-    };
-    let (da, db, dout) = (dynamic_at(&adims), dynamic_at(&bdims), dynamic_at(&odims));
-    let m_dim = match m_axis {
-        Some((ax, ox)) if db.is_empty() && da.iter().all(|&i| i == ax) && dout.iter().all(|&i| i == ox) => {
-            da.first().map(|&i| adims.dims()[i].clone())
-        }
-        _ if da.is_empty() && db.is_empty() && dout.is_empty() => None,
-        _ => {
-            return Err(unsupported(
-                kc,
-                format!(
-                    "{} `{}` on {} x {}: of dynamic dims, a GEMM takes one on A's M axis only so far",
-                    node.op.name(),
-                    node.name,
-                    adims,
-                    bdims
-                ),
-            ))
-        }
-    };
     let (m, k, n): (u64, u64, u64);
     let batch: Vec<u64>;
     let (ai, bi, oi): (GemmIndex, GemmIndex, GemmIndex);
@@ -288,6 +259,32 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             axes: o,
         };
     }
+    // Dynamic dims: on M, N or K (one dim wherever that axis appears), never on a batch axis.
+    let mut gdims: [Option<IrDim>; 3] = [None, None, None];
+    for (shape, gi) in [(&adims, &ai), (&bdims, &bi), (&odims, &oi)] {
+        let dims = shape.dims();
+        let lead = dims.len() - gi.axes.len();
+        for (i, d) in dims.iter().enumerate().filter(|(_, d)| d.as_static().is_none()) {
+            let refuse = |what: &str| {
+                unsupported(
+                    kc,
+                    format!("{} `{}` on {} x {}: {what}", node.op.name(), node.name, adims, bdims),
+                )
+            };
+            let Some(&g) = i.checked_sub(lead).and_then(|j| gi.axes.get(j)) else {
+                return Err(refuse(
+                    "of dynamic dims, a GEMM takes them on M, N and K, not on a batch axis, so far",
+                ));
+            };
+            let slot = &mut gdims[g as usize];
+            match slot {
+                None => *slot = Some(d.clone()),
+                Some(e) if e == d => {}
+                Some(_) => return Err(refuse("one GEMM axis has two different dims")),
+            }
+        }
+    }
+    let [m_dim, k_dim, n_dim] = gdims;
     // load_a(b, m, k) and load_b(b, k, n); their parameters are (b, m, k) and (b, k, n).
     let zero = |c: &mut Callers| c.w.ci(0);
     let p = c.begin(&[("b", I32), ("m", I32), ("k", I32)]);
@@ -353,14 +350,21 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         );
         c.end(name, Role::OperandLoad, Some((v, Type::Vec4(fty.scalar()))))?;
     }
-    let m_extent = m_dim.as_ref().map(|d| c.extent(std::slice::from_ref(d))).transpose()?;
-    let m_text = m_extent.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
+    let mut extent = |d: &Option<IrDim>| -> Result<Option<(Extent, String)>> {
+        let Some(d) = d else { return Ok(None) };
+        let e = c.extent(std::slice::from_ref(d))?;
+        let text = format!("i32({})", c.extent_text(&e));
+        Ok(Some((e, text)))
+    };
+    let (m_ext, n_ext, k_ext) = (extent(&m_dim)?, extent(&n_dim)?, extent(&k_dim)?);
     let spec = GemmSpec {
         batch: batch.iter().product(),
         m,
-        m_expr: m_text.as_deref(),
+        m_expr: m_ext.as_ref().map(|e| e.1.as_str()),
         n,
+        n_expr: n_ext.as_ref().map(|e| e.1.as_str()),
         k,
+        k_expr: k_ext.as_ref().map(|e| e.1.as_str()),
         ft,
         a_vec4,
         b_vec4,
@@ -378,16 +382,15 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     };
     // A dynamic M is one variant per range of M whose schedule differs (each chosen for its
     // range's largest M, and keyed by it): a tile chosen for the bound would waste most of its
-    // rows at small sizes. Each variant is a direct dispatch (`emit_gemm` refuses otherwise):
-    // tiles of N along x, of M along y (at run time), the batch along z.
-    let (Some(rows), Some(m_dim)) = (m_extent, m_dim) else {
-        let chosen = choose(cx, kc, problem(m))?;
-        let schedule = gemm_schedule(kc, &chosen)?.clone();
-        let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
-        return c.finish(cx, kc, &emitted, chosen, None, None);
+    // rows at small sizes. A dynamic M or N is a direct dispatch (`emit_gemm` refuses
+    // otherwise): tiles of N along x, of M along y (at run time), the batch along z. A dynamic
+    // K alone changes no workgroup count.
+    let ranges = match &m_dim {
+        Some(_) => m_ranges(m),
+        None => vec![(0, m)],
     };
     let mut variants: Vec<(u64, u64, Chosen)> = Vec::new();
-    for (lo, hi) in m_ranges(m) {
+    for (lo, hi) in ranges {
         let chosen = choose(cx, kc, problem(hi))?;
         match variants.last_mut() {
             Some(last) if last.2.schedule == chosen.schedule => {
@@ -397,21 +400,28 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
             _ => variants.push((lo, hi, chosen)),
         }
     }
-    let name = match &m_dim {
-        IrDim::Sym { name, .. } => name.clone(),
-        IrDim::Static(_) => return Err(unsupported(kc, "a dynamic M without a dim name")),
+    let m_name = match &m_dim {
+        Some(IrDim::Sym { name, .. }) => Some(name.clone()),
+        _ => None,
     };
     let one = variants.len() == 1;
     for (lo, hi, chosen) in variants {
         let schedule = gemm_schedule(kc, &chosen)?.clone();
         let emitted = tmpl(kc, emit_gemm(&spec, &schedule, cx.caps))?;
-        let launch = [
-            u64::from(emitted.workgroups[0]).into(),
-            rows.clone().ceil_div(u64::from(schedule.tile_m)),
-            u64::from(emitted.workgroups[2]).into(),
-        ];
-        let when = (!one).then_some((name.as_str(), lo, hi));
-        c.clone().finish(cx, kc, &emitted, chosen, Some(launch), when)?;
+        let fixed = |i: usize| -> Extent { u64::from(emitted.workgroups[i]).into() };
+        let launch = (m_ext.is_some() || n_ext.is_some()).then(|| {
+            [
+                n_ext
+                    .as_ref()
+                    .map_or_else(|| fixed(0), |e| e.0.clone().ceil_div(u64::from(schedule.tile_n))),
+                m_ext
+                    .as_ref()
+                    .map_or_else(|| fixed(1), |e| e.0.clone().ceil_div(u64::from(schedule.tile_m))),
+                fixed(2),
+            ]
+        });
+        let when = m_name.as_deref().filter(|_| !one).map(|n| (n, lo, hi));
+        c.clone().finish(cx, kc, &emitted, chosen, launch, when)?;
     }
     Ok(())
 }

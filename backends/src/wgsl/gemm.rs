@@ -56,8 +56,16 @@ pub struct GemmSpec<'a> {
     /// dynamic dim: rows are then always bounds-checked and the dispatch is direct (tiles of M
     /// along y, launched at run time).
     pub m_expr: Option<&'a str>,
+    /// N, at the bound of its dynamic dim when it has one.
     pub n: u64,
+    /// The run-time N when it has a dynamic dim (as `m_expr`: columns always bounds-checked,
+    /// a direct dispatch with tiles of N along x launched at run time, no four-wide B loads).
+    pub n_expr: Option<&'a str>,
+    /// K, at the bound of its dynamic dim when it has one.
     pub k: u64,
+    /// The run-time K when it has a dynamic dim: the slice count is computed at run time, every
+    /// slice is bounds-checked along K, and A is loaded one element at a time.
+    pub k_expr: Option<&'a str>,
     /// The float type of the operands and the shared tiles: `"f32"` or `"f16"`. Accumulation is
     /// always f32.
     pub ft: &'a str,
@@ -162,12 +170,22 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     let wa = vec_width(rm);
     let wb = vec_width(rn);
     // Vector widths of the global loads.
-    let ga = if spec.a_vec4 && s.vector_width == 4 && tk.is_multiple_of(4) && spec.k.is_multiple_of(4) {
+    let ga = if spec.a_vec4
+        && spec.k_expr.is_none()
+        && s.vector_width == 4
+        && tk.is_multiple_of(4)
+        && spec.k.is_multiple_of(4)
+    {
         4
     } else {
         1
     };
-    let gb = if spec.b_vec4 && s.vector_width == 4 && tn.is_multiple_of(4) && spec.n.is_multiple_of(4) {
+    let gb = if spec.b_vec4
+        && spec.n_expr.is_none()
+        && s.vector_width == 4
+        && tn.is_multiple_of(4)
+        && spec.n.is_multiple_of(4)
+    {
         4
     } else {
         1
@@ -192,17 +210,23 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
 
     // Bounds checks that can fail: K when the last slice is partial, M and N when the last tile
     // is (or when folded workgroups beyond the end set every row out of range).
-    let check_k = !k.is_multiple_of(tk as u64);
-    if spec.m_expr.is_some() && (!direct || empty) {
+    let check_k = spec.k_expr.is_some() || !k.is_multiple_of(tk as u64);
+    if (spec.m_expr.is_some() || spec.n_expr.is_some()) && (!direct || empty) {
         return Err(format!(
-            "GEMM {}x{m}x{n}x{k}: a dynamic M needs a direct dispatch ({nx} x {ny} x {batch} workgroups at the bound)",
+            "GEMM {}x{m}x{n}x{k}: a dynamic M or N needs a direct dispatch ({nx} x {ny} x {batch} workgroups at the bound)",
             spec.batch
         ));
     }
+    // K and the slice count in the bounds checks and the K loop: run-time values when dynamic.
+    let k_s: String = spec.k_expr.map_or_else(|| k.to_string(), str::to_string);
+    let kt_s: String = spec
+        .k_expr
+        .map_or_else(|| kt.to_string(), |e| format!("(({e} + {}) / {tk})", tk - 1));
     let check_m = spec.m_expr.is_some() || !m.is_multiple_of(tm as u64) || !direct;
     // M in the bounds checks: the run-time value when it is dynamic.
     let m_s: String = spec.m_expr.map_or_else(|| m.to_string(), str::to_string);
-    let check_n = !n.is_multiple_of(tn as u64);
+    let check_n = spec.n_expr.is_some() || !n.is_multiple_of(tn as u64);
+    let n_s: String = spec.n_expr.map_or_else(|| n.to_string(), str::to_string);
     let sa = tm / wa; // vectors per k row of the A tile
     let sb = tn / wb; // vectors per k row of the B tile
     let a_len = tk * sa;
@@ -349,7 +373,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 let row = plus(&format!("t_am{sl}"), r);
                 let mut conds = Vec::new();
                 if check_k {
-                    conds.push(format!("t_k < {k}"));
+                    conds.push(format!("t_k < {k_s}"));
                 }
                 if check_m {
                     conds.push(format!("{row} < {m_s}"));
@@ -408,10 +432,10 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
                 let nn = plus(&format!("t_bn{sl}"), q * gb);
                 let mut conds = Vec::new();
                 if check_k {
-                    conds.push(format!("t_k < {k}"));
+                    conds.push(format!("t_k < {k_s}"));
                 }
                 if check_n {
-                    conds.push(format!("{nn} < {n}"));
+                    conds.push(format!("{nn} < {n_s}"));
                 }
                 let body = format!("t_v{q} = {call}(t_b, t_k, {nn});");
                 let _ = writeln!(w, "{ind2}{}", guarded(&conds, &body));
@@ -470,21 +494,21 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     };
 
     if s.stages == 1 {
-        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt}; t_kt++) {{");
+        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt_s}; t_kt++) {{");
         let _ = writeln!(w, "    let t_k0 = t_kt * {tk};");
         emit_loads(w, "t_k0", "", "", "    ");
         let _ = writeln!(w, "    workgroupBarrier();");
         emit_compute(w, "", "", "    ");
         let _ = writeln!(w, "    workgroupBarrier();");
         let _ = writeln!(w, "  }}");
-    } else if kt > 0 {
+    } else if kt > 0 || spec.k_expr.is_some() {
         // Double buffering: slice kt + 1 loads into one buffer while slice kt is read from the
         // other; one barrier per step.
         emit_loads(w, "0", "", "", "  ");
         let _ = writeln!(w, "  workgroupBarrier();");
-        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt}; t_kt++) {{");
+        let _ = writeln!(w, "  for (var t_kt = 0; t_kt < {kt_s}; t_kt++) {{");
         let _ = writeln!(w, "    let t_cur = t_kt & 1;");
-        let _ = writeln!(w, "    if (t_kt + 1 < {kt}) {{");
+        let _ = writeln!(w, "    if (t_kt + 1 < {kt_s}) {{");
         let _ = writeln!(w, "      let t_k0 = (t_kt + 1) * {tk};");
         let _ = writeln!(w, "      let t_nabuf = (1 - t_cur) * {a_len};");
         let _ = writeln!(w, "      let t_nbbuf = (1 - t_cur) * {b_len};");
@@ -511,7 +535,7 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             ty_n,
             tx_n,
             check_m.then_some(m_s.as_str()),
-            check_n.then_some(n),
+            check_n.then_some(n_s.as_str()),
         );
         let _ = writeln!(w, "}}");
         return Ok(Emitted {
@@ -533,7 +557,11 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
             for j in 0..accs_per_row {
                 for cb in 0..wb {
                     let col = plus("t_c", wb * j * tx_n + cb);
-                    let conds = if check_n { vec![format!("{col} < {n}")] } else { vec![] };
+                    let conds = if check_n {
+                        vec![format!("{col} < {n_s}")]
+                    } else {
+                        vec![]
+                    };
                     let body = format!("store_c(t_b, {row}, {col}, {});", comp(&format!("t_c{r}_{j}"), cb, wb));
                     let _ = writeln!(w, "{ind}{}", guarded(&conds, &body));
                 }
@@ -564,7 +592,7 @@ fn emit_store_loop(
     ty_n: u32,
     tx_n: u32,
     m: Option<&str>,
-    n: Option<u64>,
+    n: Option<&str>,
 ) {
     let _ = writeln!(w, "  var t_acc: array<{}, {}>;", vty(wb, "f32"), rm * accs);
     for r in 0..rm {
@@ -668,6 +696,8 @@ mod tests {
                             batch,
                             m,
                             m_expr: None,
+                            n_expr: None,
+                            k_expr: None,
                             n,
                             k,
                             ft,
@@ -700,6 +730,8 @@ mod tests {
             batch: 1,
             m: 200,
             m_expr: None,
+            n_expr: None,
+            k_expr: None,
             n: 200,
             k: 96,
             ft: "f32",
@@ -726,6 +758,8 @@ mod tests {
             batch: 3,
             m: 65,
             m_expr: None,
+            n_expr: None,
+            k_expr: None,
             n: 33,
             k: 7,
             ft: "f32",
@@ -753,6 +787,8 @@ mod tests {
             batch: 1,
             m: 40,
             m_expr: None,
+            n_expr: None,
+            k_expr: None,
             n: 40,
             k: 40,
             ft: "f16",
