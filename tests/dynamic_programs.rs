@@ -1,10 +1,10 @@
 //! Programs over dynamic dims through the WGSL compile driver: a graph whose `seq` stays
-//! symbolic compiles once (buffers and the memory plan at the bound, the dim in each
-//! dispatch's parameter buffer) and one session runs it at seq 1, a middle value and the bound,
-//! against the reference interpreter at each size. Of the dispatches, pointwise ones, the rows
-//! of row reductions and top-k, the M (one variant per range of M), N and K of GEMMs, the batch of
-//! convolutions and the query rows and keys of attention take dynamic dims so far; another
-//! anchor over one is an error naming it.
+//! symbolic compiles once (buffers and the memory plan at the bound, the dim in each dispatch's
+//! parameter buffer) and one session runs it at seq 1, a middle value and the bound, against
+//! the reference interpreter at each size. Of the dispatches, pointwise ones, the rows (and row
+//! lengths) of row reductions, the rows of top-k, the M (one variant per range of M), N and K
+//! of GEMMs, the batch of convolutions and the query rows and keys of attention take dynamic
+//! dims so far; another anchor over one is an error naming it.
 
 use edgecc::backends::wgsl::{Program, SessionOptions};
 use edgecc::ir::{text, TensorData};
@@ -151,6 +151,55 @@ fn row_reductions_over_dynamic_rows_run_at_three_sizes() {
             TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
         };
         let inputs = vec![f(vec![2, seq, 16], seed), f(vec![16], seed + 1), f(vec![16], seed + 2)];
+        check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
+    }
+}
+
+/// Row reductions over a dynamic reduced axis: a softmax, a mean, a sum over the middle axis,
+/// an ArgMax and a layer norm (its scale and bias over the sequence too), over `x: [2, 3, seq]`.
+const REDUCED: &str = "graph reduced {
+  input %x: f32[2, 3, seq<=40]
+  input %y: f32[2, seq<=40, 5]
+  input %g: f32[seq<=40]
+  input %b: f32[seq<=40]
+  %sm: f32[2, 3, seq<=40] = Softmax<axis=-1>(%x)
+  %mean: f32[2, 3, 1] = ReduceMean<axes=[-1], keepdims=true>(%x)
+  %sum: f32[2, 5] = ReduceSum<axes=[1], keepdims=false>(%y)
+  %am: i64[2, 3] = ArgMax<axis=-1, keepdims=false, select_last_index=false>(%x)
+  %ln: f32[2, 3, seq<=40] = LayerNorm<axis=-1, epsilon=1e-5>(%x, %g, %b)
+  output %sm
+  output %mean
+  output %sum
+  output %am
+  output %ln
+}";
+
+#[test]
+fn row_reductions_over_a_dynamic_reduced_axis_run_at_several_sizes() {
+    let (g, program) = compile(REDUCED);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let mut session = device
+        .session(
+            &program,
+            SessionOptions {
+                poison: true,
+                profile: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (seq, seed) in [(1usize, 61u64), (7, 62), (40, 63)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let n = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
+        };
+        let inputs = vec![
+            f(vec![2, 3, seq], seed),
+            f(vec![2, seq, 5], seed + 1),
+            f(vec![seq], seed + 2),
+            f(vec![seq], seed + 3),
+        ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }
 }

@@ -80,6 +80,7 @@ fn run_row_caps(
     let spec = RowSpec {
         rows: rows as u64,
         rows_expr: None,
+        len_expr: None,
         len: len as u64,
         op,
         ft,
@@ -366,6 +367,7 @@ fn empty_rows_give_the_identities() {
             &RowSpec {
                 rows: 3,
                 rows_expr: None,
+                len_expr: None,
                 len: 0,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -378,6 +380,7 @@ fn empty_rows_give_the_identities() {
         let spec = RowSpec {
             rows: 3,
             rows_expr: None,
+            len_expr: None,
             len: 0,
             op: RowOp::ArgMax { select_last: false },
             ft: "f32",
@@ -425,6 +428,7 @@ fn schedules_that_do_not_fit_are_errors() {
     let spec = RowSpec {
         rows: 4,
         rows_expr: None,
+        len_expr: None,
         len: 10,
         op: RowOp::Sum,
         ft: "f32",

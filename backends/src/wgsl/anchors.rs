@@ -795,25 +795,30 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         _ => return Err(unsupported(kc, "not a row op")),
     };
     let (rows, len) = map.size(&xsh);
-    // Dynamic dims: on kept axes only, or the batch of a group norm (the row count is sized at
-    // run time, the row length is the template's constant).
+    // Dynamic dims: on kept axes (the row count is sized at run time), reduced axes (the row
+    // length is read at run time), or the batch of a group norm.
     let dynamic: Vec<usize> = (0..r).filter(|&a| xdims.dims()[a].as_static().is_none()).collect();
-    let rows_extent = match (&map, dynamic.is_empty()) {
-        (_, true) => None,
-        (RowIndex::Axes { kept, .. }, false) if dynamic.iter().all(|a| kept.contains(a)) => {
-            let kept_dims: Vec<IrDim> = kept.iter().map(|&a| xdims.dims()[a].clone()).collect();
-            Some(c.extent(&kept_dims)?)
+    let over = |c: &mut Callers, axes: &[usize]| -> Result<Option<Extent>> {
+        if axes.iter().all(|a| !dynamic.contains(a)) {
+            return Ok(None);
         }
+        let dims: Vec<IrDim> = axes.iter().map(|&a| xdims.dims()[a].clone()).collect();
+        c.extent(&dims).map(Some)
+    };
+    let (rows_extent, len_extent) = match (&map, dynamic.is_empty()) {
+        (_, true) => (None, None),
+        // Rows over the kept axes, the row length over the reduced ones, either at run time.
+        (RowIndex::Axes { kept, red, .. }, false) => (over(&mut c, kept)?, over(&mut c, red)?),
         // A group norm's rows are the batch's groups: the batch may be dynamic.
         (RowIndex::Groups { groups, .. }, false) if dynamic == [0] => {
             let batch = c.extent(&xdims.dims()[..1])?;
-            Some((batch * *groups).simplify())
+            (Some((batch * *groups).simplify()), None)
         }
         _ => {
             return Err(unsupported(
                 kc,
                 format!(
-                    "{} `{}` over {}: a dynamic dim on a reduced axis (or a group norm's channels or spatial axes) is not supported yet",
+                    "{} `{}` over {}: a dynamic dim on a group norm's channels or spatial axes is not supported yet",
                     node.op.name(),
                     node.name,
                     xdims
@@ -866,8 +871,8 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
                     let idx = if per_channel {
                         vec![out_idx[1]]
                     } else {
-                        let s = c.w.shape(pv)?;
-                        c.w.broadcast(&out_idx, &s)
+                        let s = c.w.sizes(pv)?;
+                        c.w.broadcast_ex(&out_idx, &s)
                     };
                     let val = c.w.value_at(pv, &idx)?;
                     Ok(c.w.convert(val, F32)?)
@@ -883,10 +888,12 @@ fn row(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
         }
     }
     let rows_text = rows_extent.as_ref().map(|e| c.extent_text(e));
+    let len_text = len_extent.as_ref().map(|e| format!("i32({})", c.extent_text(e)));
     let spec = RowSpec {
         rows,
         rows_expr: rows_text.as_deref(),
         len,
+        len_expr: len_text.as_deref(),
         op,
         ft,
     };

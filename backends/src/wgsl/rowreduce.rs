@@ -135,7 +135,11 @@ pub struct RowSpec<'a> {
     /// The run-time row count as a WGSL `u32` expression (over the parameter buffer) when it
     /// has dynamic dims.
     pub rows_expr: Option<&'a str>,
+    /// The row length, at the bounds of its dynamic dims.
     pub len: u64,
+    /// The run-time row length as a WGSL `i32` expression when it has dynamic dims: the row
+    /// walks, and the means and norms, use it.
+    pub len_expr: Option<&'a str>,
     pub op: RowOp,
     /// `"f32"` or `"f16"`: what `load_x` returns.
     pub ft: &'a str,
@@ -445,7 +449,7 @@ impl WgReduce {
 
     /// The prologue of `main`: the row of this workgroup (`t_row`, live when `t_live`), the
     /// row's extent for this workgroup (`t_n`, 0 for the guard workgroups) and `t_j0`.
-    pub(crate) fn row_prologue(&self, rows: &str, len: u64) -> String {
+    pub(crate) fn row_prologue(&self, rows: &str, len: &str) -> String {
         format!(
             "    let t_flat = {FLAT_WID};\n    let t_live = t_flat < {rows};\n    \
              let t_row = i32(t_flat);\n    let t_n = select(0, {len}, t_live);\n    let t_j0 = i32(t_lid);\n"
@@ -523,13 +527,16 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
     let len = spec.len;
     let mut code = WgReduce::float_helpers();
     let rows = spec.rows_expr.map_or_else(|| format!("{}u", spec.rows), str::to_string);
-    let mut body = red.row_prologue(&rows, len);
+    let len_s = spec.len_expr.map_or_else(|| len.to_string(), str::to_string);
+    let mut body = red.row_prologue(&rows, &len_s);
     let scalar = |op: Scalar, code: &mut String| {
         if !code.contains(&format!("fn t_red_{}(", op.tag())) {
             *code += &red.scalar_fn(op);
         }
     };
-    let lenf = literal("f32", len as f64);
+    let lenf = spec
+        .len_expr
+        .map_or_else(|| literal("f32", len as f64), |e| format!("f32({e})"));
     match spec.op {
         RowOp::Sum | RowOp::Mean | RowOp::Max | RowOp::Min | RowOp::Prod => {
             let op = match spec.op {
@@ -546,6 +553,8 @@ pub fn emit_row(spec: &RowSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Result
             let fin = match spec.op {
                 // The empty mean is 0, as in onnxruntime and the reference.
                 RowOp::Mean if len == 0 => "0.0".to_string(),
+                // A dynamic row may be empty at run time.
+                RowOp::Mean if spec.len_expr.is_some() => format!("select(0.0, t_r / {lenf}, {lenf} > 0.0)"),
                 RowOp::Mean => format!("t_r / {lenf}"),
                 _ => "t_r".to_string(),
             };
@@ -712,6 +721,7 @@ pub(crate) mod tests {
                             let spec = RowSpec {
                                 rows: 70_000,
                                 rows_expr: None,
+                                len_expr: None,
                                 len,
                                 op,
                                 ft,
@@ -749,6 +759,7 @@ pub(crate) mod tests {
             &RowSpec {
                 rows: 1,
                 rows_expr: None,
+                len_expr: None,
                 len: 32 * CACHE_MAX,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -762,6 +773,7 @@ pub(crate) mod tests {
             &RowSpec {
                 rows: 1,
                 rows_expr: None,
+                len_expr: None,
                 len: 32 * CACHE_MAX + 1,
                 op: RowOp::Softmax,
                 ft: "f32",
@@ -776,6 +788,7 @@ pub(crate) mod tests {
             &RowSpec {
                 rows: 1,
                 rows_expr: None,
+                len_expr: None,
                 len: 64,
                 op: RowOp::Sum,
                 ft: "f32",
@@ -798,6 +811,7 @@ pub(crate) mod tests {
         let spec = RowSpec {
             rows: 1,
             rows_expr: None,
+            len_expr: None,
             len: 8,
             op: RowOp::Sum,
             ft: "f32",

@@ -94,7 +94,7 @@ pub fn emit_topk(spec: &TopKSpec, s: &ReduceSchedule, caps: &DeviceCaps) -> Resu
     code += &red.pair_fns(&order);
     let sent = order.sentinel();
     let rows = spec.rows_expr.map_or_else(|| format!("{}u", spec.rows), str::to_string);
-    let mut body = red.row_prologue(&rows, spec.len);
+    let mut body = red.row_prologue(&rows, &spec.len.to_string());
     body += &walk.load();
     body += &format!("    var t_lv = {sent};\n    var t_li = -1;\n");
     body += &format!("    for (var t_r = 0; t_r < {}; t_r++) {{\n", spec.k);
