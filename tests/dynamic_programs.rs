@@ -55,6 +55,22 @@ fn compile(src: &str) -> (edgecc::ir::Graph, edgecc::Result<Program>) {
     (g, p)
 }
 
+/// The local lavapipe device.
+fn lavapipe() -> edgecc::Device {
+    edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"))
+}
+
+/// A session of `program` on `device` that poisons its buffers before each run.
+fn poisoned_session(device: &edgecc::Device, program: &Program) -> edgecc::backends::wgsl::Session {
+    let options = SessionOptions {
+        poison: true,
+        profile: false,
+    };
+    device
+        .session(program, options)
+        .unwrap_or_else(|e| panic!("{}: {e}", program.name))
+}
+
 fn random(seed: u64, n: usize) -> Vec<f32> {
     let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     (0..n)
@@ -75,16 +91,7 @@ fn a_pointwise_graph_over_seq_compiles_once_and_runs_at_three_sizes() {
         program.dispatches.iter().all(|d| d.launch.is_some()),
         "every dispatch is sized at run time"
     );
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 1u64), (13, 2), (32, 3), (13, 4)] {
         let inputs = vec![
             TensorData::from_f32(edgecc::ir::DType::F32, vec![seq, 8], &random(seed, seq * 8)).unwrap(),
@@ -135,16 +142,7 @@ fn row_reductions_over_dynamic_rows_run_at_three_sizes() {
         program.dispatches.iter().all(|d| d.launch.is_some()),
         "every dispatch is sized at run time"
     );
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 7u64), (17, 8), (40, 9)] {
         let f = |shape: Vec<usize>, s: u64| {
             let n = shape.iter().product();
@@ -179,16 +177,7 @@ fn row_reductions_over_a_dynamic_reduced_axis_run_at_several_sizes() {
     let (g, program) = compile(REDUCED);
     let program = program.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(program.dims.len(), 1);
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 61u64), (7, 62), (40, 63)] {
         let f = |shape: Vec<usize>, s: u64| {
             let n = shape.iter().product();
@@ -261,16 +250,7 @@ fn gemms_over_a_dynamic_m_run_in_each_of_their_variants() {
             assert!(s.tile_m <= rows && s.tile_m >= rows / 2, "{}: {s:?}", d.label);
         }
     }
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 11u64), (16, 14), (17, 15), (29, 12), (33, 16), (48, 13)] {
         let f = |shape: Vec<usize>, s: u64| {
             let n = shape.iter().product();
@@ -327,16 +307,7 @@ fn attention_over_a_dynamic_sequence_runs_at_three_sizes() {
         program.dispatches.iter().all(|d| d.launch.is_some()),
         "every dispatch is sized at run time"
     );
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 21u64), (19, 22), (40, 23)] {
         let f = |shape: Vec<usize>, s: u64| {
             let n = shape.iter().product();
@@ -377,16 +348,7 @@ fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
         program.dispatches.iter().all(|d| d.launch.is_some()),
         "every dispatch is sized at run time"
     );
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
-    let mut session = device
-        .session(
-            &program,
-            SessionOptions {
-                poison: true,
-                profile: false,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut session = poisoned_session(&lavapipe(), &program);
     for (n, seed) in [(1usize, 41u64), (2, 42), (3, 43)] {
         let f = |shape: Vec<usize>, s: u64| {
             let len = shape.iter().product();
@@ -459,17 +421,9 @@ fn gemms_over_a_dynamic_n_and_k_run_at_several_sizes() {
         schedules: staged,
     };
     let (_, two_stage) = edgecc::device::compile_wgsl_with(&g, &caps, &options).unwrap_or_else(|e| panic!("{e}"));
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let device = lavapipe();
     for (what, program) in [("default", program), ("two stages", two_stage)] {
-        let mut session = device
-            .session(
-                &program,
-                SessionOptions {
-                    poison: true,
-                    profile: false,
-                },
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut session = poisoned_session(&device, &program);
         for (seq, seed) in [(1usize, 51u64), (5, 52), (17, 53), (33, 54), (40, 55)] {
             let inputs: Vec<TensorData> = (0..3)
                 .map(|i| {
@@ -524,22 +478,14 @@ fn transformer_blocks_over_a_dynamic_sequence_run_at_three_sizes() {
         ),
     ];
     let caps = edgecc_autotune::profile("lavapipe").unwrap();
-    let device = edgecc::Device::for_target("lavapipe", None).unwrap_or_else(|e| panic!("no lavapipe device: {e}"));
+    let device = lavapipe();
     for (name, g) in blocks {
         let g = over_seq(&g, 24);
         let (_, program) = edgecc::device::compile_wgsl(&g, &caps, edgecc::backends::Precision::F32)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(program.dims.len(), 1, "{name}");
         assert!(program.dispatches.iter().all(|d| d.launch.is_some()), "{name}");
-        let mut session = device
-            .session(
-                &program,
-                SessionOptions {
-                    poison: true,
-                    profile: false,
-                },
-            )
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut session = poisoned_session(&device, &program);
         for (seq, seed) in [(1usize, 31u64), (11, 32), (24, 33)] {
             let inputs: Vec<TensorData> = g
                 .inputs()

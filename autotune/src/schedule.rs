@@ -136,15 +136,17 @@ impl GemmSchedule {
     /// The default for an `m x n x k` problem: tiles of 16, 32 or 64 (128 along N for large
     /// register blocks) fitted to the problem, register blocks of `caps.gemm_register_block`
     /// (shrunk to fit the tiles), halved until the schedule fits the device.
+    /// The tile extents the defaults step through below 64: an extent up to 16 gets 16-wide
+    /// tiles, up to 32 32-wide ones (a dynamic M is compiled once per such range).
+    pub const TILE_STEPS: [u32; 2] = [16, 32];
+
     pub fn default_for(caps: &DeviceCaps, m: u64, n: u64, _k: u64, elem_bytes: u32) -> GemmSchedule {
+        // The smallest tile of TILE_STEPS that covers the extent, else 64.
         let pick = |extent: u64| {
-            if extent <= 16 {
-                16
-            } else if extent <= 32 {
-                32
-            } else {
-                64
-            }
+            Self::TILE_STEPS
+                .into_iter()
+                .find(|&t| extent <= u64::from(t))
+                .unwrap_or(64)
         };
         let reg = caps.gemm_register_block.clamp(1, 16);
         let tile_n = if reg >= 8 && n >= 128 { 128 } else { pick(n) };

@@ -426,12 +426,12 @@ fn gemm(cx: &mut Ctx, kc: &mut KernelCx, stage: &Stage) -> Result<()> {
     Ok(())
 }
 
-/// The ranges of a dynamic M up to `bound` that the GEMM defaults give different tile rows:
-/// `0..=16`, `17..=32`, `33..=bound` (those below the bound).
+/// The ranges of a dynamic M up to `bound` that the GEMM defaults give different tile rows
+/// ([`GemmSchedule::TILE_STEPS`]): `0..=16`, `17..=32`, `33..=bound` (those below the bound).
 fn m_ranges(bound: u64) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     let mut lo = 0;
-    for hi in [16, 32] {
+    for hi in GemmSchedule::TILE_STEPS.map(u64::from) {
         if bound <= hi {
             break;
         }

@@ -147,8 +147,8 @@ pub struct LaunchRange {
 
 impl DynamicLaunch {
     /// The launch for the program dims' values `dims`: the workgroup counts (none outside the
-    /// variant's range), and the parameter buffer's bytes (one `u32` per slot, padded to a multiple of 16 bytes, at least 16, as a
-    /// uniform binding needs).
+    /// variant's range), and the parameter buffer's bytes (one `u32` per slot, padded to a
+    /// multiple of 16 bytes, at least 16, as a uniform binding needs).
     pub fn resolve(&self, dims: &[u64]) -> std::result::Result<([u32; 3], Vec<u8>), String> {
         let values: Vec<u64> = self
             .program_dims
@@ -169,9 +169,11 @@ impl DynamicLaunch {
                 (r.min..=r.max).contains(v)
             }
         };
-        for (w, e) in workgroups.iter_mut().zip(&self.workgroups).filter(|_| runs) {
-            let n = e.eval(&self.dims, &values).map_err(|e| e.to_string())?;
-            *w = u32::try_from(n).map_err(|_| format!("{n} workgroups do not fit u32"))?;
+        if runs {
+            for (w, e) in workgroups.iter_mut().zip(&self.workgroups) {
+                let n = e.eval(&self.dims, &values).map_err(|e| e.to_string())?;
+                *w = u32::try_from(n).map_err(|_| format!("{n} workgroups do not fit u32"))?;
+            }
         }
         let mut slots: Vec<u32> = Vec::new();
         for (h, d) in self.dims.iter() {
