@@ -1,6 +1,8 @@
 //! Backend-neutral lowering, compiled in every feature set: what every code generator (WGSL
 //! today, CUDA next) shares.
 //!
+//! - [`anchors`]: anchor stages (GEMM, conv, rows, attention, top-k) as their templates' caller
+//!   functions in kir, with the template's sizes and each dispatch's schedule.
 //! - [`stages`]: the stage planner, how one fused kernel's body becomes dispatches (anchors with
 //!   their epilogue regions and stores, and the pointwise rest).
 //! - [`problem`]: the problem of each anchor dispatch (`GemmProblem`, `ConvProblem`,
@@ -13,6 +15,7 @@
 //! - [`pointwise`]: pointwise kernels (one invocation per element), static or over dynamic dims.
 //! - [`error`]: what lowering fails with.
 
+pub mod anchors;
 pub mod error;
 pub mod pointwise;
 pub mod problem;

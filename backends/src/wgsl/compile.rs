@@ -5,7 +5,8 @@
 //!    activations and outputs placed in one arena by the memory plan (offsets aligned to the
 //!    device's storage-offset alignment, sizes in device bytes at the bounds).
 //! 2. Each kernel is planned into stages ([`crate::lower::stages`]); each anchor stage is lowered
-//!    by its template (`anchors.rs`), the remaining outputs by one-invocation-per-element
+//!    by the backend-neutral [`crate::lower::anchors`] and gets its template's main loop here
+//!    (`anchors.rs`), the remaining outputs by one-invocation-per-element
 //!    dispatches built as kir ([`super::pointwise`]) and rendered by the kir renderer.
 //! 3. Every shader is assembled (bindings, helpers, caller functions, template) and validated
 //!    by naga; an invalid shader is an internal error naming the kernel.

@@ -7,8 +7,9 @@
 //! - [`validate`]: naga validation, SPIR-V and MSL output.
 //! - [`render`]: the WGSL renderer for kir kernels (`render::render`).
 //! - [`compile`]: the driver (buffers, the memory plan, one kernel after another); `anchors`
-//!   lowers each anchor stage through its template (`gemm`, `conv`, `rowreduce`, `attention`,
-//!   `topk`), the rest by `pointwise` (kir kernels from the value walk, rendered by `render`);
+//!   takes each anchor stage as [`crate::lower::anchors`] lowers it (caller functions as kir, the
+//!   template's sizes, each dispatch's schedule) and adds its template's main loop (`gemm`,
+//!   `conv`, `rowreduce`, `attention`, `topk`) and the rendered functions (`callers`), the rest by `pointwise` (kir kernels from the value walk, rendered by `render`);
 //!   `dispatch` holds the state both share and records each dispatch.
 #![allow(clippy::too_many_arguments)]
 

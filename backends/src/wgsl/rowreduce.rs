@@ -36,6 +36,7 @@
 
 use super::template::{grid, Emitted, FLAT_WID};
 use super::types::literal;
+pub use crate::lower::anchors::RowOp;
 use edgecc_autotune::{DeviceCaps, ReduceSchedule};
 
 /// The most elements per invocation a multi-pass template keeps in registers; longer rows are
@@ -45,87 +46,6 @@ pub const CACHE_MAX: u64 = 16;
 pub(crate) const NEG_INF: &str = "bitcast<f32>(0xff800000u)";
 pub(crate) const POS_INF: &str = "bitcast<f32>(0x7f800000u)";
 pub(crate) const NAN: &str = "bitcast<f32>(0x7fc00000u)";
-
-/// What a row reduction computes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum RowOp {
-    Sum,
-    Mean,
-    Max,
-    Min,
-    Prod,
-    /// Index of the maximum (NaN counts as the maximum; ties: first, or last with `select_last`).
-    ArgMax {
-        select_last: bool,
-    },
-    /// Index of the minimum (NaN counts as the minimum; ties: first, or last with `select_last`).
-    ArgMin {
-        select_last: bool,
-    },
-    Softmax,
-    LogSoftmax,
-    /// Stores `(x - mean) * rstd`, `rstd = 1 / sqrt(var + eps)` (population variance).
-    LayerNorm {
-        eps: f32,
-    },
-    /// Stores `x * rstd`, `rstd = 1 / sqrt(mean(x²) + eps)`.
-    RmsNorm {
-        eps: f32,
-    },
-}
-
-impl RowOp {
-    fn name(self) -> &'static str {
-        match self {
-            RowOp::Sum => "Sum",
-            RowOp::Mean => "Mean",
-            RowOp::Max => "Max",
-            RowOp::Min => "Min",
-            RowOp::Prod => "Prod",
-            RowOp::ArgMax { .. } => "ArgMax",
-            RowOp::ArgMin { .. } => "ArgMin",
-            RowOp::Softmax => "Softmax",
-            RowOp::LogSoftmax => "LogSoftmax",
-            RowOp::LayerNorm { .. } => "LayerNorm",
-            RowOp::RmsNorm { .. } => "RmsNorm",
-        }
-    }
-
-    /// The op's name in a problem key (lower case).
-    pub fn key_name(self) -> &'static str {
-        match self {
-            RowOp::Sum => "sum",
-            RowOp::Mean => "mean",
-            RowOp::Max => "max",
-            RowOp::Min => "min",
-            RowOp::Prod => "prod",
-            RowOp::ArgMax { .. } => "argmax",
-            RowOp::ArgMin { .. } => "argmin",
-            RowOp::Softmax => "softmax",
-            RowOp::LogSoftmax => "logsoftmax",
-            RowOp::LayerNorm { .. } => "layernorm",
-            RowOp::RmsNorm { .. } => "rmsnorm",
-        }
-    }
-
-    /// 4-byte workgroup-memory values per invocation the template's reductions take (value and
-    /// index for the arg ops): the row problem's fit rule reads it.
-    pub fn reduce_slots(self) -> u32 {
-        if matches!(self, RowOp::ArgMax { .. } | RowOp::ArgMin { .. }) {
-            2
-        } else {
-            1
-        }
-    }
-
-    /// Whether the op stores one value per element (`store_y`) rather than one per row.
-    pub fn per_element(self) -> bool {
-        matches!(
-            self,
-            RowOp::Softmax | RowOp::LogSoftmax | RowOp::LayerNorm { .. } | RowOp::RmsNorm { .. }
-        )
-    }
-}
 
 /// One row-reduction kernel: `rows` independent rows of `len` elements of type `ft`.
 #[derive(Clone, Copy, Debug, PartialEq)]
