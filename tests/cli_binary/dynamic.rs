@@ -46,6 +46,42 @@ fn a_dynamic_binary_runs_at_every_size_up_to_its_bound() {
     assert!(text.contains("batch (dynamic, <= 3)"), "{}", stdout(&o));
 }
 
+/// `run --shape NAME=VALUE` on a dynamic binary sizes its random inputs (any size up to the
+/// bound); a static dim, an unknown dim or a size over the bound is an error naming it.
+#[test]
+fn shape_sizes_the_random_inputs_of_a_dynamic_binary() {
+    let dir = TempDir::new("dynamic-shape");
+    let model = example("mlp.eir");
+    let (bin, fixed) = (dir.join("mlp.edgebin"), dir.join("mlp-static.edgebin"));
+    compile(&model, "lavapipe", &bin, &["--dynamic", "batch", "--shape", "batch<=3"]);
+    for batch in [1usize, 2] {
+        let shape = format!("batch={batch}");
+        let o = edgecc(&["run", s(&bin), "--random-inputs", "--shape", &shape, "--json"]);
+        let doc = json(&o, &format!("run the dynamic binary with --shape {shape}"));
+        assert_eq!(
+            doc["outputs"]["softmax"]["shape"],
+            serde_json::json!([batch, 4]),
+            "{doc}"
+        );
+    }
+    let e = user_error(
+        &edgecc(&["run", s(&bin), "--random-inputs", "--shape", "batch=4"]),
+        "--shape over the bound",
+    );
+    assert!(e.contains("batch=4") && e.contains("bound 3"), "{e}");
+    let e = user_error(
+        &edgecc(&["run", s(&bin), "--random-inputs", "--shape", "seq=2"]),
+        "--shape of a dim the binary lacks",
+    );
+    assert!(e.contains("`seq`") && e.contains("batch<=3"), "{e}");
+    compile(&model, "lavapipe", &fixed, &[]);
+    let e = user_error(
+        &edgecc(&["run", s(&fixed), "--random-inputs", "--shape", "batch=1"]),
+        "--shape on a static binary",
+    );
+    assert!(e.contains("`batch`") && e.contains("it has none"), "{e}");
+}
+
 #[test]
 fn dynamic_flags_that_do_not_fit_the_model_are_errors_naming_them() {
     let dir = TempDir::new("dynamic-errors");

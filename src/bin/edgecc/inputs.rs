@@ -55,15 +55,16 @@ fn prepare(
 /// [`Error::MissingInput`].
 pub fn prepare_binary(
     specs: &[edgecc::artifact::TensorSpec],
+    sizes: &BTreeMap<String, usize>,
     input_args: &[String],
     random: bool,
     seed: u64,
 ) -> edgecc::Result<Vec<TensorData>> {
     let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let mut given = read_named(&names, input_args)?;
-    // A dynamic dim takes its size from the given inputs that have it (the first one decides;
-    // the session reports inputs that disagree), else its bound.
-    let mut dynamic: BTreeMap<&str, usize> = BTreeMap::new();
+    // A dynamic dim takes its size from `--shape` (`sizes`), else from the given inputs that
+    // have it (the first one decides; the session reports inputs that disagree), else its bound.
+    let mut dynamic: BTreeMap<&str, usize> = sizes.iter().map(|(n, &v)| (n.as_str(), v)).collect();
     for spec in specs {
         if let Some(t) = given.get(&spec.name) {
             for (d, &n) in spec.shape.iter().zip(t.shape()) {

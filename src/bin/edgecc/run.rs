@@ -19,7 +19,8 @@ use std::time::Instant;
 ///
 /// MODEL is an `.onnx` model or `.eir` text graph (compiled for the target first), or a device
 /// binary from `edgecc compile` (`.edgebin`), which runs on a device of the profile it was
-/// compiled for (its shapes and precision are fixed: --shape and --precision do not apply).
+/// compiled for (its precision and static shapes are fixed; --shape sizes only the dims it was
+/// compiled with as dynamic, up to their bounds, for the random inputs).
 /// With `--verify-key PUB`, a binary runs only if it is signed with that publisher's key.
 ///
 /// Inputs come from `.npy` files (`--input NAME=FILE.npy`, repeatable) or, for those not given,
@@ -43,6 +44,7 @@ use std::time::Instant;
   edgecc run model.onnx --input input_ids=ids.npy --input attention_mask=mask.npy --output-dir out --json
   edgecc run model.onnx --random-inputs --shape batch=1 --shape seq_len=8 --shape past_seq_len=0
   edgecc run block.edgebin --random-inputs --iterations 20
+  edgecc run dynamic.edgebin --random-inputs --shape seq=17
   edgecc run block.edgebin --verify-key publisher.key.pub --input x=x.npy")]
 pub struct Args {
     /// The model file (.onnx or .eir text graph) or a device binary (.edgebin).
@@ -142,13 +144,6 @@ pub struct PrepareArgs<'a> {
 /// file's default target is `reference`): what `run` and `bench` share.
 pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
     if is_binary(a.model) {
-        if !a.shapes.is_empty() {
-            anyhow::bail!(
-                "{}: --shape does not apply to a device binary, whose shapes were fixed by `edgecc compile` \
-                 (compile again with --shape)",
-                a.model.display()
-            );
-        }
         if a.precision != "f32" {
             anyhow::bail!(
                 "{}: --precision does not apply to a device binary, which keeps the precision it was compiled \
@@ -169,12 +164,13 @@ pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
         };
         let load_ms = ms_since(start);
         let specs = artifact.meta.inputs.clone();
+        let sizes = dynamic_sizes(a.model, &specs, a.shapes)?;
         let outputs = artifact.meta.outputs.iter().map(|o| o.name.clone()).collect();
         let name = artifact.program.name.clone();
         let target = a.target.unwrap_or(&artifact.meta.target).to_string();
         let precision = artifact.meta.precision.name().to_string();
         // Input errors (a missing or malformed file) come before the device is opened.
-        let inputs = inputs::prepare_binary(&specs, a.inputs, a.random, a.seed)?;
+        let inputs = inputs::prepare_binary(&specs, &sizes, a.inputs, a.random, a.seed)?;
         let (exec, compile_ms) = Executor::open_binary(artifact, a.target, a.adapter, a.profile)?;
         return Ok(Prepared {
             exec,
@@ -205,6 +201,58 @@ pub fn prepare(a: &PrepareArgs) -> anyhow::Result<Prepared> {
         load_ms,
         compile_ms,
     })
+}
+
+/// The sizes `--shape NAME=VALUE` gives a device binary's dynamic dims (they size the random
+/// inputs): a binary's other dims were fixed by `edgecc compile`, and a size past a dim's bound
+/// is an error naming the dim.
+fn dynamic_sizes(
+    model: &Path,
+    specs: &[edgecc::artifact::TensorSpec],
+    shapes: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, usize>> {
+    let mut dims: Vec<(&str, u64)> = Vec::new();
+    for d in specs.iter().flat_map(|s| &s.shape) {
+        if let edgecc::artifact::DimSpec::Dynamic { name, max } = d {
+            if !dims.iter().any(|(n, _)| n == name) {
+                dims.push((name, *max));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for a in shapes {
+        let parsed = a
+            .split_once('=')
+            .and_then(|(n, v)| Some((n.trim(), v.trim().parse::<u64>().ok()?)));
+        let Some((name, value)) = parsed else {
+            anyhow::bail!(
+                "{}: --shape `{a}` is not NAME=VALUE with a whole number",
+                model.display()
+            );
+        };
+        let Some(&(_, max)) = dims.iter().find(|(n, _)| *n == name) else {
+            let known = if dims.is_empty() {
+                "it has none".to_string()
+            } else {
+                let list: Vec<String> = dims.iter().map(|(n, m)| format!("{n}<={m}")).collect();
+                format!("its dynamic dims: {}", list.join(", "))
+            };
+            anyhow::bail!(
+                "{}: --shape `{name}` names no dynamic dim of this device binary ({known}); its other shapes \
+                 were fixed by `edgecc compile` (compile again with --shape or --dynamic)",
+                model.display()
+            );
+        };
+        if value > max {
+            anyhow::bail!(
+                "{}: --shape {name}={value} is over the dim's bound {max} in this device binary (compile again \
+                 with a larger `--shape {name}<=N`)",
+                model.display()
+            );
+        }
+        out.insert(name.to_string(), value as usize);
+    }
+    Ok(out)
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
