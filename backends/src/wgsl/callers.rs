@@ -2,7 +2,7 @@
 //! backend-neutral lowering) rendered by the kir WGSL renderer, then the template's main loop
 //! (WGSL text that calls them by name), as one module with its bindings and launch.
 
-use super::dispatch::{record, Ctx, KernelCx};
+use super::dispatch::{program_dims, record, Ctx, KernelCx};
 use super::error::{Result, WgslError};
 use super::program::{Binding, DynamicLaunch, LaunchRange};
 use super::render::{names::name, render_callers};
@@ -114,16 +114,7 @@ pub(crate) fn finish(
         true => None,
         false => Some(DynamicLaunch {
             dims: kernel.dims.clone(),
-            program_dims: callers
-                .dims
-                .iter()
-                .map(|n| {
-                    cx.dims
-                        .iter()
-                        .position(|p| &p.name == n)
-                        .ok_or_else(|| internal(kc, format_args!("dim `{n}` is no program dim")))
-                })
-                .collect::<Result<Vec<_>>>()?,
+            program_dims: program_dims(cx, kc, &callers.dims)?,
             workgroups,
             when,
         }),

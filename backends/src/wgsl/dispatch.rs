@@ -40,6 +40,17 @@ pub(crate) struct KernelCx<'k> {
     pub count: usize,
 }
 
+/// The program dim of each kernel dim, by name (`dims[j]` is kir dim `j`'s IR name).
+pub(crate) fn program_dims(cx: &Ctx, kc: &KernelCx, dims: &[String]) -> Result<Vec<usize>> {
+    dims.iter()
+        .map(|n| {
+            cx.dims.iter().position(|p| &p.name == n).ok_or_else(|| {
+                super::error::WgslError::Internal(format!("kernel `{}`: dim `{n}` is no program dim", kc.kernel.name))
+            })
+        })
+        .collect()
+}
+
 /// Records one dispatch of `kc` with shader `text` (validated once per distinct text; identical
 /// shaders, the layers of a transformer, share it), rendered from `kir`, labelled by the kernel
 /// and its count; `workgroups` is its launch, at the bounds when `launch` sizes it at run time.

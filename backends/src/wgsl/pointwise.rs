@@ -7,7 +7,7 @@
 //! render to identical text and share one pipeline.
 
 use super::callers::source_of;
-use super::dispatch::{record, Ctx, KernelCx};
+use super::dispatch::{program_dims, record, Ctx, KernelCx};
 use super::error::{Result, WgslError};
 use super::program::{Binding, DynamicLaunch};
 use super::render::render;
@@ -77,18 +77,9 @@ pub(crate) fn pointwise(cx: &mut Ctx, kc: &mut KernelCx, shape: &Shape, vs: &[Va
     let launch = if kernel.dims.is_empty() {
         None
     } else {
-        let program_dims = dims
-            .iter()
-            .map(|n| {
-                cx.dims
-                    .iter()
-                    .position(|p| &p.name == n)
-                    .ok_or_else(|| internal(format!("dim `{n}` is no program dim")))
-            })
-            .collect::<Result<Vec<_>>>()?;
         Some(DynamicLaunch {
             dims: kernel.dims.clone(),
-            program_dims,
+            program_dims: program_dims(cx, kc, &dims)?,
             workgroups: kernel.dispatch.workgroups.clone(),
             when: None,
         })

@@ -5,7 +5,9 @@
 //!
 //! Dynamic dims may be the query rows (of q and the output) and the keys (of k and v).
 
-use super::{batch_idx, batch_then, float_type, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template};
+use super::{
+    batch_idx, batch_then, float_dtype, float_type, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
+};
 use crate::kir::{Extent, Role, Type};
 use crate::lower::stages::Stage;
 use crate::lower::{AttentionProblem, Problem};
@@ -48,6 +50,51 @@ impl AttentionShape {
     }
 }
 
+/// An attention's sizes at the bounds, and its query-row and key dims.
+struct Sizes {
+    batch: Vec<u64>,
+    lq: u64,
+    lk: u64,
+    d: u64,
+    dv: u64,
+    dims: [IrDim; 2],
+}
+
+/// The sizes of the attention `name` (called `label` in errors) over `[q, k, v, out]`, k being
+/// kᵀ when `kt`, and its `load_q`, `load_k` and `load_v` functions.
+fn load_operands(
+    cx: &AnchorCx,
+    c: &mut Callers,
+    label: &str,
+    name: &str,
+    [q, k, v, out]: [ValueId; 4],
+    kt: bool,
+) -> Result<Sizes> {
+    let (qs, ks, vs, os) = (cx.bounds(q), cx.bounds(k), cx.bounds(v), cx.bounds(out));
+    let r = os.len();
+    if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 {
+        return Err(cx.unsupported(format!("{label} `{name}` with output {os:?}")));
+    }
+    let batch = os[..r - 2].to_vec();
+    // The keys are k's rows: its axis 2 from the end, or 1 from the end of kᵀ.
+    let k_rows = if kt { 1 } else { 2 };
+    let dims = attention_dims(cx, name, [(q, 2), (k, k_rows), (v, 2), (out, 2)])?;
+    attention_loads(
+        c,
+        &batch,
+        float_type(cx.prec),
+        [(q, &qs, false), (k, &ks, kt), (v, &vs, false)],
+    )?;
+    Ok(Sizes {
+        lq: qs[qs.len() - 2],
+        d: qs[qs.len() - 1],
+        lk: ks[ks.len() - k_rows],
+        dv: vs[vs.len() - 1],
+        batch,
+        dims: [dims.0, dims.1],
+    })
+}
+
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
 /// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
 /// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
@@ -76,19 +123,14 @@ pub(super) fn attention(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
     };
     let out = node.outputs[0];
     let mut c = Callers::new(cx, "attention");
-    let fty = float_type(cx.prec);
     let (q, k, v) = (node.inputs[0], node.inputs[1], node.inputs[2]);
     let mask = node.inputs.get(3).copied();
-    let (qs, ks, vs, os) = (cx.bounds(q), cx.bounds(k), cx.bounds(v), cx.bounds(out));
-    let r = os.len();
-    if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 || !c.w.dtype(q).is_float() {
+    if !c.w.dtype(q).is_float() {
+        let os = cx.bounds(out);
         return Err(cx.unsupported(format!("Attention `{}` with output {:?}", node.name, os)));
     }
-    let batch = os[..r - 2].to_vec();
-    let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
-    let (lk, dv) = (ks[ks.len() - 2], vs[vs.len() - 1]);
-    let (lq_dim, lk_dim) = attention_dims(cx, &node.name, [(q, 2), (k, 2), (v, 2), (out, 2)])?;
-    attention_loads(&mut c, &batch, fty, [(q, &qs, false), (k, &ks, false), (v, &vs, false)])?;
+    let sizes = load_operands(cx, &mut c, "Attention", &node.name, [q, k, v, out], false)?;
+    let batch = sizes.batch.clone();
     if let Some(mk) = mask {
         // mask_s(b, i, j): the additive mask (a boolean one is 0 where true, -inf where false).
         let p = c.begin(&[("b", I32), ("i", I32), ("j", I32)]);
@@ -104,19 +146,8 @@ pub(super) fn attention(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
         };
         c.end("mask_s", Role::OperandLoad, Some((ret, F32)))?;
     }
-    let problem = AttentionProblem {
-        batch: batch.iter().product(),
-        lq,
-        lk,
-        d,
-        dv,
-        causal,
-        mask: mask.is_some(),
-        score_fn: false,
-        dtype: dtype_of(fty),
-    };
-    let scale = scale.unwrap_or(1.0 / (d.max(1) as f32).sqrt());
-    finish_attention(cx, c, stage, out, &batch, problem, scale, [lq_dim, lk_dim])
+    let scale = scale.unwrap_or(1.0 / (sizes.d.max(1) as f32).sqrt());
+    finish_attention(cx, c, stage, out, sizes, [causal, mask.is_some(), false], scale)
 }
 
 /// A decomposed attention (see [`crate::lower::stages::AttentionChain`]) as one attention
@@ -131,21 +162,12 @@ pub(super) fn attention_chain(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKern
     let out = mm2.outputs[0];
     let scores = mm1.outputs[0];
     let mut c = Callers::new(cx, "attention");
-    let fty = float_type(cx.prec);
     let (q, kt, v) = (mm1.inputs[0], mm1.inputs[1], mm2.inputs[1]);
     if !c.w.dtype(q).is_float() {
         return Err(cx.unsupported(format!("attention `{}` on {}", mm1.name, c.w.dtype(q))));
     }
-    let (qs, ks, vs, os) = (cx.bounds(q), cx.bounds(kt), cx.bounds(v), cx.bounds(out));
-    let r = os.len();
-    if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 {
-        return Err(cx.unsupported(format!("attention `{}` with output {:?}", mm1.name, os)));
-    }
-    let batch = os[..r - 2].to_vec();
-    let (lq, d) = (qs[qs.len() - 2], qs[qs.len() - 1]);
-    let (lk, dv) = (ks[ks.len() - 1], vs[vs.len() - 1]);
-    let (lq_dim, lk_dim) = attention_dims(cx, &mm1.name, [(q, 2), (kt, 1), (v, 2), (out, 2)])?;
-    attention_loads(&mut c, &batch, fty, [(q, &qs, false), (kt, &ks, true), (v, &vs, false)])?;
+    let sizes = load_operands(cx, &mut c, "attention", &mm1.name, [q, kt, v, out], true)?;
+    let batch = sizes.batch.clone();
     // score_s(b, i, j, s): the chain from the scores to the softmax's input, at one score.
     let p = c.begin(&[("b", I32), ("i", I32), ("j", I32), ("s", F32)]);
     let si = batch_then(&mut c.w, p[0], &batch, &p[1..3])?;
@@ -155,18 +177,7 @@ pub(super) fn attention_chain(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKern
     c.w.preset(scores, &si, sv);
     let logit = c.w.value_at(chain.logits, &si)?;
     c.end("score_s", Role::Prologue, Some((logit, F32)))?;
-    let problem = AttentionProblem {
-        batch: batch.iter().product(),
-        lq,
-        lk,
-        d,
-        dv,
-        causal: false,
-        mask: false,
-        score_fn: true,
-        dtype: dtype_of(fty),
-    };
-    finish_attention(cx, c, stage, out, &batch, problem, 1.0, [lq_dim, lk_dim])
+    finish_attention(cx, c, stage, out, sizes, [false, false, true], 1.0)
 }
 
 /// The query-row and key dims of an attention over q, k (or kᵀ), v and the output, each given
@@ -190,19 +201,37 @@ fn attention_dims(cx: &AnchorCx, name: &str, operands: [(ValueId, usize); 4]) ->
 }
 
 /// What both attention lowerings end with: `store_o` (the output `out`, at batch index `b`, row
-/// `i`, column `c`, through the stage's stores and epilogue), and the query rows and keys
-/// `[lq, lk]` read at run time where they are dynamic.
-#[allow(clippy::too_many_arguments)]
+/// `i`, column `c`, through the stage's stores and epilogue), the problem (`[causal, mask,
+/// score_fn]` its flags), and the query rows and keys read at run time where they are dynamic.
 fn finish_attention(
     cx: &AnchorCx,
     mut c: Callers,
     stage: &Stage,
     out: ValueId,
-    batch: &[u64],
-    problem: AttentionProblem,
+    sizes: Sizes,
+    [causal, mask, score_fn]: [bool; 3],
     scale: f32,
-    [lq_dim, lk_dim]: [IrDim; 2],
 ) -> Result<AnchorKernel> {
+    let Sizes {
+        batch,
+        lq,
+        lk,
+        d,
+        dv,
+        dims: [lq_dim, lk_dim],
+    } = sizes;
+    let problem = AttentionProblem {
+        batch: batch.iter().product(),
+        lq,
+        lk,
+        d,
+        dv,
+        causal,
+        mask,
+        score_fn,
+        dtype: float_dtype(float_type(cx.prec)),
+    };
+    let batch = &batch[..];
     let p = c.begin(&[("b", I32), ("i", I32), ("c", I32), ("v", F32)]);
     let oi = batch_then(&mut c.w, p[0], batch, &p[1..3])?;
     store_fn(&mut c, cx, stage, "store_o", out, &oi, p[3], None)?;
@@ -224,14 +253,5 @@ fn finish_attention(
     match &k.variants[0].chosen.schedule {
         Schedule::Attention { .. } => Ok(k),
         other => Err(cx.unsupported(format!("an attention dispatch got schedule `{other}`"))),
-    }
-}
-
-/// The problem dtype of a float type.
-fn dtype_of(t: Type) -> DType {
-    if t == Type::F16 {
-        DType::F16
-    } else {
-        DType::F32
     }
 }

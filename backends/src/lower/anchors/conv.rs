@@ -3,12 +3,14 @@
 //! for an implicit-GEMM main loop. The template passes three spatial indices whatever the rank;
 //! the first ones are the operand's. A dynamic dim may only be the batch.
 
-use super::{float_type, gemm_schedule, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template};
+use super::{
+    float_dtype, float_type, gemm_schedule, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
+};
 use crate::kir::{BinaryOp, Extent, Role, Type};
 use crate::lower::stages::Stage;
 use crate::lower::{ConvProblem, Problem};
 use edgecc_autotune::Schedule;
-use edgecc_ir::{DType, Op};
+use edgecc_ir::Op;
 
 const I32: Type = Type::I32;
 const F32: Type = Type::F32;
@@ -103,7 +105,7 @@ pub(super) fn conv(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
         pads_begin: (0..sp).map(|i| get(&pads, i, 0)).collect(),
         dilations: (0..sp).map(|i| get(&dilations, i, 1)).collect(),
         transposed,
-        dtype: if fty == Type::F16 { DType::F16 } else { DType::F32 },
+        dtype: float_dtype(fty),
     };
     let p = c.begin(&[("n", I32), ("c", I32), ("d0", I32), ("d1", I32), ("d2", I32)]);
     let vx = c.w.value_at(x, &p[..2 + sp])?;

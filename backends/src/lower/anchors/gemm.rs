@@ -8,13 +8,15 @@
 //! chosen for the bound would waste most of its rows at small sizes.
 
 use super::batch_idx;
-use super::{float_type, gemm_schedule, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template, Variant};
+use super::{
+    float_dtype, float_type, gemm_schedule, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template, Variant,
+};
 use crate::kir::{BinaryOp, Expr, Extent, Role, Type};
 use crate::lower::stages::Stage;
 use crate::lower::value::{Ex, Walk};
 use crate::lower::{GemmProblem, Layout, Problem};
 use edgecc_autotune::{GemmSchedule, Schedule};
-use edgecc_ir::{DType, Dim as IrDim, Op};
+use edgecc_ir::{Dim as IrDim, Op};
 
 const I32: Type = Type::I32;
 const F32: Type = Type::F32;
@@ -284,7 +286,7 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
         a_vec4,
         b_vec4,
     };
-    let dtype = if fty == Type::F16 { DType::F16 } else { DType::F32 };
+    let dtype = float_dtype(fty);
     let problem = |m: u64| {
         Problem::Gemm(GemmProblem {
             batch: shape.batch,

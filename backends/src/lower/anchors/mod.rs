@@ -31,7 +31,7 @@ pub use attention::AttentionShape;
 pub use callers::{CallerSet, Callers};
 pub use conv::ConvShape;
 use edgecc_autotune::{DeviceCaps, GemmSchedule, ReduceSchedule, Schedule, ScheduleSource};
-use edgecc_ir::{Graph, Op, ValueId};
+use edgecc_ir::{DType, Graph, Op, ValueId};
 pub use gemm::GemmShape;
 pub use row::{RowOp, RowShape};
 use std::collections::HashMap;
@@ -196,6 +196,15 @@ fn float_type(prec: Precision) -> Type {
     match prec {
         Precision::F16 => Type::F16,
         Precision::F32 => Type::F32,
+    }
+}
+
+/// The problem dtype of the float type operands load as.
+fn float_dtype(t: Type) -> DType {
+    if t == Type::F16 {
+        DType::F16
+    } else {
+        DType::F32
     }
 }
 

@@ -7,12 +7,14 @@
 //! Dynamic dims may be on kept axes (the row count is read at run time), on reduced axes (the
 //! row length is), or a group norm's batch.
 
-use super::{float_type, reduce_schedule, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template};
+use super::{
+    float_dtype, float_type, reduce_schedule, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
+};
 use crate::kir::{BinaryOp, Extent, Role, Type};
 use crate::lower::stages::Stage;
 use crate::lower::value::{Ex, Walk};
 use crate::lower::{Problem, RowProblem};
-use edgecc_ir::{normalize_axis, DType, Dim as IrDim, Op, ReduceOp, ValueId};
+use edgecc_ir::{normalize_axis, Dim as IrDim, Op, ReduceOp, ValueId};
 
 const I32: Type = Type::I32;
 const F32: Type = Type::F32;
@@ -431,7 +433,7 @@ pub(super) fn row(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
         op: op.key_name().into(),
         rows,
         len,
-        dtype: if fty == Type::F16 { DType::F16 } else { DType::F32 },
+        dtype: float_dtype(fty),
         slots: op.reduce_slots(),
     });
     let k = single(cx, c, Template::Row(shape), problem)?;

@@ -107,7 +107,10 @@ fn a_fixed_schedule_that_does_not_fit_names_the_kernel() {
         .fix_text("gemm.f32.b1.m20.n16.k32.a=mk.b=kn=gemm tile=256x256x64 reg=4x4 vec=4 stages=2")
         .unwrap_or_else(|e| panic!("{e}"));
     let err = lower(&g, &stage, &schedules).err().expect("refused").to_string();
-    assert!(err.starts_with("kernel `k0`:"), "{err}");
+    assert!(
+        err.starts_with("kernel `k0`:") && err.contains("gemm.f32.b1.m20.n16.k32") && err.contains("does not fit"),
+        "{err}"
+    );
 }
 
 #[test]
