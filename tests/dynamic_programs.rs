@@ -365,24 +365,83 @@ fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
     }
 }
 
+/// Batched GEMMs and attention over a dynamic batch: a weight broadcast over it, both
+/// operands over it (`x xᵀ`), fused attention with a padding mask broadcast over the heads, and
+/// a decomposed one.
+const BATCHED: &str = "graph batched {
+  input %x: f32[n<=3, 2, 5, 8]
+  input %w: f32[2, 8, 6]
+  input %q: f32[n<=3, 2, 7, 8]
+  input %k: f32[n<=3, 2, 7, 8]
+  input %v: f32[n<=3, 2, 7, 8]
+  input %m: f32[n<=3, 1, 1, 7]
+  const @c: f32[] = hex\"0000803e\"
+  %y: f32[n<=3, 2, 5, 6] = MatMul(%x, %w)
+  %xt: f32[n<=3, 2, 8, 5] = Transpose<perm=[0, 1, 3, 2]>(%x)
+  %g: f32[n<=3, 2, 5, 5] = MatMul(%x, %xt)
+  %a: f32[n<=3, 2, 7, 8] = Attention<causal=false>(%q, %k, %v, %m)
+  %kt: f32[n<=3, 2, 8, 7] = Transpose<perm=[0, 1, 3, 2]>(%k)
+  %s: f32[n<=3, 2, 7, 7] = MatMul(%q, %kt)
+  %c: f32[] = Constant(@c)
+  %sc: f32[n<=3, 2, 7, 7] = Mul(%s, %c)
+  %p: f32[n<=3, 2, 7, 7] = Softmax<axis=-1>(%sc)
+  %o: f32[n<=3, 2, 7, 8] = MatMul(%p, %v)
+  output %y
+  output %g
+  output %a
+  output %o
+}";
+
+#[test]
+fn gemms_and_attention_over_a_dynamic_batch_run_at_three_sizes() {
+    let (g, program) = compile(BATCHED);
+    let program = program.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.dims.len(), 1);
+    let keys: Vec<String> = program.dispatches.iter().map(|d| d.problem.to_string()).collect();
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with("attention")).count(),
+        2,
+        "both attentions are attention dispatches: {keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("gemm.f32.b6.m5.n6.k8")),
+        "the batch is keyed at its bound: {keys:?}"
+    );
+    assert!(
+        program.dispatches.iter().all(|d| d.launch.is_some()),
+        "every dispatch is sized at run time"
+    );
+    let mut session = poisoned_session(&lavapipe(), &program);
+    for (n, seed) in [(1usize, 51u64), (2, 52), (3, 53)] {
+        let f = |shape: Vec<usize>, s: u64| {
+            let len = shape.iter().product();
+            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, len)).unwrap()
+        };
+        let inputs = vec![
+            f(vec![n, 2, 5, 8], seed),
+            f(vec![2, 8, 6], seed + 1),
+            f(vec![n, 2, 7, 8], seed + 2),
+            f(vec![n, 2, 7, 8], seed + 3),
+            f(vec![n, 2, 7, 8], seed + 4),
+            f(vec![n, 1, 1, 7], seed + 5),
+        ];
+        check_at(&g, &mut session, &inputs, &format!("n={n}"));
+    }
+}
+
 #[test]
 fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
-    // A dynamic batch axis of a GEMM: the batch is the launch's constant z.
+    // A dynamic top-k axis: the template's row length is a literal.
     let (_, program) = compile(
-        "graph mm {
-  input %x: f32[seq<=32, 4, 4]
-  input %w: f32[seq<=32, 4, 4]
-  %y: f32[seq<=32, 4, 4] = MatMul(%x, %w)
-  output %y
+        "graph tk {
+  input %x: f32[2, seq<=40]
+  %v: f32[2, 3], %i: i64[2, 3] = TopK<k=3, axis=-1, largest=true>(%x)
+  output %v
+  output %i
 }",
     );
-    let e = program
-        .expect_err("a GEMM over a dynamic batch does not compile")
-        .to_string();
-    assert!(
-        e.contains("seq") && e.contains("MatMul") && e.contains("batch axis"),
-        "{e}"
-    );
+    let e = program.expect_err("a top-k over a dynamic axis does not compile").to_string();
+    assert!(e.contains("TopK") && e.contains("seq<=40") && e.contains("top-k axis"), "{e}");
 }
 
 /// GEMMs over a dynamic N and K, as attention that fusion did not match computes them:

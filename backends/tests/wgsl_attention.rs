@@ -85,6 +85,7 @@ impl Problem {
     fn spec<'a>(&self, ft: &'a str) -> AttnSpec<'a> {
         AttnSpec {
             batch: self.batch as u64,
+            batch_expr: None,
             lq: self.lq as u64,
             lk: self.lk as u64,
             lq_expr: None,

@@ -168,6 +168,7 @@ fn check_gemm(gpu: &Gpu, caps: &DeviceCaps, spec: &GemmSpec, s: &GemmSchedule, s
 fn gemm(batch: u64, m: u64, n: u64, k: u64, ft: &str, vec4: bool) -> GemmSpec<'_> {
     GemmSpec {
         batch,
+        dynamic_batch: false,
         m,
         m_expr: None,
         n_expr: None,

@@ -74,6 +74,7 @@ fn emit(cx: &Ctx, kc: &KernelCx, template: &Template, dims: &[String], schedule:
             let (m, n, k) = (i32_text(&s.m_ext), i32_text(&s.n_ext), i32_text(&s.k_ext));
             let spec = GemmSpec {
                 batch: s.batch,
+                dynamic_batch: s.batch_ext.is_some(),
                 m: s.m,
                 m_expr: m.as_deref(),
                 n: s.n,
@@ -119,9 +120,10 @@ fn emit(cx: &Ctx, kc: &KernelCx, template: &Template, dims: &[String], schedule:
         }
         Template::Attention(s) => {
             let p = &s.problem;
-            let (lq, lk) = (i32_text(&s.lq_ext), i32_text(&s.lk_ext));
+            let (lq, lk, batch) = (i32_text(&s.lq_ext), i32_text(&s.lk_ext), i32_text(&s.batch_ext));
             let spec = AttnSpec {
                 batch: p.batch,
+                batch_expr: batch.as_deref(),
                 lq: p.lq,
                 lk: p.lk,
                 lq_expr: lq.as_deref(),

@@ -42,8 +42,11 @@ use edgecc_ir::DType;
 /// One attention kernel.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AttnSpec<'a> {
-    /// Flattened batch x heads.
+    /// Flattened batch x heads (at the bounds of their dynamic dims).
     pub batch: u64,
+    /// The run-time flattened batch as a WGSL `i32` expression when it is dynamic: the live
+    /// workgroups and the launch then read it.
+    pub batch_expr: Option<&'a str>,
     /// Query rows (at the bound of their dynamic dim when they have one).
     pub lq: u64,
     /// Keys (and values), likewise.
@@ -141,7 +144,7 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
     let ft = spec.ft;
     let (d, dv) = (spec.d, spec.dv);
     // Query rows and keys in the text: literals, or the run-time values when dynamic.
-    let dynamic = spec.lq_expr.is_some() || spec.lk_expr.is_some();
+    let dynamic = spec.lq_expr.is_some() || spec.lk_expr.is_some() || spec.batch_expr.is_some();
     let lq = spec.lq_expr.map_or_else(|| spec.lq.to_string(), str::to_string);
     let lk = spec.lk_expr.map_or_else(|| spec.lk.to_string(), str::to_string);
     let ks = spec.extents().kv_stride();
@@ -164,9 +167,13 @@ pub fn emit_attention(spec: &AttnSpec, sched: &Schedule, caps: &DeviceCaps) -> R
             Some(e) => format!("u32(max(({e} + {}) / {bq}, 1))", bq - 1),
             None => format!("{qblocks}u"),
         };
-        let groups = match spec.lq_expr {
-            Some(e) => format!("(u32(({e} + {}) / {bq}) * {}u)", bq - 1, spec.batch),
-            None => format!("{groups}u"),
+        let batch = spec
+            .batch_expr
+            .map_or_else(|| format!("{}u", spec.batch), |e| format!("u32({e})"));
+        let groups = match (spec.lq_expr, spec.batch_expr) {
+            (Some(e), _) => format!("(u32(({e} + {}) / {bq}) * {batch})", bq - 1),
+            (None, Some(_)) => format!("({}u * {batch})", spec.lq.div_ceil(bq)),
+            (None, None) => format!("{groups}u"),
         };
         (qb, groups)
     } else {
@@ -354,6 +361,7 @@ mod tests {
                     for ft in ["f32", "f16"] {
                         let spec = AttnSpec {
                             batch: 12,
+                            batch_expr: None,
                             lq,
                             lk,
                             lq_expr: None,
@@ -384,6 +392,7 @@ mod tests {
         let mali = edgecc_autotune::profile("mali-g715").unwrap();
         let spec = AttnSpec {
             batch: 1,
+            batch_expr: None,
             lq: 512,
             lk: 512,
             lq_expr: None,

@@ -159,6 +159,7 @@ pub fn emit_conv_over(
     let gemm = emit_gemm(
         &GemmSpec {
             batch,
+            dynamic_batch: false,
             m: gm,
             m_expr: m_expr.as_deref(),
             n: gn,

@@ -49,7 +49,11 @@ use std::fmt::Write;
 /// One (batched) matrix multiply: `batch` independent `m x k` by `k x n` products.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GemmSpec<'a> {
+    /// The flattened batch, at the bounds of its dynamic dims when it has some.
     pub batch: u64,
+    /// Whether the batch has a run-time size: the dispatch is then direct (one batch entry per
+    /// workgroup along z, launched at run time), so no workgroup needs a batch check.
+    pub dynamic_batch: bool,
     /// M, at the bound of its dynamic dim when it has one.
     pub m: u64,
     /// The run-time M as a WGSL `i32` expression (over the parameter buffer) when it has a
@@ -211,9 +215,9 @@ pub fn emit_gemm(spec: &GemmSpec, s: &GemmSchedule, caps: &DeviceCaps) -> Result
     // Bounds checks that can fail: K when the last slice is partial, M and N when the last tile
     // is (or when folded workgroups beyond the end set every row out of range).
     let check_k = spec.k_expr.is_some() || !k.is_multiple_of(tk as u64);
-    if (spec.m_expr.is_some() || spec.n_expr.is_some()) && (!direct || empty) {
+    if (spec.m_expr.is_some() || spec.n_expr.is_some() || spec.dynamic_batch) && (!direct || empty) {
         return Err(format!(
-            "GEMM {}x{m}x{n}x{k}: a dynamic M or N needs a direct dispatch ({nx} x {ny} x {batch} workgroups at the bound)",
+            "GEMM {}x{m}x{n}x{k}: a dynamic batch, M or N needs a direct dispatch ({nx} x {ny} x {batch} workgroups at the bound)",
             spec.batch
         ));
     }
@@ -694,6 +698,7 @@ mod tests {
                     for vec4 in [false, true] {
                         let spec = GemmSpec {
                             batch,
+                            dynamic_batch: false,
                             m,
                             m_expr: None,
                             n_expr: None,
@@ -728,6 +733,7 @@ mod tests {
         let caps = profile("lavapipe").unwrap();
         let spec = GemmSpec {
             batch: 1,
+            dynamic_batch: false,
             m: 200,
             m_expr: None,
             n_expr: None,
@@ -756,6 +762,7 @@ mod tests {
         let caps = profile("lavapipe").unwrap();
         let spec = GemmSpec {
             batch: 3,
+            dynamic_batch: false,
             m: 65,
             m_expr: None,
             n_expr: None,
@@ -785,6 +792,7 @@ mod tests {
         let caps = profile("lavapipe").unwrap();
         let spec = GemmSpec {
             batch: 1,
+            dynamic_batch: false,
             m: 40,
             m_expr: None,
             n_expr: None,

@@ -3,10 +3,11 @@
 //! chain, softmax, ·v). `load_q(b, i, c)`, `load_k(b, j, c)`, `load_v(b, j, c)`, `mask_s(b, i,
 //! j)` or `score_s(b, i, j, s)` (the chain at one score), and `store_o(b, i, c, v)`.
 //!
-//! Dynamic dims may be the query rows (of q and the output) and the keys (of k and v).
+//! Dynamic dims may be the query rows (of q and the output), the keys (of k and v) and the
+//! batch axes (before the last two).
 
 use super::{
-    batch_idx, batch_then, float_dtype, float_type, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
+    batch_idx, batch_then, bound_product, dynamic_product, float_dtype, float_type, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
 };
 use crate::kir::{Extent, Role, Type};
 use crate::lower::stages::Stage;
@@ -18,10 +19,11 @@ const I32: Type = Type::I32;
 const F32: Type = Type::F32;
 
 /// An attention template's sizes: the problem (at the bounds of dynamic dims), the run-time
-/// query rows and keys where dynamic, and the scale of the scores.
+/// flattened batch, query rows and keys where dynamic, and the scale of the scores.
 #[derive(Clone, Debug)]
 pub struct AttentionShape {
     pub problem: AttentionProblem,
+    pub batch_ext: Option<Extent>,
     pub lq_ext: Option<Extent>,
     pub lk_ext: Option<Extent>,
     pub scale: f32,
@@ -36,13 +38,17 @@ impl AttentionShape {
         let Schedule::Attention { block_q, .. } = schedule else {
             return None;
         };
-        if self.lq_ext.is_none() && self.lk_ext.is_none() {
+        if self.lq_ext.is_none() && self.lk_ext.is_none() && self.batch_ext.is_none() {
             return None;
         }
         let p = &self.problem;
-        let groups = match &self.lq_ext {
-            Some(lq) => lq.clone().ceil_div(u64::from(*block_q)) * p.batch,
-            None => Extent::from(p.lq.div_ceil(u64::from(*block_q)) * p.batch),
+        let qblocks = match &self.lq_ext {
+            Some(lq) => lq.clone().ceil_div(u64::from(*block_q)),
+            None => Extent::from(p.lq.div_ceil(u64::from(*block_q))),
+        };
+        let groups = match &self.batch_ext {
+            Some(b) => qblocks * b.clone(),
+            None => qblocks * p.batch,
         }
         .simplify();
         let max = u64::from(caps.max_workgroups_per_dim);
@@ -52,7 +58,7 @@ impl AttentionShape {
 
 /// An attention's sizes at the bounds, and its query-row and key dims.
 struct Sizes {
-    batch: Vec<u64>,
+    batch: Vec<IrDim>,
     lq: u64,
     lk: u64,
     d: u64,
@@ -75,7 +81,7 @@ fn load_operands(
     if r < 2 || qs.len() < 2 || ks.len() < 2 || vs.len() < 2 {
         return Err(cx.unsupported(format!("{label} `{name}` with output {os:?}")));
     }
-    let batch = os[..r - 2].to_vec();
+    let batch = cx.g.ty(out).shape.dims()[..r - 2].to_vec();
     // The keys are k's rows: its axis 2 from the end, or 1 from the end of kᵀ.
     let k_rows = if kt { 1 } else { 2 };
     let dims = attention_dims(cx, name, [(q, 2), (k, k_rows), (v, 2), (out, 2)])?;
@@ -83,7 +89,7 @@ fn load_operands(
         c,
         &batch,
         float_type(cx.prec),
-        [(q, &qs, false), (k, &ks, kt), (v, &vs, false)],
+        [(q, false), (k, kt), (v, false)],
     )?;
     Ok(Sizes {
         lq: qs[qs.len() - 2],
@@ -98,13 +104,14 @@ fn load_operands(
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
 /// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
 /// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
-fn attention_loads(c: &mut Callers, batch: &[u64], fty: Type, operands: [(ValueId, &Vec<u64>, bool); 3]) -> Result<()> {
-    for ((name, row), (val, shape, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
+fn attention_loads(c: &mut Callers, batch: &[IrDim], fty: Type, operands: [(ValueId, bool); 3]) -> Result<()> {
+    for ((name, row), (val, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
         .into_iter()
         .zip(operands)
     {
         let p = c.begin(&[("b", I32), (row, I32), ("c", I32)]);
-        let mut idx = batch_idx(&mut c.w, p[0], batch, &shape[..shape.len() - 2])?;
+        let dims = c.w.g.ty(val).shape.dims().to_vec();
+        let mut idx = batch_idx(&mut c.w, p[0], batch, &dims[..dims.len() - 2])?;
         if transposed {
             idx.extend([p[2], p[1]]);
         } else {
@@ -182,16 +189,18 @@ pub(super) fn attention_chain(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKern
 
 /// The query-row and key dims of an attention over q, k (or kᵀ), v and the output, each given
 /// with the axis from the end that holds its rows (q 2, k 2 or kᵀ 1, v 2, output 2): a dynamic
-/// dim may be there (the query rows of q and the output, the keys of k and v) and nowhere else.
+/// dim may be there (the query rows of q and the output, the keys of k and v) or on a batch
+/// axis, not on the channels.
 fn attention_dims(cx: &AnchorCx, name: &str, operands: [(ValueId, usize); 4]) -> Result<(IrDim, IrDim)> {
     let mut rows = Vec::with_capacity(4);
     for (v, from_end) in operands {
         let dims = cx.g.ty(v).shape.dims().to_vec();
         let at = dims.len() - from_end;
-        if let Some(d) = (0..dims.len()).find(|&i| i != at && dims[i].as_static().is_none()) {
+        let channels = dims.len() - 3 + from_end;
+        if dims[channels].as_static().is_none() {
             return Err(cx.unsupported(format!(
-                "attention `{name}` over {}: of dynamic dims, attention takes the query rows and the keys \
-                     only (axis {d} is dynamic)",
+                "attention `{name}` over {}: of dynamic dims, attention takes the batch, the query rows and \
+                     the keys, not the channels (axis {channels} is dynamic)",
                 cx.g.ty(v).shape
             )));
         }
@@ -221,7 +230,7 @@ fn finish_attention(
         dims: [lq_dim, lk_dim],
     } = sizes;
     let problem = AttentionProblem {
-        batch: batch.iter().product(),
+        batch: bound_product(&batch),
         lq,
         lk,
         d,
@@ -242,8 +251,10 @@ fn finish_attention(
         }
     };
     let (lq_ext, lk_ext) = (dynamic(&lq_dim)?, dynamic(&lk_dim)?);
+    let batch_ext = dynamic_product(&mut c, cx, batch)?;
     let shape = AttentionShape {
         problem: problem.clone(),
+        batch_ext,
         lq_ext,
         lk_ext,
         scale,

@@ -2,12 +2,13 @@
 //! beta and C): `load_a(b, m, k)`, `load_b(b, k, n)`, the four-wide `load_a4`/`load_b4` where
 //! the extent along K (of A) or N (of B) is a multiple of 4, and `store_c(b, m, n, acc)`.
 //!
-//! Dynamic dims may be on M, N or K (one dim wherever that axis appears), not on a batch axis.
+//! Dynamic dims may be on M, N or K (one dim wherever that axis appears) and on batch axes
+//! (the batch index is delinearized over the run-time sizes, and the launch's z reads them).
 //! A dynamic M is one dispatch variant per range of M whose default tiles differ
 //! ([`GemmSchedule::TILE_STEPS`]), each chosen for and keyed by its range's largest M: a tile
 //! chosen for the bound would waste most of its rows at small sizes.
 
-use super::batch_idx;
+use super::{batch_idx, bound_product, dynamic_product};
 use super::{
     float_dtype, float_type, gemm_schedule, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template, Variant,
 };
@@ -30,6 +31,8 @@ pub struct GemmShape {
     pub m: u64,
     pub n: u64,
     pub k: u64,
+    /// The run-time flattened batch where one of its dims is dynamic.
+    pub batch_ext: Option<Extent>,
     /// The run-time M, N and K where dynamic.
     pub m_ext: Option<Extent>,
     pub n_ext: Option<Extent>,
@@ -42,12 +45,12 @@ pub struct GemmShape {
 }
 
 impl GemmShape {
-    /// Over a dynamic M or N: tiles of N along x, of M along y (at run time), the batch along
-    /// z (the template's launch at the bounds for a static axis). A dynamic K alone changes no
-    /// workgroup count.
+    /// Over a dynamic M, N or batch: tiles of N along x, of M along y, the batch along z (at
+    /// run time; the template's launch at the bounds for a static axis). A dynamic K alone
+    /// changes no workgroup count.
     pub fn launch(&self, schedule: &Schedule, at_bounds: [u32; 3]) -> Option<[Extent; 3]> {
         let Schedule::Gemm(s) = schedule else { return None };
-        if self.m_ext.is_none() && self.n_ext.is_none() {
+        if self.m_ext.is_none() && self.n_ext.is_none() && self.batch_ext.is_none() {
             return None;
         }
         let fixed = |i: usize| -> Extent { u64::from(at_bounds[i]).into() };
@@ -58,7 +61,7 @@ impl GemmShape {
             self.m_ext
                 .as_ref()
                 .map_or_else(|| fixed(1), |e| e.clone().ceil_div(u64::from(s.tile_m))),
-            fixed(2),
+            self.batch_ext.clone().unwrap_or_else(|| fixed(2)),
         ])
     }
 }
@@ -74,13 +77,13 @@ enum G {
 /// How one GEMM operand (or the result) is indexed: its batch dims (broadcast from the
 /// flattened batch `b`), then its last axes.
 struct GemmIndex {
-    batch: Vec<u64>,
+    batch: Vec<IrDim>,
     axes: Vec<G>,
 }
 
 impl GemmIndex {
     /// The operand index for (b, m, k, n) over the GEMM's `batch`.
-    fn at(&self, w: &mut Walk, batch: &[u64], [b, m, k, n]: [Ex; 4]) -> Result<Vec<Ex>> {
+    fn at(&self, w: &mut Walk, batch: &[IrDim], [b, m, k, n]: [Ex; 4]) -> Result<Vec<Ex>> {
         let mut idx = batch_idx(w, b, batch, &self.batch)?;
         idx.extend(self.axes.iter().map(|g| match g {
             G::M => m,
@@ -113,7 +116,7 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
     );
     let (ash, bsh, osh) = (cx.bounds(a), cx.bounds(b), cx.bounds(out));
     let (m, k, n): (u64, u64, u64);
-    let batch: Vec<u64>;
+    let batch: Vec<IrDim>;
     let (ai, bi, oi): (GemmIndex, GemmIndex, GemmIndex);
     let mut alpha = 1.0;
     let mut c_operand = None;
@@ -147,15 +150,21 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
         k = ash[ra - 1];
         n = if rb == 1 { 1 } else { bsh[rb - 1] };
         let kept = (ra > 1) as usize + (rb > 1) as usize;
-        batch = osh[..osh.len() - kept].to_vec();
-        let of = |sh: &[u64], r: usize| if r > 2 { sh[..r - 2].to_vec() } else { vec![] };
+        batch = odims.dims()[..osh.len() - kept].to_vec();
+        let of = |sh: &edgecc_ir::Shape, r: usize| {
+            if r > 2 {
+                sh.dims()[..r - 2].to_vec()
+            } else {
+                vec![]
+            }
+        };
         let mut x = vec![];
         if ra > 1 {
             x.push(G::M);
         }
         x.push(G::K);
         ai = GemmIndex {
-            batch: of(&ash, ra),
+            batch: of(&adims, ra),
             axes: x,
         };
         let mut y = vec![G::K];
@@ -163,7 +172,7 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
             y.push(G::N);
         }
         bi = GemmIndex {
-            batch: of(&bsh, rb),
+            batch: of(&bdims, rb),
             axes: y,
         };
         let mut o = vec![];
@@ -178,7 +187,7 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
             axes: o,
         };
     }
-    // Dynamic dims: on M, N or K (one dim wherever that axis appears), never on a batch axis.
+    // Dynamic dims: on M, N or K (one dim wherever that axis appears), or on a batch axis.
     let mut gdims: [Option<IrDim>; 3] = [None, None, None];
     for (shape, gi) in [(&adims, &ai), (&bdims, &bi), (&odims, &oi)] {
         let dims = shape.dims();
@@ -194,9 +203,7 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
                 ))
             };
             let Some(&g) = i.checked_sub(lead).and_then(|j| gi.axes.get(j)) else {
-                return Err(refuse(
-                    "of dynamic dims, a GEMM takes them on M, N and K, not on a batch axis, so far",
-                ));
+                continue;
             };
             let slot = &mut gdims[g as usize];
             match slot {
@@ -274,8 +281,10 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
     }
     let mut extent = |d: &Option<IrDim>| d.as_ref().map(|d| c.extent(cx, std::slice::from_ref(d))).transpose();
     let (m_ext, n_ext, k_ext) = (extent(&m_dim)?, extent(&n_dim)?, extent(&k_dim)?);
+    let batch_ext = dynamic_product(&mut c, cx, &batch)?;
     let shape = GemmShape {
-        batch: batch.iter().product(),
+        batch: bound_product(&batch),
+        batch_ext,
         m,
         n,
         k,

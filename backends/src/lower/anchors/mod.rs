@@ -31,7 +31,7 @@ pub use attention::AttentionShape;
 pub use callers::{CallerSet, Callers};
 pub use conv::ConvShape;
 use edgecc_autotune::{DeviceCaps, GemmSchedule, ReduceSchedule, Schedule, ScheduleSource};
-use edgecc_ir::{DType, Graph, Op, ValueId};
+use edgecc_ir::{DType, Dim as IrDim, Graph, Op, Shape, ValueId};
 pub use gemm::GemmShape;
 pub use row::{RowOp, RowShape};
 use std::collections::HashMap;
@@ -208,20 +208,56 @@ fn float_dtype(t: Type) -> DType {
     }
 }
 
-/// Batch index `b` delinearized over `batch`, then broadcast to an operand's batch dims.
-fn batch_idx(w: &mut Walk, b: Ex, batch: &[u64], operand_batch: &[u64]) -> Result<Vec<Ex>> {
+/// Batch index `b` delinearized over `batch`, then broadcast to an operand's batch dims; a
+/// dynamic dim is read at run time (all static, the index folds as over literals).
+fn batch_idx(w: &mut Walk, b: Ex, batch: &[IrDim], operand_batch: &[IrDim]) -> Result<Vec<Ex>> {
     if operand_batch.is_empty() {
         return Ok(vec![]);
     }
-    let full = w.delinearize(b, batch)?;
-    Ok(w.broadcast(&full, operand_batch))
+    let full = delinearize_dims(w, b, batch)?;
+    Ok(match static_dims(operand_batch) {
+        Some(s) => w.broadcast(&full, &s),
+        None => {
+            let e = w.extents(&Shape(operand_batch.to_vec()))?;
+            w.broadcast_ex(&full, &e)
+        }
+    })
 }
 
 /// `delinearize(b, batch)` followed by `rest`.
-fn batch_then(w: &mut Walk, b: Ex, batch: &[u64], rest: &[Ex]) -> Result<Vec<Ex>> {
-    let mut idx = w.delinearize(b, batch)?;
+fn batch_then(w: &mut Walk, b: Ex, batch: &[IrDim], rest: &[Ex]) -> Result<Vec<Ex>> {
+    let mut idx = delinearize_dims(w, b, batch)?;
     idx.extend_from_slice(rest);
     Ok(idx)
+}
+
+/// `lin` delinearized over `dims` (dynamic ones read at run time).
+fn delinearize_dims(w: &mut Walk, lin: Ex, dims: &[IrDim]) -> Result<Vec<Ex>> {
+    match static_dims(dims) {
+        Some(s) => w.delinearize(lin, &s),
+        None => {
+            let e = w.extents(&Shape(dims.to_vec()))?;
+            w.delinearize_ex(lin, &e)
+        }
+    }
+}
+
+/// The extents of `dims` when all are static.
+fn static_dims(dims: &[IrDim]) -> Option<Vec<u64>> {
+    dims.iter().map(IrDim::as_static).collect()
+}
+
+/// The product of `dims` at their bounds.
+fn bound_product(dims: &[IrDim]) -> u64 {
+    dims.iter().map(IrDim::upper_bound).product()
+}
+
+/// The product of `dims` as an extent over the kernel's dims when one of them is dynamic.
+fn dynamic_product(c: &mut Callers, cx: &AnchorCx, dims: &[IrDim]) -> Result<Option<Extent>> {
+    if static_dims(dims).is_some() {
+        return Ok(None);
+    }
+    c.extent(cx, dims).map(Some)
 }
 
 /// Ends a store function: `held` (the anchor's value `out` at `idx`, a register converted to

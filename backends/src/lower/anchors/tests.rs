@@ -1,4 +1,5 @@
-//! Anchor lowering without a backend: the caller functions, variants and launches of a GEMM.
+//! Anchor lowering without a backend: the caller functions, variants and launches of a GEMM,
+//! and the dims attention refuses.
 
 use super::*;
 use crate::lower::stages::plan_kernel;
@@ -114,18 +115,78 @@ fn a_fixed_schedule_that_does_not_fit_names_the_kernel() {
 }
 
 #[test]
-fn a_dynamic_batch_axis_is_refused_naming_the_kernel() {
+fn a_dynamic_batch_axis_is_launched_along_z_at_run_time() {
+    // `a [batch, 3, 8, 8] x b [3, 8, 8]`: b broadcasts over the dynamic leading batch axis.
     let mut g = Graph::new("bmm");
-    let shape = || Shape(vec![Dim::sym("batch", 4), Dim::Static(8), Dim::Static(8)]);
-    let a = g.add_input("a", DType::F32, shape()).unwrap();
-    let b = g.add_input("b", DType::F32, shape()).unwrap();
+    let a = g
+        .add_input(
+            "a",
+            DType::F32,
+            Shape(vec![Dim::sym("batch", 4), Dim::Static(3), Dim::Static(8), Dim::Static(8)]),
+        )
+        .unwrap();
+    let b = g
+        .add_input("b", DType::F32, Shape(vec![Dim::Static(3), Dim::Static(8), Dim::Static(8)]))
+        .unwrap();
     let c = g.add_node(Op::MatMul, &[a, b]).unwrap()[0];
     g.add_output(c).unwrap();
     let mut plan = plan_kernel(&g, &[]);
     let stage = plan.stages.remove(0);
-    let err = lower(&g, &stage, &ScheduleSource::defaults())
-        .err()
-        .expect("refused")
-        .to_string();
-    assert!(err.contains("kernel `k0`") && err.contains("batch axis"), "{err}");
+    let k = lower(&g, &stage, &ScheduleSource::defaults()).unwrap();
+    assert_eq!(k.callers.dims, ["batch"]);
+    // One dispatch, keyed at the bound (4 x 3 products); no variants over the batch.
+    assert_eq!(k.variants.len(), 1);
+    assert_eq!(k.variants[0].when, None);
+    assert_eq!(k.variants[0].chosen.key.as_str(), "gemm.f32.b12.m8.n8.k8.a=mk.b=kn");
+    let launch = k
+        .template
+        .launch(&k.variants[0].chosen.schedule, &caps(), [1, 1, 12])
+        .expect("a launch over the batch");
+    let dims = k.callers.kernel.clone().build().dims;
+    let at = |i: usize, batch: u64| launch[i].eval(&dims, &[batch]).unwrap();
+    assert_eq!((at(0, 2), at(1, 2), at(2, 2)), (1, 1, 6));
+    assert_eq!(at(2, 1), 3);
+    let mut kb = k.callers.kernel.clone();
+    kb.workgroup_size([64, 1, 1]);
+    kb.launch(launch);
+    kb.finish().unwrap();
+}
+
+#[test]
+fn a_dynamic_channel_axis_of_attention_is_refused_naming_the_kernel() {
+    let mut g = Graph::new("attn");
+    let shape = || Shape(vec![Dim::Static(2), Dim::Static(5), Dim::sym("d", 16)]);
+    let q = g.add_input("q", DType::F32, shape()).unwrap();
+    let k = g.add_input("k", DType::F32, shape()).unwrap();
+    let v = g.add_input("v", DType::F32, shape()).unwrap();
+    let o = g
+        .add_node(
+            Op::Attention {
+                scale: None,
+                causal: false,
+            },
+            &[q, k, v],
+        )
+        .unwrap()[0];
+    g.add_output(o).unwrap();
+    let mut plan = plan_kernel(&g, &[]);
+    let stage = plan.stages.remove(0);
+    let caps = caps();
+    let source = |v: ValueId, buffer: usize| Source {
+        buffer,
+        elem: Type::F32,
+        shape: g.ty(v).shape.clone(),
+    };
+    let schedules = ScheduleSource::defaults();
+    let cx = AnchorCx {
+        g: &g,
+        prec: Precision::F32,
+        kernel: "k0",
+        sources: vec![(q, source(q, 0)), (k, source(k, 1)), (v, source(v, 2))],
+        targets: [(o, source(o, 3))].into_iter().collect(),
+        caps: &caps,
+        schedules: &schedules,
+    };
+    let err = lower_anchor(&cx, &stage).err().expect("refused").to_string();
+    assert!(err.contains("kernel `k0`") && err.contains("not the channels"), "{err}");
 }
