@@ -440,8 +440,13 @@ fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
   output %i
 }",
     );
-    let e = program.expect_err("a top-k over a dynamic axis does not compile").to_string();
-    assert!(e.contains("TopK") && e.contains("seq<=40") && e.contains("top-k axis"), "{e}");
+    let e = program
+        .expect_err("a top-k over a dynamic axis does not compile")
+        .to_string();
+    assert!(
+        e.contains("TopK") && e.contains("seq<=40") && e.contains("top-k axis"),
+        "{e}"
+    );
 }
 
 /// GEMMs over a dynamic N and K, as attention that fusion did not match computes them:

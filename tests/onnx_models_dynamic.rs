@@ -143,7 +143,11 @@ fn exported_models_compile_once_with_dynamic_dims_and_run_at_three_sizes() {
             .unwrap_or_else(|e| panic!("{name}: load the binary: {e}"));
         for k in 0..3 {
             let sizes: BTreeMap<&str, usize> = dynamic.iter().map(|&(d, _, s)| (d, s[k])).collect();
-            let at = sizes.iter().map(|(d, s)| format!("{d}={s}")).collect::<Vec<_>>().join(", ");
+            let at = sizes
+                .iter()
+                .map(|(d, s)| format!("{d}={s}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let feeds = inputs(&g, &sizes, 7 + k as u64);
             let want = edgecc::run_reference(&g, &feeds).unwrap_or_else(|e| panic!("{name} at {at}: reference: {e}"));
             let got = match session.run(&feeds) {

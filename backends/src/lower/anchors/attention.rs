@@ -7,7 +7,8 @@
 //! batch axes (before the last two).
 
 use super::{
-    batch_idx, batch_then, bound_product, dynamic_product, float_dtype, float_type, single, store_fn, AnchorCx, AnchorKernel, Callers, Result, Template,
+    batch_idx, batch_then, bound_product, dynamic_product, float_dtype, float_type, single, store_fn, AnchorCx,
+    AnchorKernel, Callers, Result, Template,
 };
 use crate::kir::{Extent, Role, Type};
 use crate::lower::stages::Stage;
@@ -85,12 +86,7 @@ fn load_operands(
     // The keys are k's rows: its axis 2 from the end, or 1 from the end of kᵀ.
     let k_rows = if kt { 1 } else { 2 };
     let dims = attention_dims(cx, name, [(q, 2), (k, k_rows), (v, 2), (out, 2)])?;
-    attention_loads(
-        c,
-        &batch,
-        float_type(cx.prec),
-        [(q, false), (k, kt), (v, false)],
-    )?;
+    attention_loads(c, &batch, float_type(cx.prec), [(q, false), (k, kt), (v, false)])?;
     Ok(Sizes {
         lq: qs[qs.len() - 2],
         d: qs[qs.len() - 1],

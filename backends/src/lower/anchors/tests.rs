@@ -122,11 +122,20 @@ fn a_dynamic_batch_axis_is_launched_along_z_at_run_time() {
         .add_input(
             "a",
             DType::F32,
-            Shape(vec![Dim::sym("batch", 4), Dim::Static(3), Dim::Static(8), Dim::Static(8)]),
+            Shape(vec![
+                Dim::sym("batch", 4),
+                Dim::Static(3),
+                Dim::Static(8),
+                Dim::Static(8),
+            ]),
         )
         .unwrap();
     let b = g
-        .add_input("b", DType::F32, Shape(vec![Dim::Static(3), Dim::Static(8), Dim::Static(8)]))
+        .add_input(
+            "b",
+            DType::F32,
+            Shape(vec![Dim::Static(3), Dim::Static(8), Dim::Static(8)]),
+        )
         .unwrap();
     let c = g.add_node(Op::MatMul, &[a, b]).unwrap()[0];
     g.add_output(c).unwrap();

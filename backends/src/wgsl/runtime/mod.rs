@@ -70,6 +70,9 @@ pub struct Session {
     bind_groups: Vec<wgpu::BindGroup>,
     /// The parameter buffer of each dispatch over dynamic dims.
     params: Vec<Option<wgpu::Buffer>>,
+    /// What each parameter buffer last had written (a run at the sizes of the last one writes
+    /// none).
+    written: Vec<Option<Vec<u8>>>,
     /// One per program output.
     staging: Vec<wgpu::Buffer>,
     /// `(buffer index or None for the arena, bytes)` regions poisoned before every run.
@@ -254,6 +257,7 @@ impl Session {
             pipelines,
             pipeline_of,
             bind_groups,
+            written: vec![None; params.len()],
             params,
             staging,
             poison,
@@ -380,8 +384,9 @@ impl Session {
     }
 
     /// The workgroup counts of dispatch `i` for dim values `dims`, its parameter buffer
-    /// written when it has one.
-    fn launch_of(&self, i: usize, dims: &[u64]) -> Result<[u32; 3]> {
+    /// written when it has one, the dispatch launches, and the sizes changed since the last
+    /// write.
+    fn launch_of(&mut self, i: usize, dims: &[u64]) -> Result<[u32; 3]> {
         let d = &self.program.dispatches[i];
         match (&d.launch, &self.params[i]) {
             (None, _) => Ok(d.workgroups),
@@ -389,7 +394,11 @@ impl Session {
                 let (wg, bytes) = l
                     .resolve(dims)
                     .map_err(|e| WgslError::Internal(format!("dispatch `{}`: {e}", d.label)))?;
+                if wg.contains(&0) || self.written[i].as_ref() == Some(&bytes) {
+                    return Ok(wg);
+                }
                 self.gpu.queue.write_buffer(buf, 0, &bytes);
+                self.written[i] = Some(bytes);
                 Ok(wg)
             }
             (Some(_), None) => Err(WgslError::Internal(format!(
