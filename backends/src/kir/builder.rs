@@ -33,12 +33,13 @@
 //! ```
 
 use super::arena::Handle;
+use super::body::{Block, Body, Expr, Function, Role, Stmt};
 use super::error::KirError;
-use super::expr::{BinaryOp, Builtin, Expr, Literal, UnaryOp};
 use super::extent::{Dim, DimDecl, Extent};
-use super::function::{Body, Function, Local, LocalKind, Role};
-use super::kernel::{Access, Binding, BindingKind, Dispatch, Kernel, Memory, SharedArray};
-use super::stmt::{Block, Stmt};
+use super::kernel::{Dispatch, Kernel};
+use super::local::{Local, LocalKind};
+use super::memory::{Access, Binding, BindingKind, Memory, SharedArray};
+use super::ops::{BinaryOp, Builtin, Literal, UnaryOp};
 use super::types::Type;
 
 impl From<Handle<Binding>> for Memory {

@@ -4,6 +4,8 @@
 //! statement as the printer writes its first line) and name the value at fault, so a message
 //! reads on its own: "kernel `k`, entry, `let y: f32 = t`: `t` is used before ...".
 
+use super::types::Type;
+
 /// An error from the kernel IR.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KirError {
@@ -118,6 +120,16 @@ impl KirError {
         KirError::Invalid {
             at: at.into(),
             message: message.into(),
+        }
+    }
+
+    /// A [`KirError::TypeMismatch`] at `at`: `what` should be `expected` and is `found`.
+    pub(super) fn mismatch(at: &str, what: impl Into<String>, expected: impl ToString, found: Type) -> KirError {
+        KirError::TypeMismatch {
+            at: at.to_string(),
+            what: what.into(),
+            expected: expected.to_string(),
+            found: found.to_string(),
         }
     }
 }

@@ -6,75 +6,10 @@
 //! the parameter buffer: slot `s` holds the value of the dim declared `@param s`.
 
 use super::arena::{Arena, Handle};
+use super::body::{Body, Function};
 use super::error::KirError;
 use super::extent::{Dim, Extent};
-use super::function::{Body, Function};
-use super::types::Type;
-
-/// How a storage binding may be used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Access {
-    /// `read`: loads only.
-    Read,
-    /// `read_write`: loads and stores.
-    ReadWrite,
-}
-
-impl Access {
-    /// The name in the text form.
-    pub fn name(self) -> &'static str {
-        match self {
-            Access::Read => "read",
-            Access::ReadWrite => "read_write",
-        }
-    }
-}
-
-/// What a binding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BindingKind {
-    /// `array<T> read|read_write`: a storage buffer of elements of type `T` (not `bool`).
-    Storage {
-        /// The element type.
-        elem: Type,
-        /// How it may be used.
-        access: Access,
-    },
-    /// `uniform`: the parameter buffer, `u32` slots holding the dims' values; read through
-    /// [`Expr::Dim`](super::Expr::Dim), never indexed directly.
-    Uniform,
-}
-
-/// A buffer the kernel is given.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Binding {
-    /// Its binding number (WGSL `@binding(n)` in group 0, CUDA parameter order).
-    pub index: u32,
-    /// Its name.
-    pub name: String,
-    /// What it is.
-    pub kind: BindingKind,
-}
-
-/// A workgroup (CUDA: block) shared array.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SharedArray {
-    /// Its name.
-    pub name: String,
-    /// The element type.
-    pub elem: Type,
-    /// Its length in elements; a backend that needs a constant uses the upper bound.
-    pub len: Extent,
-}
-
-/// Memory that loads read and stores write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Memory {
-    /// A storage binding.
-    Binding(Handle<Binding>),
-    /// A shared array.
-    Shared(Handle<SharedArray>),
-}
+use super::memory::{Binding, Memory, SharedArray};
 
 /// How a launch of the kernel is sized.
 #[derive(Clone, Debug, PartialEq)]

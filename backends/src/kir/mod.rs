@@ -8,7 +8,8 @@
 //!
 //! - [`arena`]: `Arena<T>` and `Handle<T>`.
 //! - [`extent`]: symbolic sizes; simplification, evaluation, bounds.
-//! - [`types`], [`expr`], [`stmt`], [`function`], [`kernel`]: the IR.
+//! - [`types`], [`ops`], [`local`], [`memory`], [`body`] (expressions, statements, functions),
+//!   [`kernel`]: the IR.
 //! - [`builder`]: [`KernelBuilder`] and [`BodyBuilder`], what lowering writes kir with.
 //! - [`verify`](mod@verify): the verifier (its `verify_body` half for bodies); errors are [`KirError`].
 //! - [`print`](mod@print) and [`parse`](mod@parse): the text form; [`normalize`]: the arena
@@ -51,19 +52,20 @@
 //! ```
 
 pub mod arena;
+pub mod body;
 pub mod builder;
 pub mod error;
-pub mod expr;
 pub mod extent;
-pub mod function;
 pub mod kernel;
 mod lex;
+pub mod local;
+pub mod memory;
 pub mod normalize;
+pub mod ops;
 pub mod parse;
 mod parse_expr;
 mod parse_stmt;
 pub mod print;
-pub mod stmt;
 pub mod types;
 pub mod verify;
 mod verify_body;
@@ -73,14 +75,15 @@ mod verify_types;
 mod tests;
 
 pub use arena::{Arena, Handle};
+pub use body::{Block, Body, Expr, Function, Role, Stmt};
 pub use builder::{BodyBuilder, KernelBuilder};
 pub use error::KirError;
-pub use expr::{Axis, BinaryOp, Builtin, Expr, Literal, UnaryOp};
 pub use extent::{Dim, DimDecl, Extent};
-pub use function::{Body, Function, Local, LocalKind, Role};
-pub use kernel::{Access, Binding, BindingKind, Dispatch, Kernel, Launch, Memory, SharedArray};
+pub use kernel::{Dispatch, Kernel, Launch};
+pub use local::{Local, LocalKind};
+pub use memory::{Access, Binding, BindingKind, Memory, SharedArray};
+pub use ops::{Axis, BinaryOp, Builtin, Literal, UnaryOp};
 pub use parse::parse;
 pub use print::print;
-pub use stmt::{Block, Stmt};
 pub use types::{Scalar, Type};
 pub use verify::verify;

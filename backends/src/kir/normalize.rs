@@ -8,11 +8,10 @@
 //! `parse(&print(&k)) == k.normalized()`.
 
 use super::arena::Handle;
+use super::body::{Block, Body, Expr, Stmt};
 use super::error::KirError;
-use super::expr::Expr;
-use super::function::{Body, Local};
 use super::kernel::Kernel;
-use super::stmt::{Block, Stmt};
+use super::local::Local;
 use std::collections::HashMap;
 
 impl Kernel {

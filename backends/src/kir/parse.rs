@@ -11,11 +11,13 @@
 //! becomes an undeclared dim, reported). Only a name that is nothing at all is a parse error.
 
 use super::arena::{Arena, Handle};
+use super::body::{Body, Function, Role};
 use super::error::KirError;
 use super::extent::{Dim, DimDecl};
-use super::function::{Body, Function, Local, LocalKind, Role};
-use super::kernel::{Access, Binding, BindingKind, Dispatch, Kernel, SharedArray};
+use super::kernel::{Dispatch, Kernel};
 use super::lex::{lex, Tok, Token};
+use super::local::{Local, LocalKind};
+use super::memory::{Access, Binding, BindingKind, SharedArray};
 
 /// How deeply blocks and expressions may nest before the parser gives up (instead of
 /// overflowing its stack).

@@ -6,10 +6,11 @@
 //! anything else is `neg(x)`.
 
 use super::arena::Handle;
+use super::body::Expr;
 use super::error::KirError;
-use super::expr::{Axis, BinaryOp, Builtin, Expr, Literal, UnaryOp};
 use super::extent::Extent;
 use super::lex::Tok;
+use super::ops::{Axis, BinaryOp, Builtin, Literal, UnaryOp};
 use super::parse::Parser;
 use super::types::{Scalar, Type};
 use std::ops::{Add, Mul};

@@ -5,14 +5,13 @@
 //! defined earlier out of scope, or later) so that the verifier reports the use with its message.
 
 use super::arena::Handle;
+use super::body::{Block, Expr, Function, Stmt};
 use super::error::KirError;
-use super::expr::Expr;
 use super::extent::{Dim, Extent};
-use super::function::{Function, Local, LocalKind};
-use super::kernel::Memory;
 use super::lex::Tok;
+use super::local::{Local, LocalKind};
+use super::memory::Memory;
 use super::parse::Parser;
-use super::stmt::{Block, Stmt};
 use super::types::Type;
 
 impl Parser {

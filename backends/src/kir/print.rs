@@ -7,10 +7,11 @@
 //! range prints as `<bad ... #n>` (which does not parse back).
 
 use super::arena::Handle;
-use super::expr::{component_name, Expr, Literal};
-use super::function::{Body, Function, Local};
-use super::kernel::{BindingKind, Kernel};
-use super::stmt::{Block, Stmt};
+use super::body::{Block, Body, Expr, Function, Stmt};
+use super::kernel::Kernel;
+use super::local::Local;
+use super::memory::BindingKind;
+use super::ops::{component_name, Literal};
 use std::fmt::{self, Write};
 
 /// The text form of `k`.
@@ -256,10 +257,10 @@ impl Printer<'_> {
             Expr::Dim(d) => out.push_str(&super::extent::dim_name(&self.k.dims, *d)),
             Expr::Builtin(b) => {
                 out.push_str(b.base_name());
-                if let super::expr::Builtin::GlobalId(a)
-                | super::expr::Builtin::LocalId(a)
-                | super::expr::Builtin::WorkgroupId(a)
-                | super::expr::Builtin::NumWorkgroups(a) = b
+                if let super::ops::Builtin::GlobalId(a)
+                | super::ops::Builtin::LocalId(a)
+                | super::ops::Builtin::WorkgroupId(a)
+                | super::ops::Builtin::NumWorkgroups(a) = b
                 {
                     write!(out, ".{}", a.name())?;
                 }

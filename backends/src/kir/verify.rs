@@ -8,12 +8,13 @@
 //! every path. Bodies (`verify_body`): scopes, types, calls, stores and
 //! barriers. The first error found is returned.
 
+use super::body::{Block, Body, Stmt};
 use super::error::KirError;
-use super::expr::UnaryOp;
 use super::extent::Extent;
-use super::function::{Body, LocalKind};
-use super::kernel::{BindingKind, Kernel};
-use super::stmt::{Block, Stmt};
+use super::kernel::Kernel;
+use super::local::LocalKind;
+use super::memory::BindingKind;
+use super::ops::UnaryOp;
 use super::types::Scalar;
 use super::verify_body::BodyCheck;
 use std::collections::BTreeMap;

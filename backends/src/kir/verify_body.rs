@@ -17,14 +17,13 @@
 //! - **Built-ins** are read in `entry` only (a function gets them as arguments).
 
 use super::arena::Handle;
+use super::body::{Block, Body, Expr, Function, Stmt};
 use super::error::KirError;
-use super::expr::Expr;
-use super::function::{Body, Function, Local, LocalKind};
-use super::kernel::{Access, BindingKind, Kernel, Memory};
+use super::kernel::Kernel;
+use super::local::{Local, LocalKind};
+use super::memory::{Access, BindingKind, Memory};
 use super::print::{expr_text, stmt_head};
-use super::stmt::{Block, Stmt};
 use super::types::{Scalar, Type};
-use super::verify_types::mismatch;
 use std::collections::HashSet;
 
 /// The state of checking one body.
@@ -185,7 +184,7 @@ impl<'a> BodyCheck<'a> {
         self.scope_check(h, &mut HashSet::new())?;
         let t = self.ty(h)?;
         match want {
-            Some(w) if w != t => Err(mismatch(&self.at, what, w, t)),
+            Some(w) if w != t => Err(KirError::mismatch(&self.at, what, w, t)),
             _ => Ok(t),
         }
     }
@@ -243,7 +242,7 @@ impl<'a> BodyCheck<'a> {
             } => {
                 let v = self.local(*var)?;
                 if !matches!(v.ty, Type::Scalar(Scalar::U32 | Scalar::I32)) {
-                    return Err(mismatch(
+                    return Err(KirError::mismatch(
                         &self.at,
                         format!("loop variable `{}`", v.name),
                         "u32 or i32",
@@ -254,7 +253,7 @@ impl<'a> BodyCheck<'a> {
                 self.value(*end, "the loop end", Some(v.ty))?;
                 self.value(*step, "the loop step", Some(v.ty))?;
                 if let Some(Expr::Literal(l)) = self.body.exprs.get(*step) {
-                    if matches!(l, super::expr::Literal::U32(0) | super::expr::Literal::I32(..=0)) {
+                    if matches!(l, super::ops::Literal::U32(0) | super::ops::Literal::I32(..=0)) {
                         return Err(KirError::invalid(&self.at, "the loop step is not positive"));
                     }
                 }

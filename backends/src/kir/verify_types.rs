@@ -6,21 +6,12 @@
 //! (or, for vectors, a `vec4<bool>`) and two values of one type; a cast keeps the shape.
 
 use super::arena::Handle;
+use super::body::Expr;
 use super::error::KirError;
-use super::expr::{BinaryOp, Expr, UnaryOp};
+use super::ops::{BinaryOp, UnaryOp};
 use super::print::expr_text;
 use super::types::{Scalar, Type};
 use super::verify_body::BodyCheck;
-
-/// A [`KirError::TypeMismatch`].
-pub(super) fn mismatch(at: &str, what: impl Into<String>, expected: impl ToString, found: Type) -> KirError {
-    KirError::TypeMismatch {
-        at: at.to_string(),
-        what: what.into(),
-        expected: expected.to_string(),
-        found: found.to_string(),
-    }
-}
 
 impl BodyCheck<'_> {
     /// The type of `h` (memoized), checking its operands' types.
@@ -55,7 +46,7 @@ impl BodyCheck<'_> {
                 let t = self.ty(*index)?;
                 if t != Type::U32 {
                     let what = format!("the index of `{}`", text(self, h));
-                    return Err(mismatch(&self.at, what, Type::U32, t));
+                    return Err(KirError::mismatch(&self.at, what, Type::U32, t));
                 }
                 self.memory(*source, false)?
             }
@@ -74,7 +65,7 @@ impl BodyCheck<'_> {
                     } else {
                         "a float"
                     };
-                    return Err(mismatch(&self.at, what, kind, t));
+                    return Err(KirError::mismatch(&self.at, what, kind, t));
                 }
                 t
             }
@@ -82,7 +73,7 @@ impl BodyCheck<'_> {
             Expr::Select { cond, accept, reject } => {
                 let (c, a, r) = (self.ty(*cond)?, self.ty(*accept)?, self.ty(*reject)?);
                 if a != r {
-                    return Err(mismatch(
+                    return Err(KirError::mismatch(
                         &self.at,
                         format!("the third argument of `{}`", text(self, h)),
                         a,
@@ -91,7 +82,7 @@ impl BodyCheck<'_> {
                 }
                 if c != Type::BOOL && c != a.with_scalar(Scalar::Bool) {
                     let want = a.with_scalar(Scalar::Bool);
-                    return Err(mismatch(
+                    return Err(KirError::mismatch(
                         &self.at,
                         format!("the condition of `{}`", text(self, h)),
                         want,
@@ -104,14 +95,14 @@ impl BodyCheck<'_> {
                 let t = self.ty(*value)?;
                 if t.is_vector() != to.is_vector() {
                     let what = format!("the operand of `{}`", text(self, h));
-                    return Err(mismatch(&self.at, what, to.with_scalar(t.scalar()), t));
+                    return Err(KirError::mismatch(&self.at, what, to.with_scalar(t.scalar()), t));
                 }
                 *to
             }
             Expr::Splat { scalar, value } => {
                 let t = self.ty(*value)?;
                 if t != Type::Scalar(*scalar) {
-                    return Err(mismatch(
+                    return Err(KirError::mismatch(
                         &self.at,
                         format!("the operand of `{}`", text(self, h)),
                         scalar,
@@ -125,7 +116,7 @@ impl BodyCheck<'_> {
                     let t = self.ty(*c)?;
                     if t != Type::Scalar(*scalar) {
                         let what = format!("component {i} of `{}`", text(self, h));
-                        return Err(mismatch(&self.at, what, scalar, t));
+                        return Err(KirError::mismatch(&self.at, what, scalar, t));
                     }
                 }
                 Type::Vec4(*scalar)
@@ -133,7 +124,7 @@ impl BodyCheck<'_> {
             Expr::Component { vector, index } => {
                 let t = self.ty(*vector)?;
                 if !t.is_vector() {
-                    return Err(mismatch(
+                    return Err(KirError::mismatch(
                         &self.at,
                         format!("the vector of `{}`", text(self, h)),
                         "a vec4",
@@ -176,15 +167,20 @@ impl BodyCheck<'_> {
         let operand = |side: &str| format!("the {side} operand of `{text}`");
         if matches!(op, Shl | Shr) {
             if !l.scalar().is_int() {
-                return Err(mismatch(&self.at, operand("left"), "an integer", l));
+                return Err(KirError::mismatch(&self.at, operand("left"), "an integer", l));
             }
             if r != l.with_scalar(Scalar::U32) {
-                return Err(mismatch(&self.at, operand("right"), l.with_scalar(Scalar::U32), r));
+                return Err(KirError::mismatch(
+                    &self.at,
+                    operand("right"),
+                    l.with_scalar(Scalar::U32),
+                    r,
+                ));
             }
             return Ok(l);
         }
         if l != r {
-            return Err(mismatch(&self.at, operand("right"), l, r));
+            return Err(KirError::mismatch(&self.at, operand("right"), l, r));
         }
         let s = l.scalar();
         let (ok, kind) = match op {
@@ -196,7 +192,7 @@ impl BodyCheck<'_> {
             Shl | Shr => (true, ""),
         };
         if !ok {
-            return Err(mismatch(&self.at, operand("left"), kind, l));
+            return Err(KirError::mismatch(&self.at, operand("left"), kind, l));
         }
         Ok(if op.is_comparison() {
             l.with_scalar(Scalar::Bool)

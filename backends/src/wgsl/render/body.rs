@@ -244,7 +244,7 @@ impl<'a> BodyWriter<'a> {
             Expr::Splat { scalar, value } => format!("vec4<{scalar}>({})", self.expr(*value)?),
             Expr::Compose { scalar, components } => format!("vec4<{scalar}>({})", self.args(components)?),
             Expr::Component { vector, index } => {
-                let c = crate::kir::expr::component_name(*index)
+                let c = crate::kir::ops::component_name(*index)
                     .ok_or_else(|| self.fail(format!("component {index} of a vec4 (0 to 3)")))?;
                 format!("{}.{c}", self.expr(*vector)?)
             }

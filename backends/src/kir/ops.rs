@@ -1,16 +1,7 @@
-//! Expressions: pure trees in a body's expression arena.
-//!
-//! An [`Expr`] names its operands by [`Handle`]s into the same arena, and an operand always
-//! comes before the expression that uses it (the verifier checks), so the arena has no cycles.
-//! An expression is evaluated where a statement uses it; it has no effects (a load reads memory
-//! when its statement runs), so a renderer writes each tree inline and a handle used twice is
-//! simply evaluated twice. To compute a value once, bind it with `let`.
+//! The leaves and operators of kir expressions: literals, axes, built-in values, and the unary
+//! and binary operators with their typing rules (see [`super::body::Expr`] for the trees).
 
-use super::arena::Handle;
-use super::extent::Dim;
-use super::function::{Function, Local};
-use super::kernel::Memory;
-use super::types::{Scalar, Type};
+use super::types::Scalar;
 
 /// A constant. Equality compares floats by bits (so `-0.0 != 0.0`), except that every NaN
 /// equals every NaN: the text form has one `nan`.
@@ -347,106 +338,6 @@ impl BinaryOp {
     pub fn is_comparison(self) -> bool {
         use BinaryOp::*;
         matches!(self, Eq | Ne | Lt | Le | Gt | Ge)
-    }
-}
-
-/// An expression.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Expr {
-    /// A constant.
-    Literal(Literal),
-    /// The value of a local (an argument, `let`, `var` or loop variable) where it is in scope.
-    Local(Handle<Local>),
-    /// The run-time value of a dim (`u32`, from the parameter buffer).
-    Dim(Handle<Dim>),
-    /// A built-in (`u32`), in `entry` only.
-    Builtin(Builtin),
-    /// `name[index]`: an element of a storage binding or a shared array; `index` is `u32`.
-    Load {
-        /// Where from.
-        source: Memory,
-        /// The element index.
-        index: Handle<Expr>,
-    },
-    /// `op(arg)`.
-    Unary {
-        /// The operation.
-        op: UnaryOp,
-        /// The operand.
-        arg: Handle<Expr>,
-    },
-    /// `left op right`.
-    Binary {
-        /// The operation.
-        op: BinaryOp,
-        /// The left operand.
-        left: Handle<Expr>,
-        /// The right operand.
-        right: Handle<Expr>,
-    },
-    /// `select(cond, accept, reject)`: `cond ? accept : reject` (per component when `cond` is a
-    /// `vec4<bool>`). Note the order differs from WGSL's `select(f, t, c)`.
-    Select {
-        /// The condition (`bool`, or `vec4<bool>` for vectors).
-        cond: Handle<Expr>,
-        /// The value where `cond` holds.
-        accept: Handle<Expr>,
-        /// The value where it does not.
-        reject: Handle<Expr>,
-    },
-    /// `cast<T>(value)`: a value conversion to a type of the same shape. Float to integer
-    /// truncates toward zero and saturates at the integer's range, NaN giving 0; to `bool` is
-    /// `value != 0` (NaN gives true); from `bool` is 0 or 1.
-    Cast {
-        /// The target type.
-        to: Type,
-        /// The value converted.
-        value: Handle<Expr>,
-    },
-    /// `vec4<T>(value)`: four copies of a scalar.
-    Splat {
-        /// The component type.
-        scalar: Scalar,
-        /// The scalar.
-        value: Handle<Expr>,
-    },
-    /// `vec4<T>(a, b, c, d)`.
-    Compose {
-        /// The component type.
-        scalar: Scalar,
-        /// The components `x y z w`.
-        components: [Handle<Expr>; 4],
-    },
-    /// `v.x`: one component (`index` 0 to 3) of a `vec4`.
-    Component {
-        /// The vector.
-        vector: Handle<Expr>,
-        /// 0 (`x`) to 3 (`w`).
-        index: u8,
-    },
-    /// `f(args)`: the value a caller function returns.
-    Call {
-        /// The callee.
-        function: Handle<Function>,
-        /// The arguments, one per parameter.
-        args: Vec<Handle<Expr>>,
-    },
-}
-
-impl Expr {
-    /// The operands, in text order.
-    pub fn operands(&self) -> Vec<Handle<Expr>> {
-        match self {
-            Expr::Literal(_) | Expr::Local(_) | Expr::Dim(_) | Expr::Builtin(_) => Vec::new(),
-            Expr::Load { index, .. } => vec![*index],
-            Expr::Unary { arg, .. } => vec![*arg],
-            Expr::Binary { left, right, .. } => vec![*left, *right],
-            Expr::Select { cond, accept, reject } => vec![*cond, *accept, *reject],
-            Expr::Cast { value, .. } | Expr::Splat { value, .. } => vec![*value],
-            Expr::Compose { components, .. } => components.to_vec(),
-            Expr::Component { vector, .. } => vec![*vector],
-            Expr::Call { args, .. } => args.clone(),
-        }
     }
 }
 
