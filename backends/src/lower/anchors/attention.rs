@@ -192,7 +192,8 @@ fn attention_dims(cx: &AnchorCx, name: &str, operands: [(ValueId, usize); 4]) ->
     for (v, from_end) in operands {
         let dims = cx.g.ty(v).shape.dims().to_vec();
         let at = dims.len() - from_end;
-        let channels = dims.len() - 3 + from_end;
+        // The other of the last two axes (ranks are at least 2, checked by the caller).
+        let channels = (dims.len() + from_end).saturating_sub(3);
         if dims[channels].as_static().is_none() {
             return Err(cx.unsupported(format!(
                 "attention `{name}` over {}: of dynamic dims, attention takes the batch, the query rows and \
