@@ -365,9 +365,9 @@ fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
     }
 }
 
-/// Batched GEMMs and attention over a dynamic batch: a weight broadcast over it, both
-/// operands over it (`x xᵀ`), fused attention with a padding mask broadcast over the heads, and
-/// a decomposed one.
+/// Batched GEMMs and attention over a dynamic batch: a weight broadcast over it (also through
+/// a static 1), both operands over it (`x xᵀ`), the dynamic dim as an inner batch axis, fused
+/// attention with a padding mask broadcast over the heads, and a decomposed one.
 const BATCHED: &str = "graph batched {
   input %x: f32[n<=3, 2, 5, 8]
   input %w: f32[2, 8, 6]
@@ -375,6 +375,9 @@ const BATCHED: &str = "graph batched {
   input %k: f32[n<=3, 2, 7, 8]
   input %v: f32[n<=3, 2, 7, 8]
   input %m: f32[n<=3, 1, 1, 7]
+  input %u: f32[2, n<=3, 5, 8]
+  input %w1: f32[8, 6]
+  input %w4: f32[1, 2, 8, 6]
   const @c: f32[] = hex\"0000803e\"
   %y: f32[n<=3, 2, 5, 6] = MatMul(%x, %w)
   %xt: f32[n<=3, 2, 8, 5] = Transpose<perm=[0, 1, 3, 2]>(%x)
@@ -386,6 +389,10 @@ const BATCHED: &str = "graph batched {
   %sc: f32[n<=3, 2, 7, 7] = Mul(%s, %c)
   %p: f32[n<=3, 2, 7, 7] = Softmax<axis=-1>(%sc)
   %o: f32[n<=3, 2, 7, 8] = MatMul(%p, %v)
+  %yu: f32[2, n<=3, 5, 6] = MatMul(%u, %w1)
+  %y4: f32[n<=3, 2, 5, 6] = MatMul(%x, %w4)
+  output %yu
+  output %y4
   output %y
   output %g
   output %a
@@ -412,7 +419,8 @@ fn gemms_and_attention_over_a_dynamic_batch_run_at_three_sizes() {
         "every dispatch is sized at run time"
     );
     let mut session = poisoned_session(&lavapipe(), &program);
-    for (n, seed) in [(1usize, 51u64), (2, 52), (3, 53)] {
+    // Back to a smaller size, and one size twice (the second run writes no parameters).
+    for (n, seed) in [(1usize, 51u64), (2, 52), (3, 53), (3, 54), (1, 55)] {
         let f = |shape: Vec<usize>, s: u64| {
             let len = shape.iter().product();
             TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, len)).unwrap()
@@ -424,6 +432,9 @@ fn gemms_and_attention_over_a_dynamic_batch_run_at_three_sizes() {
             f(vec![n, 2, 7, 8], seed + 3),
             f(vec![n, 2, 7, 8], seed + 4),
             f(vec![n, 1, 1, 7], seed + 5),
+            f(vec![2, n, 5, 8], seed + 6),
+            f(vec![8, 6], seed + 7),
+            f(vec![1, 2, 8, 6], seed + 8),
         ];
         check_at(&g, &mut session, &inputs, &format!("n={n}"));
     }
@@ -447,6 +458,20 @@ fn an_anchor_over_a_dynamic_dim_it_does_not_take_is_an_error_naming_it() {
         e.contains("TopK") && e.contains("seq<=40") && e.contains("top-k axis"),
         "{e}"
     );
+    // A GEMM operand's dynamic batch dim against the output's static one: it could be 1 at run
+    // time and broadcast.
+    let (_, program) = compile(
+        "graph mm {
+  input %x: f32[n<=3, 5, 8]
+  input %w: f32[3, 8, 6]
+  %y: f32[3, 5, 6] = MatMul(%x, %w)
+  output %y
+}",
+    );
+    let e = program
+        .expect_err("a broadcast dynamic batch does not compile")
+        .to_string();
+    assert!(e.contains("MatMul") && e.contains("must be the output's"), "{e}");
 }
 
 /// GEMMs over a dynamic N and K, as attention that fusion did not match computes them:

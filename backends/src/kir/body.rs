@@ -259,7 +259,7 @@ pub struct Function {
     pub name: String,
     /// Its role.
     pub role: Role,
-    /// Its parameters: locals of kind [`LocalKind::Arg`] in `body.locals`.
+    /// Its parameters: locals of kind [`LocalKind::Arg`](super::LocalKind::Arg) in `body.locals`.
     pub args: Vec<Handle<Local>>,
     /// What it returns (`None` for nothing).
     pub ret: Option<Type>,

@@ -144,9 +144,4 @@ impl Kernel {
         }
         Ok(Launch { workgroups, params })
     }
-
-    /// Checks the kernel: see [`verify`](super::verify::verify).
-    pub fn verify(&self) -> Result<(), KirError> {
-        super::verify::verify(self)
-    }
 }

@@ -60,6 +60,7 @@ pub mod kernel;
 mod lex;
 pub mod local;
 pub mod memory;
+mod names;
 pub mod normalize;
 pub mod ops;
 pub mod parse;

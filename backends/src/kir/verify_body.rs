@@ -112,7 +112,7 @@ impl<'a> BodyCheck<'a> {
     /// Enters `l` (of kind `kind`) into the innermost scope.
     fn define(&mut self, l: Handle<Local>, kind: LocalKind, uniform: bool) -> Result<(), KirError> {
         let local = self.local(l)?;
-        super::verify::check_name(&self.at, "local", &local.name)?;
+        super::names::check_name(&self.at, "local", &local.name)?;
         if local.kind != kind {
             return Err(KirError::invalid(
                 &self.at,

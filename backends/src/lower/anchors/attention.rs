@@ -57,7 +57,8 @@ impl AttentionShape {
     }
 }
 
-/// An attention's sizes at the bounds, and its query-row and key dims.
+/// An attention's sizes at the bounds, its batch dims (the output's), and its query-row and key
+/// dims.
 struct Sizes {
     batch: Vec<IrDim>,
     lq: u64,
@@ -83,6 +84,20 @@ fn load_operands(
         return Err(cx.unsupported(format!("{label} `{name}` with output {os:?}")));
     }
     let batch = cx.g.ty(out).shape.dims()[..r - 2].to_vec();
+    // An operand's dynamic batch dim must be the output's (against a static one it could be 1
+    // at run time and broadcast, which the index does not).
+    for v in [q, k, v] {
+        let dims = cx.g.ty(v).shape.dims();
+        let lead = &dims[..dims.len() - 2];
+        for (i, d) in lead.iter().enumerate().filter(|(_, d)| d.as_static().is_none()) {
+            if batch.len() < lead.len() || batch[batch.len() - lead.len() + i] != *d {
+                return Err(cx.unsupported(format!(
+                    "{label} `{name}` over {}: a dynamic batch dim of an operand must be the output's",
+                    cx.g.ty(v).shape
+                )));
+            }
+        }
+    }
     // The keys are k's rows: its axis 2 from the end, or 1 from the end of kᵀ.
     let k_rows = if kt { 1 } else { 2 };
     let dims = attention_dims(cx, name, [(q, 2), (k, k_rows), (v, 2), (out, 2)])?;
@@ -98,7 +113,7 @@ fn load_operands(
 }
 
 /// The `load_q(b, i, c)`, `load_k(b, j, c)` and `load_v(b, j, c)` functions of an attention
-/// template, for operands (value, shape, transposed) whose last two axes are (row, channel), or
+/// template, for operands (value, transposed) whose last two axes are (row, channel), or
 /// (channel, row) when transposed (the kᵀ operand of a decomposed attention).
 fn attention_loads(c: &mut Callers, batch: &[IrDim], fty: Type, operands: [(ValueId, bool); 3]) -> Result<()> {
     for ((name, row), (val, transposed)) in [("load_q", "i"), ("load_k", "j"), ("load_v", "j")]
@@ -208,7 +223,8 @@ fn attention_dims(cx: &AnchorCx, name: &str, operands: [(ValueId, usize); 4]) ->
 
 /// What both attention lowerings end with: `store_o` (the output `out`, at batch index `b`, row
 /// `i`, column `c`, through the stage's stores and epilogue), the problem (`[causal, mask,
-/// score_fn]` its flags), and the query rows and keys read at run time where they are dynamic.
+/// score_fn]` its flags), and the batch, query rows and keys read at run time where they are
+/// dynamic.
 fn finish_attention(
     cx: &AnchorCx,
     mut c: Callers,

@@ -25,7 +25,7 @@ const F32: Type = Type::F32;
 /// A GEMM template's sizes: `batch` independent `[m, k] x [k, n]` products.
 #[derive(Clone, Debug)]
 pub struct GemmShape {
-    /// The flattened batch.
+    /// The flattened batch, at the bounds of its dynamic dims.
     pub batch: u64,
     /// M, N and K at the bounds of their dynamic dims.
     pub m: u64,
@@ -203,6 +203,11 @@ pub(super) fn gemm(cx: &AnchorCx, stage: &Stage) -> Result<AnchorKernel> {
                 ))
             };
             let Some(&g) = i.checked_sub(lead).and_then(|j| gi.axes.get(j)) else {
+                // A batch axis: the output's must be the same dim (a dynamic dim against a
+                // static one could be 1 at run time and broadcast, which the index does not).
+                if (batch.len() + i).checked_sub(lead).and_then(|p| batch.get(p)) != Some(d) {
+                    return Err(refuse("a dynamic batch dim of an operand must be the output's"));
+                }
                 continue;
             };
             let slot = &mut gdims[g as usize];
