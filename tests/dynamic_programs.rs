@@ -81,6 +81,12 @@ fn random(seed: u64, n: usize) -> Vec<f32> {
         .collect()
 }
 
+/// A tensor of `shape` filled with [`random`] values of `seed`.
+fn tensor(shape: Vec<usize>, seed: u64) -> TensorData {
+    let n = shape.iter().product();
+    TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(seed, n)).unwrap()
+}
+
 #[test]
 fn a_pointwise_graph_over_seq_compiles_once_and_runs_at_three_sizes() {
     let (g, program) = compile(POINTWISE);
@@ -144,11 +150,11 @@ fn row_reductions_over_dynamic_rows_run_at_three_sizes() {
     );
     let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 7u64), (17, 8), (40, 9)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let n = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
-        };
-        let inputs = vec![f(vec![2, seq, 16], seed), f(vec![16], seed + 1), f(vec![16], seed + 2)];
+        let inputs = vec![
+            tensor(vec![2, seq, 16], seed),
+            tensor(vec![16], seed + 1),
+            tensor(vec![16], seed + 2),
+        ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }
 }
@@ -179,15 +185,11 @@ fn row_reductions_over_a_dynamic_reduced_axis_run_at_several_sizes() {
     assert_eq!(program.dims.len(), 1);
     let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 61u64), (7, 62), (40, 63)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let n = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
-        };
         let inputs = vec![
-            f(vec![2, 3, seq], seed),
-            f(vec![2, seq, 5], seed + 1),
-            f(vec![seq], seed + 2),
-            f(vec![seq], seed + 3),
+            tensor(vec![2, 3, seq], seed),
+            tensor(vec![2, seq, 5], seed + 1),
+            tensor(vec![seq], seed + 2),
+            tensor(vec![seq], seed + 3),
         ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }
@@ -252,19 +254,15 @@ fn gemms_over_a_dynamic_m_run_in_each_of_their_variants() {
     }
     let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 11u64), (16, 14), (17, 15), (29, 12), (33, 16), (48, 13)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let n = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
-        };
         let inputs = vec![
-            f(vec![2, seq, 16], seed),
-            f(vec![16], seed + 1),
-            f(vec![16], seed + 2),
-            f(vec![16, 24], seed + 3),
-            f(vec![24], seed + 4),
-            f(vec![16, seq], seed + 5),
-            f(vec![16, 20], seed + 6),
-            f(vec![20], seed + 7),
+            tensor(vec![2, seq, 16], seed),
+            tensor(vec![16], seed + 1),
+            tensor(vec![16], seed + 2),
+            tensor(vec![16, 24], seed + 3),
+            tensor(vec![24], seed + 4),
+            tensor(vec![16, seq], seed + 5),
+            tensor(vec![16, 20], seed + 6),
+            tensor(vec![20], seed + 7),
         ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }
@@ -309,15 +307,11 @@ fn attention_over_a_dynamic_sequence_runs_at_three_sizes() {
     );
     let mut session = poisoned_session(&lavapipe(), &program);
     for (seq, seed) in [(1usize, 21u64), (19, 22), (40, 23)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let n = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, n)).unwrap()
-        };
         let inputs = vec![
-            f(vec![2, 3, seq, 8], seed),
-            f(vec![2, 3, seq, 8], seed + 1),
-            f(vec![2, 3, seq, 8], seed + 2),
-            f(vec![2, 1, 1, seq], seed + 3),
+            tensor(vec![2, 3, seq, 8], seed),
+            tensor(vec![2, 3, seq, 8], seed + 1),
+            tensor(vec![2, 3, seq, 8], seed + 2),
+            tensor(vec![2, 1, 1, seq], seed + 3),
         ];
         check_at(&g, &mut session, &inputs, &format!("seq={seq}"));
     }
@@ -350,16 +344,12 @@ fn convolutions_over_a_dynamic_batch_run_at_three_sizes() {
     );
     let mut session = poisoned_session(&lavapipe(), &program);
     for (n, seed) in [(1usize, 41u64), (2, 42), (3, 43)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let len = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, len)).unwrap()
-        };
         let inputs = vec![
-            f(vec![n, 4, 9, 9], seed),
-            f(vec![6, 4, 3, 3], seed + 1),
-            f(vec![6], seed + 2),
-            f(vec![6, 1, 3, 3], seed + 3),
-            f(vec![6, 2, 2, 2], seed + 4),
+            tensor(vec![n, 4, 9, 9], seed),
+            tensor(vec![6, 4, 3, 3], seed + 1),
+            tensor(vec![6], seed + 2),
+            tensor(vec![6, 1, 3, 3], seed + 3),
+            tensor(vec![6, 2, 2, 2], seed + 4),
         ];
         check_at(&g, &mut session, &inputs, &format!("n={n}"));
     }
@@ -421,20 +411,16 @@ fn gemms_and_attention_over_a_dynamic_batch_run_at_three_sizes() {
     let mut session = poisoned_session(&lavapipe(), &program);
     // Back to a smaller size, and one size twice (the second run writes no parameters).
     for (n, seed) in [(1usize, 51u64), (2, 52), (3, 53), (3, 54), (1, 55)] {
-        let f = |shape: Vec<usize>, s: u64| {
-            let len = shape.iter().product();
-            TensorData::from_f32(edgecc::ir::DType::F32, shape, &random(s, len)).unwrap()
-        };
         let inputs = vec![
-            f(vec![n, 2, 5, 8], seed),
-            f(vec![2, 8, 6], seed + 1),
-            f(vec![n, 2, 7, 8], seed + 2),
-            f(vec![n, 2, 7, 8], seed + 3),
-            f(vec![n, 2, 7, 8], seed + 4),
-            f(vec![n, 1, 1, 7], seed + 5),
-            f(vec![2, n, 5, 8], seed + 6),
-            f(vec![8, 6], seed + 7),
-            f(vec![1, 2, 8, 6], seed + 8),
+            tensor(vec![n, 2, 5, 8], seed),
+            tensor(vec![2, 8, 6], seed + 1),
+            tensor(vec![n, 2, 7, 8], seed + 2),
+            tensor(vec![n, 2, 7, 8], seed + 3),
+            tensor(vec![n, 2, 7, 8], seed + 4),
+            tensor(vec![n, 1, 1, 7], seed + 5),
+            tensor(vec![2, n, 5, 8], seed + 6),
+            tensor(vec![8, 6], seed + 7),
+            tensor(vec![1, 2, 8, 6], seed + 8),
         ];
         check_at(&g, &mut session, &inputs, &format!("n={n}"));
     }
